@@ -1,0 +1,37 @@
+//! Server functions per area: thin — authorize, validate, call `db`/`domain`, map errors.
+pub mod admin;
+pub mod auth;
+pub mod error;
+
+#[cfg(feature = "ssr")]
+pub(crate) use guard::{require, respond};
+
+#[cfg(feature = "ssr")]
+mod guard {
+    use super::auth::Me;
+    use super::error::ApiError;
+    use crate::domain::access::Area;
+
+    /// The signed-in user if their roles open `area`; 401 without a session, 403 without the role.
+    pub(crate) fn require(area: Area) -> Result<Me, ApiError> {
+        let me = crate::auth::current_user().ok_or(ApiError::Unauthenticated)?;
+        if !area.allows(&me.roles) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(me)
+    }
+
+    /// Runs a server function's body and gives an error its HTTP status; internals are logged
+    /// where the error was made, never sent.
+    pub(crate) async fn respond<T>(
+        body: impl Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        let result = body.await;
+        if let Err(e) = &result {
+            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(e.status());
+            }
+        }
+        result
+    }
+}

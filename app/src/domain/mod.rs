@@ -1,0 +1,21 @@
+//! Rules without I/O. Plain Rust, unit-tested; no leptos or sqlx in here, so the server
+//! functions, the workers and the browser all apply the same rules.
+pub mod access;
+pub mod login;
+pub mod roles;
+pub mod tokens;
+pub mod users;
+
+/// A rule broken by input: names the field so a form can show the message next to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self { field: field.to_string(), message: message.into() }
+    }
+}

@@ -1,0 +1,90 @@
+//! Live events. Server code publishes on a topic through PostgreSQL `NOTIFY`; every instance
+//! listens on the same channel and fans the events out to its own SSE clients, so an event raised
+//! on one instance reaches browsers connected to any other.
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+pub const CHANNEL: &str = "switchboard_events";
+
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; events stay well under that and
+/// carry identifiers, not documents: the browser refetches what changed.
+pub const MAX_PAYLOAD: usize = 7900;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LiveEvent {
+    pub topic: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Clone)]
+pub struct EventBus {
+    db: PgPool,
+    tx: broadcast::Sender<Arc<LiveEvent>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("event payload of {0} bytes is over the limit of {MAX_PAYLOAD}")]
+    TooLarge(usize),
+    #[error("publishing: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl EventBus {
+    pub fn new(db: PgPool) -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        Self { db, tx }
+    }
+
+    /// Publishes to every instance (this one included, through its listener).
+    pub async fn publish(&self, topic: &str, data: serde_json::Value) -> Result<(), PublishError> {
+        let payload = serde_json::to_string(&LiveEvent { topic: topic.to_string(), data })
+            .expect("a JSON value serializes");
+        if payload.len() > MAX_PAYLOAD {
+            return Err(PublishError::TooLarge(payload.len()));
+        }
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.db).await?;
+        Ok(())
+    }
+
+    /// Publishes and logs a failure instead of failing the caller: a missed live update is
+    /// repaired by the next refetch, while the change it announces is already committed.
+    pub async fn announce(&self, topic: &str, data: serde_json::Value) {
+        if let Err(e) = self.publish(topic, data).await {
+            tracing::warn!(error = %e, topic, "live event not published");
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.tx.subscribe()
+    }
+
+    /// Listens on the channel until the process ends, reconnecting after a lost connection.
+    /// Returns once the first LISTEN is in place, so events published after it are received.
+    pub async fn start_listener(&self) -> Result<tokio::task::JoinHandle<()>, sqlx::Error> {
+        let mut listener = PgListener::connect_with(&self.db).await?;
+        listener.listen(CHANNEL).await?;
+        let tx = self.tx.clone();
+        Ok(tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(note) => match serde_json::from_str::<LiveEvent>(note.payload()) {
+                        Ok(ev) => {
+                            let _ = tx.send(Arc::new(ev));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "malformed live event ignored"),
+                    },
+                    Err(e) => {
+                        // PgListener reconnects on the next recv; wait a little to avoid a spin.
+                        tracing::warn!(error = %e, "live-event listener lost its connection");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        }))
+    }
+}

@@ -1,0 +1,67 @@
+#![recursion_limit = "256"]
+//! The Switchboard web app: pages, server functions and the rules they share.
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod live;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod ctx;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod events;
+
+use components::{CurrentUser, NotFound, Shell};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Blocking: the signed-in user is known before the first byte, so the server renders the
+    // right navigation and the browser hydrates the same thing.
+    let me = Resource::new_blocking(|| (), |_| api::auth::who_am_i());
+    provide_context(CurrentUser(me));
+    live::provide_live();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Switchboard".to_string() } else { format!("{text} · Switchboard") }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=pages::home::HomePage/>
+                    <Route path=path!("admin") view=pages::admin::AdminPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

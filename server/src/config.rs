@@ -1,0 +1,199 @@
+//! Configuration: an optional `switchboard.toml`, then environment variables (which win).
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("{name}: {message}")]
+    Value { name: &'static str, message: String },
+}
+
+/// The settings file; every key is optional and has the same name as the environment variable
+/// without the `SWITCHBOARD_` prefix, in lowercase.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    db_name: Option<String>,
+    pg_port: Option<u16>,
+    session_key: Option<String>,
+    secure_cookies: Option<bool>,
+    session_idle_minutes: Option<i64>,
+    log_format: Option<String>,
+    site_root: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// An external PostgreSQL; without it the embedded cluster in `data_dir` is used.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// The database name in the embedded cluster.
+    pub db_name: String,
+    /// The embedded cluster's port; `None` picks one from the data folder's path.
+    pub pg_port: Option<u16>,
+    /// 64 bytes, hex. Secret: never logged.
+    pub session_key: Option<String>,
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub log_json: bool,
+    pub site_root: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("data_dir", &self.data_dir)
+            .field("db_name", &self.db_name)
+            .field("pg_port", &self.pg_port)
+            .field("session_key", &self.session_key.as_ref().map(|_| "<set>"))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("log_json", &self.log_json)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_bool(name: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Value { name, message: format!("'{v}' is not true or false") }),
+    }
+}
+
+impl Config {
+    /// Reads `SWITCHBOARD_CONFIG` (or `./switchboard.toml` when it exists), then the environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let path = env("SWITCHBOARD_CONFIG").map(PathBuf::from).or_else(|| {
+            let p = PathBuf::from("switchboard.toml");
+            p.exists().then_some(p)
+        });
+        let file = match path {
+            Some(p) => Self::read_file(&p)?,
+            None => FileConfig::default(),
+        };
+        Self::from_parts(file)
+    }
+
+    fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })
+    }
+
+    fn from_parts(f: FileConfig) -> Result<Config, ConfigError> {
+        let addr_s = env("SWITCHBOARD_ADDR").or(f.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr_s.parse().map_err(|_| ConfigError::Value {
+            name: "SWITCHBOARD_ADDR",
+            message: format!("'{addr_s}' is not host:port"),
+        })?;
+        let pg_port = match env("SWITCHBOARD_PG_PORT") {
+            Some(p) => Some(p.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_PG_PORT",
+                message: format!("'{p}' is not a port"),
+            })?),
+            None => f.pg_port,
+        };
+        let secure_cookies = match env("SWITCHBOARD_SECURE_COOKIES") {
+            Some(v) => parse_bool("SWITCHBOARD_SECURE_COOKIES", &v)?,
+            None => f.secure_cookies.unwrap_or(false),
+        };
+        let session_idle_minutes = match env("SWITCHBOARD_SESSION_IDLE_MINUTES") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_SESSION_IDLE_MINUTES",
+                message: format!("'{v}' is not a whole number"),
+            })?,
+            None => f.session_idle_minutes.unwrap_or(8 * 60),
+        };
+        if session_idle_minutes < 1 {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_SESSION_IDLE_MINUTES",
+                message: "must be at least 1".into(),
+            });
+        }
+        let log_format = env("SWITCHBOARD_LOG_FORMAT").or(f.log_format).unwrap_or_else(|| "text".into());
+        let log_json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => {
+                return Err(ConfigError::Value {
+                    name: "SWITCHBOARD_LOG_FORMAT",
+                    message: format!("'{other}' is not text or json"),
+                });
+            }
+        };
+        let db_name = env("SWITCHBOARD_DB_NAME").or(f.db_name).unwrap_or_else(|| "switchboard".into());
+        if !db_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || db_name.is_empty() {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_DB_NAME",
+                message: "use letters, digits and '_' only".into(),
+            });
+        }
+        Ok(Config {
+            addr,
+            database_url: env("DATABASE_URL").or(f.database_url),
+            data_dir: env("SWITCHBOARD_DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| ".data".into()),
+            db_name,
+            pg_port,
+            session_key: env("SWITCHBOARD_SESSION_KEY").or(f.session_key),
+            secure_cookies,
+            session_idle_minutes,
+            log_json,
+            site_root: env("LEPTOS_SITE_ROOT").or(f.site_root).unwrap_or_else(|| "target/site".into()),
+        })
+    }
+
+    /// The session signing key: configured, or generated once and kept in the data folder.
+    pub fn session_key(&self) -> Result<Vec<u8>, ConfigError> {
+        if let Some(hexkey) = &self.session_key {
+            let key = hex::decode(hexkey.trim()).map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_SESSION_KEY",
+                message: "must be hex".into(),
+            })?;
+            if key.len() < 64 {
+                return Err(ConfigError::Value {
+                    name: "SWITCHBOARD_SESSION_KEY",
+                    message: "must be at least 64 bytes (128 hex digits)".into(),
+                });
+            }
+            return Ok(key);
+        }
+        let path = self.data_dir.join("session.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(key) = hex::decode(text.trim()) {
+                if key.len() >= 64 {
+                    return Ok(key);
+                }
+            }
+        }
+        let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|source| ConfigError::Read { path: self.data_dir.clone(), source })?;
+        write_private(&path, &hex::encode(&key)).map_err(|source| ConfigError::Read { path, source })?;
+        Ok(key)
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())
+}

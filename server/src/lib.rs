@@ -1,0 +1,64 @@
+//! The `switchboard` server: configuration, the embedded PostgreSQL, the HTTP application and
+//! the command line's operations. The pages, server functions and rules live in the `app` crate.
+pub mod bootstrap;
+pub mod caller;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod live;
+pub mod ops;
+pub mod pg;
+pub mod state;
+pub mod testing;
+pub mod web;
+
+use app::ctx::Services;
+use leptos::prelude::LeptosOptions;
+use state::AppState;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// Leptos settings: the built site (JS, wasm, CSS) is served from `site_root`.
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("switchboard")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// A running app: its address and its services (for tests and benchmarks).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Services,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the live-event listener and serves on `listener` until `shutdown` resolves.
+pub async fn start(
+    db: app::db::PgPool,
+    listener: TcpListener,
+    site_root: &str,
+    sessions: web::SessionSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, std::io::Error> {
+    let addr = listener.local_addr()?;
+    let services = Services::new(db.clone());
+    services.events.start_listener().await.map_err(std::io::Error::other)?;
+    let state = AppState { services: services.clone(), leptos: leptos_options(site_root, addr), metrics: ops::metrics_handle() };
+    let router = web::router(state, &sessions);
+    let session_cleanup = tower_sessions_sqlx_store::PostgresStore::new(db);
+    tokio::spawn(async move {
+        use tower_sessions::ExpiredDeletion;
+        if let Err(e) = session_cleanup.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+            tracing::warn!(error = %e, "expired-session clean-up stopped");
+        }
+    });
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, services, task })
+}

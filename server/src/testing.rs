@@ -1,0 +1,74 @@
+//! Test support: a fresh database per test in the embedded cluster (or the server named by
+//! `SWITCHBOARD_TEST_DATABASE_URL`), and the app started on port 0 against it.
+use crate::{database, pg, web};
+use app::db::PgPool;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Test databases are named with this prefix so `switchboard db prune-tests` can drop them.
+pub const TEST_DB_PREFIX: &str = "sbtest_";
+
+/// The URL of the PostgreSQL server tests use (without a database name).
+pub fn server_url() -> String {
+    if let Ok(url) = std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+        return url.trim_end_matches('/').to_string();
+    }
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.data");
+    let cluster = pg::EmbeddedPg::ensure(&data, None).expect("embedded PostgreSQL for tests");
+    cluster.url("").trim_end_matches('/').to_string()
+}
+
+/// A new, migrated database of its own.
+pub async fn fresh_db() -> PgPool {
+    let server = server_url();
+    let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
+    database::create_database(&format!("{server}/postgres"), &name).await.expect("create test database");
+    let db = database::pool(&format!("{server}/{name}"), 20).await.expect("connect test database");
+    database::migrate(&db).await.expect("migrate test database");
+    db
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub db: PgPool,
+    pub services: app::ctx::Services,
+}
+
+impl TestApp {
+    /// The app on a fresh database.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_on(fresh_db().await).await
+    }
+
+    /// Another instance of the app on an existing database (as a second server would be).
+    pub async fn spawn_on(db: PgPool) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+        let sessions = web::SessionSettings { key, secure: false, idle_minutes: 60 };
+        let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
+        let running = crate::start(db.clone(), listener, &site.to_string_lossy(), sessions, std::future::pending())
+            .await
+            .expect("start test app");
+        TestApp {
+            addr: running.addr,
+            url: format!("http://{}", running.addr),
+            db,
+            services: running.services,
+        }
+    }
+
+    /// Creates a user with these roles and returns its password.
+    pub async fn user(&self, username: &str, roles: &[app::domain::roles::Role]) -> String {
+        let password = format!("{username}-password-1");
+        app::accounts::create_user(&self.db, username, username, roles, Some(password.clone()))
+            .await
+            .expect("create test user");
+        password
+    }
+
+    /// Creates a token with these scopes and returns it.
+    pub async fn token(&self, name: &str, scopes: &[app::domain::tokens::Scope]) -> String {
+        app::accounts::create_token(&self.db, name, scopes, None).await.expect("create test token").1
+    }
+}

@@ -1,0 +1,116 @@
+//! The HTTP application: Leptos pages and server functions, machine routes, live events,
+//! operations routes, and the layers around them (sessions, user, metrics, request log).
+use crate::state::AppState;
+use crate::{live, ops};
+use app::api::auth::Me;
+use app::domain::access::{PageAccess, page_access};
+use app::{App, shell};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
+
+pub struct SessionSettings {
+    pub key: Vec<u8>,
+    pub secure: bool,
+    pub idle_minutes: i64,
+}
+
+pub fn router(state: AppState, sessions: &SessionSettings) -> Router {
+    let routes = generate_route_list(App);
+    let services = state.services.clone();
+    let context = move || provide_context(services.clone());
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .layer(middleware::from_fn(page_guard));
+    let machine = Router::new()
+        .route("/api/events", get(live::events))
+        .route("/api/v1/whoami", get(ops::whoami))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+
+    let store = PostgresStore::new(state.services.db.clone());
+    let session_layer = SessionManagerLayer::new(store)
+        .with_name("switchboard_session")
+        .with_secure(sessions.secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(sessions.idle_minutes)))
+        .with_signed(Key::from(&sessions.key));
+
+    Router::new()
+        .merge(pages)
+        .merge(machine)
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_user))
+        .layer(session_layer)
+        .layer(middleware::from_fn(ops::track))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: a query string may carry a token.
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
+        .with_state(state)
+}
+
+/// Puts the signed-in user (if any) into the request, once, for pages, server functions and
+/// machine routes alike.
+async fn resolve_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/pkg/") {
+        if let Some(me) = app::auth::session_user(&session, &st.services.db).await {
+            req.extensions_mut().insert(me);
+        }
+    }
+    next.run(req).await
+}
+
+/// Page loads: not signed in → the sign-in page; signed in without the role → the page renders
+/// its 403 view and the response says 403.
+async fn page_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let me = req.extensions().get::<Me>().cloned();
+    match page_access(&path) {
+        PageAccess::Public if path == "/login" && me.is_some() => Redirect::to("/").into_response(),
+        PageAccess::Public => next.run(req).await,
+        PageAccess::Area(area) => match me {
+            None => {
+                let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                Redirect::to(&format!("/login?next={}", encode(target))).into_response()
+            }
+            Some(u) if area.allows(&u.roles) => next.run(req).await,
+            Some(_) => {
+                let mut res = next.run(req).await;
+                *res.status_mut() = StatusCode::FORBIDDEN;
+                res
+            }
+        },
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
