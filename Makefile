@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Both set up what they need first.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
+BIN := ./target/debug/switchboard
+E2E_ENV := SWITCHBOARD_DB_NAME=switchboard_e2e SWITCHBOARD_DATA_DIR=$(CURDIR)/.data
+
+.PHONY: run test bench lint bootstrap build test-rust test-browser db-stop
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	cargo leptos build
+
+## Start the app on http://127.0.0.1:3000 with the embedded PostgreSQL and demo accounts.
+run: build
+	$(BIN) serve --demo
+
+## Every test: unit, database, HTTP, browser.
+test: build
+	$(BIN) db prune-tests
+	$(MAKE) --no-print-directory test-rust test-browser
+
+test-rust:
+	cargo test --workspace --no-fail-fast
+
+test-browser:
+	$(E2E_ENV) $(BIN) db recreate
+	cd end2end && $(E2E_ENV) npx playwright test
+
+## Benchmarks on release builds; figures go to bench/results/.
+bench:
+	@scripts/bootstrap.sh bench
+	cargo leptos build --release
+	cargo bench -p server --bench foundation
+
+lint: bootstrap
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+db-stop:
+	$(BIN) db stop
