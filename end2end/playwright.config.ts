@@ -1,0 +1,45 @@
+import { defineConfig } from '@playwright/test';
+
+// The app under test: the debug build started on its own port and database
+// (the Makefile re-creates `switchboard_e2e` before each run).
+const PORT = process.env.E2E_PORT ?? '3107';
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+export const ADMIN_PASSWORD = 'e2e-admin-password';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: BASE_URL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } } }],
+  webServer: {
+    command: '../target/debug/switchboard serve',
+    cwd: '..',
+    url: `${BASE_URL}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    env: {
+      SWITCHBOARD_ADDR: `127.0.0.1:${PORT}`,
+      SWITCHBOARD_DB_NAME: process.env.SWITCHBOARD_DB_NAME ?? 'switchboard_e2e',
+      SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'warn',
+    },
+  },
+});
