@@ -28,7 +28,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } } }],
   webServer: {
-    command: '../target/debug/switchboard serve',
+    command: './target/debug/switchboard serve',
     cwd: '..',
     url: `${BASE_URL}/readyz`,
     timeout: 120_000,

@@ -64,6 +64,7 @@ async fn main() {
 
     let mut report = Report::default();
     let outcome = run(&mut report).await;
+    report.machine.load_end = load_average();
     if let Err(e) = &outcome {
         report.failures.push(format!("aborted: {e}"));
     }
@@ -685,6 +686,18 @@ struct Machine {
     commit: String,
     postgres: String,
     wrk: String,
+    load_start: String,
+    load_end: String,
+}
+
+/// The 1, 5 and 15-minute load averages: other work on the machine skews the figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn command_line(cmd: &str, args: &[&str]) -> String {
@@ -725,6 +738,8 @@ impl Machine {
             commit: command_line("git", &["-C", repo, "rev-parse", "--short", "HEAD"]),
             postgres: String::new(),
             wrk: String::new(),
+            load_start: load_average(),
+            load_end: String::new(),
         }
     }
 }
@@ -777,6 +792,7 @@ impl Report {
         );
         let _ = writeln!(s, "| PostgreSQL | {} (embedded cluster, same machine) |", m.postgres);
         let _ = writeln!(s, "| Load generator | {} |", m.wrk.split(" Copyright").next().unwrap_or_default());
+        let _ = writeln!(s, "| Load average (1/5/15 min) | {} at the start, {} at the end (includes this benchmark) |", m.load_start, m.load_end);
         let _ = writeln!(s);
 
         // Summary.
