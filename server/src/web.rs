@@ -3,6 +3,7 @@
 use crate::state::AppState;
 use crate::{live, ops};
 use app::api::auth::Me;
+use app::api::error::ApiError;
 use app::domain::access::{PageAccess, page_access};
 use app::{App, shell};
 use axum::Router;
@@ -35,7 +36,8 @@ pub fn router(state: AppState, sessions: &SessionSettings) -> Router {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .layer(middleware::from_fn(page_guard));
+        .layer(middleware::from_fn(page_guard))
+        .layer(middleware::from_fn(undecodable_arguments_are_422));
     let machine = Router::new()
         .route("/api/events", get(live::events))
         .route("/api/v1/whoami", get(ops::whoami))
@@ -103,6 +105,26 @@ async fn page_guard(req: Request, next: Next) -> Response {
             }
         },
     }
+}
+
+/// Leptos answers 500 for any server-function error raised before the function's body runs,
+/// such as arguments that do not decode (an unknown role or scope); `ApiError` turns those into
+/// `Invalid`, which is the client's fault: say 422, as the body's own validation errors do.
+async fn undecodable_arguments_are_422(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if matches!(serde_json::from_slice::<ApiError>(&bytes), Ok(ApiError::Invalid(_))) {
+        parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Percent-encodes a path for a query parameter.

@@ -14,14 +14,29 @@ async fn login_sets_a_session_cookie_and_returns_the_next_path() {
     assert_eq!(b.who_am_i().await, None);
     assert_eq!(b.session_cookie(), None);
 
-    let res = b.post_form("/api/login", &[("username", "alice"), ("password", &pw), ("next", "/admin")]).await;
+    let res = b
+        .post_form(
+            "/api/login",
+            &[("username", "alice"), ("password", &pw), ("next", "/admin")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let set_cookie: Vec<String> =
-        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
-    let cookie = set_cookie.iter().find(|c| c.starts_with("switchboard_session=")).expect("session cookie set");
+    let set_cookie: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let cookie = set_cookie
+        .iter()
+        .find(|c| c.starts_with("switchboard_session="))
+        .expect("session cookie set");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap(), json!("/admin"));
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        json!("/admin")
+    );
     assert!(b.session_cookie().is_some());
 
     let me = b.who_am_i().await.expect("signed in");
@@ -29,7 +44,11 @@ async fn login_sets_a_session_cookie_and_returns_the_next_path() {
     assert_eq!(me.roles, vec![Role::Agent]);
 
     // Only local paths are honoured as the next page.
-    for (next, expected) in [("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/admin?x=1", "/admin?x=1")] {
+    for (next, expected) in [
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/admin?x=1", "/admin?x=1"),
+    ] {
         let other = Browser::new(&app);
         let (status, body) = other.login("alice", &pw, Some(next)).await;
         assert_eq!(status, StatusCode::OK);
@@ -50,7 +69,13 @@ async fn session_id_changes_at_sign_in() {
 
     b.sign_in("alice", &pw_a).await;
     let first = b.session_cookie().expect("cookie after first sign-in");
-    assert_eq!(who_am_i_with_cookie(&app.url, &first).await.unwrap().username, "alice");
+    assert_eq!(
+        who_am_i_with_cookie(&app.url, &first)
+            .await
+            .unwrap()
+            .username,
+        "alice"
+    );
 
     // Signing in again on a browser that already has a session gives it a new id, and the id
     // that existed before no longer opens anything (no session fixation).
@@ -58,10 +83,17 @@ async fn session_id_changes_at_sign_in() {
     let second = b.session_cookie().expect("cookie after second sign-in");
     assert_ne!(first, second, "the session id is cycled at sign-in");
     assert_eq!(b.who_am_i().await.unwrap().username, "bob");
-    assert_eq!(who_am_i_with_cookie(&app.url, &first).await, None, "the old id is dead");
+    assert_eq!(
+        who_am_i_with_cookie(&app.url, &first).await,
+        None,
+        "the old id is dead"
+    );
 
     // A forged cookie opens nothing.
-    assert_eq!(who_am_i_with_cookie(&app.url, "forged-session-id").await, None);
+    assert_eq!(
+        who_am_i_with_cookie(&app.url, "forged-session-id").await,
+        None
+    );
 }
 
 #[tokio::test]
@@ -70,7 +102,9 @@ async fn bad_credentials_all_look_the_same() {
     let pw = app.user("alice", &[Role::Agent]).await;
     let pw_d = app.user("dora", &[Role::Agent]).await;
     let dora = user_id(&app.db, "dora").await;
-    app::db::users::set_active(&app.db, dora, false).await.unwrap();
+    app::db::users::set_active(&app.db, dora, false)
+        .await
+        .unwrap();
 
     let mut bodies = Vec::new();
     for (user, password) in [
@@ -82,16 +116,27 @@ async fn bad_credentials_all_look_the_same() {
         ("no such name!", "whatever-password"),
     ] {
         let b = Browser::new(&app);
-        let res = b.post_form("/api/login", &[("username", user), ("password", password)]).await;
+        let res = b
+            .post_form("/api/login", &[("username", user), ("password", password)])
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{user}/{password}");
-        assert!(res.headers().get("set-cookie").is_none(), "no session for a refused sign-in");
+        assert!(
+            res.headers().get("set-cookie").is_none(),
+            "no session for a refused sign-in"
+        );
         bodies.push(res.text().await.unwrap());
         assert_eq!(b.who_am_i().await, None);
     }
     for body in &bodies {
         assert_eq!(body, r#""BadCredentials""#);
     }
-    assert_eq!(app::db::users::credentials(&app.db, "nobody").await.unwrap().map(|c| c.id), None);
+    assert_eq!(
+        app::db::users::credentials(&app.db, "nobody")
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        None
+    );
 }
 
 /// Five failures are free; the next attempt, even with the right password, is refused with 429
@@ -99,13 +144,23 @@ async fn bad_credentials_all_look_the_same() {
 async fn slow_down_after_five_failures(username: &str, right_password: &str) {
     let app = TestApp::spawn().await;
     let real = app.user("alice", &[Role::Agent]).await;
-    let password = if right_password.is_empty() { "any-password-1" } else { &real };
+    let password = if right_password.is_empty() {
+        "any-password-1"
+    } else {
+        &real
+    };
     let b = Browser::new(&app);
     for i in 0..5 {
         let (status, body) = b.login(username, "wrong-password", None).await;
-        assert_eq!((status, body), (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials)), "attempt {i}");
+        assert_eq!(
+            (status, body),
+            (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials)),
+            "attempt {i}"
+        );
     }
-    let row = app::db::login_failures::get(&app.db, &username.to_lowercase()).await.unwrap();
+    let row = app::db::login_failures::get(&app.db, &username.to_lowercase())
+        .await
+        .unwrap();
     assert_eq!(row.map(|r| r.0), Some(5));
     // The slow-down after five failures is one second; pretend the attempt follows the last
     // failure at once however slow this machine is, so the test does not depend on timing.
@@ -117,12 +172,16 @@ async fn slow_down_after_five_failures(username: &str, right_password: &str) {
     let (status, body) = b.login(username, password, None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     match body {
-        Err(ApiError::TooManyAttempts { retry_after_s }) => assert!(retry_after_s >= 1, "{retry_after_s}"),
+        Err(ApiError::TooManyAttempts { retry_after_s }) => {
+            assert!(retry_after_s >= 1, "{retry_after_s}")
+        }
         other => panic!("expected TooManyAttempts, got {other:?}"),
     }
     assert_eq!(b.who_am_i().await, None, "no session while slowed down");
     // The refused attempt is not counted as another failure.
-    let row = app::db::login_failures::get(&app.db, &username.to_lowercase()).await.unwrap();
+    let row = app::db::login_failures::get(&app.db, &username.to_lowercase())
+        .await
+        .unwrap();
     assert_eq!(row.map(|r| r.0), Some(5));
 
     // Other names are not affected.
@@ -131,7 +190,10 @@ async fn slow_down_after_five_failures(username: &str, right_password: &str) {
         other.sign_in("alice", &real).await;
     } else {
         let (status, body) = other.login("bob", "wrong-password", None).await;
-        assert_eq!((status, body), (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials)));
+        assert_eq!(
+            (status, body),
+            (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials))
+        );
     }
 }
 
@@ -151,10 +213,18 @@ async fn a_successful_sign_in_clears_the_failures() {
     let pw = app.user("alice", &[Role::Agent]).await;
     let b = Browser::new(&app);
     for _ in 0..4 {
-        assert_eq!(b.login("alice", "wrong-password", None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            b.login("alice", "wrong-password", None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
     b.sign_in("alice", &pw).await;
-    assert_eq!(app::db::login_failures::get(&app.db, "alice").await.unwrap(), None);
+    assert_eq!(
+        app::db::login_failures::get(&app.db, "alice")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -167,11 +237,16 @@ async fn logout_ends_the_session() {
 
     assert_eq!(b.logout().await, StatusCode::OK);
     assert_eq!(b.who_am_i().await, None);
-    assert_eq!(b.get("/api/events").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        b.get("/api/events").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     // The session is gone on the server, not only from the browser's jar.
     assert_eq!(who_am_i_with_cookie(&app.url, &cookie).await, None);
-    let sessions: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session").fetch_one(&app.db).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(sessions, 0);
 }
 
@@ -194,7 +269,9 @@ async fn password_reset_by_an_admin_ends_the_users_sessions() {
     let alice_2 = Browser::signed_in(&app, "alice", &pw).await;
     let alice = user_id(&app.db, "alice").await;
 
-    let (status, body) = admin.call("/api/admin/users/reset-password", json!({"id": alice})).await;
+    let (status, body) = admin
+        .call("/api/admin/users/reset-password", json!({"id": alice}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let new_pw = body.unwrap().as_str().unwrap().to_string();
     assert_eq!(new_pw.chars().count(), 16);
@@ -203,10 +280,18 @@ async fn password_reset_by_an_admin_ends_the_users_sessions() {
         assert_eq!(b.who_am_i().await, None, "the user's sessions are over");
         assert_eq!(b.get("/").await.status(), StatusCode::SEE_OTHER);
     }
-    assert_eq!(admin.who_am_i().await.unwrap().username, "root", "other users stay signed in");
+    assert_eq!(
+        admin.who_am_i().await.unwrap().username,
+        "root",
+        "other users stay signed in"
+    );
 
     let b = Browser::new(&app);
-    assert_eq!(b.login("alice", &pw, None).await.1, Err(ApiError::BadCredentials), "old password is dead");
+    assert_eq!(
+        b.login("alice", &pw, None).await.1,
+        Err(ApiError::BadCredentials),
+        "old password is dead"
+    );
     b.sign_in("alice", &new_pw).await;
 }
 
@@ -219,17 +304,37 @@ async fn deactivating_ends_the_sessions_and_refuses_sign_in() {
     let alice_b = Browser::signed_in(&app, "alice", &pw).await;
     let alice = user_id(&app.db, "alice").await;
 
-    let (status, _) = admin.call("/api/admin/users/active", json!({"id": alice, "active": false})).await;
+    let (status, _) = admin
+        .call(
+            "/api/admin/users/active",
+            json!({"id": alice, "active": false}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(alice_b.who_am_i().await, None);
-    assert_eq!(alice_b.get("/api/events").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        alice_b.get("/api/events").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let b = Browser::new(&app);
-    assert_eq!(b.login("alice", &pw, None).await, (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials)));
+    assert_eq!(
+        b.login("alice", &pw, None).await,
+        (StatusCode::UNAUTHORIZED, Err(ApiError::BadCredentials))
+    );
 
-    let (status, _) = admin.call("/api/admin/users/active", json!({"id": alice, "active": true})).await;
+    let (status, _) = admin
+        .call(
+            "/api/admin/users/active",
+            json!({"id": alice, "active": true}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     b.sign_in("alice", &pw).await;
-    assert_eq!(alice_b.who_am_i().await, None, "an ended session stays ended after reactivation");
+    assert_eq!(
+        alice_b.who_am_i().await,
+        None,
+        "an ended session stays ended after reactivation"
+    );
 }
 
 #[tokio::test]
@@ -242,8 +347,16 @@ async fn role_changes_apply_to_open_sessions() {
     let alice = user_id(&app.db, "alice").await;
     assert_eq!(alice_b.get("/admin").await.status(), StatusCode::FORBIDDEN);
 
-    let (status, _) = admin.call("/api/admin/users/roles", json!({"id": alice, "roles": ["admin", "agent"]})).await;
+    let (status, _) = admin
+        .call(
+            "/api/admin/users/roles",
+            json!({"id": alice, "roles": ["admin", "agent"]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(alice_b.get("/admin").await.status(), StatusCode::OK);
-    assert_eq!(alice_b.who_am_i().await.unwrap().roles, vec![Role::Admin, Role::Agent]);
+    assert_eq!(
+        alice_b.who_am_i().await.unwrap().roles,
+        vec![Role::Admin, Role::Agent]
+    );
 }

@@ -5,14 +5,23 @@ use common::*;
 use reqwest::StatusCode;
 
 fn location(res: &reqwest::Response) -> String {
-    res.headers().get("location").expect("a Location header").to_str().unwrap().to_string()
+    res.headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
 async fn pages_send_anonymous_visitors_to_the_sign_in_page() {
     let app = TestApp::spawn().await;
     let anon = Browser::new(&app);
-    for (path, next) in [("/", "/"), ("/admin", "/admin"), ("/admin?tab=tokens&x=1", "/admin%3Ftab%3Dtokens%26x%3D1")] {
+    for (path, next) in [
+        ("/", "/"),
+        ("/admin", "/admin"),
+        ("/admin?tab=tokens&x=1", "/admin%3Ftab%3Dtokens%26x%3D1"),
+    ] {
         let res = anon.get(path).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&res), format!("/login?next={next}"), "{path}");
@@ -26,20 +35,31 @@ async fn pages_send_anonymous_visitors_to_the_sign_in_page() {
 #[tokio::test]
 async fn admin_page_is_refused_to_other_roles_with_403() {
     let app = TestApp::spawn().await;
-    let pw = app.user("alex", &[Role::Agent, Role::Coordinator, Role::Manager]).await;
+    let pw = app
+        .user("alex", &[Role::Agent, Role::Coordinator, Role::Manager])
+        .await;
     let agent = Browser::signed_in(&app, "alex", &pw).await;
 
     let res = agent.get("/").await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(!html.contains(r#"data-testid="forbidden""#));
-    assert!(html.contains(r#"data-testid="current-user""#), "the header shows who is signed in");
+    assert!(
+        html.contains(r#"data-testid="current-user""#),
+        "the header shows who is signed in"
+    );
 
     let res = agent.get("/admin").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let html = res.text().await.unwrap();
-    assert!(html.contains(r#"data-testid="forbidden""#), "the 403 view is rendered");
-    assert!(!html.contains(r#"data-testid="users""#), "no admin content leaks");
+    assert!(
+        html.contains(r#"data-testid="forbidden""#),
+        "the 403 view is rendered"
+    );
+    assert!(
+        !html.contains(r#"data-testid="users""#),
+        "no admin content leaks"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +71,10 @@ async fn admin_page_opens_for_admins() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(!html.contains(r#"data-testid="forbidden""#));
-    assert!(html.contains(r#"data-testid="create-user""#), "the admin page is rendered");
+    assert!(
+        html.contains(r#"data-testid="create-user""#),
+        "the admin page is rendered"
+    );
     assert_eq!(admin.get("/").await.status(), StatusCode::OK);
 }
 

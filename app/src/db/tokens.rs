@@ -35,6 +35,10 @@ pub async fn insert(
     prefix: &str,
     created_by: Option<i64>,
 ) -> Result<i64, DbError> {
+    // Stored as a set: sorted, each scope once.
+    let mut scopes = scopes.to_vec();
+    scopes.sort();
+    scopes.dedup();
     let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     sqlx::query_scalar(
         "INSERT INTO api_tokens (name, scopes, token_hash, prefix, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -20,7 +20,11 @@ fn roles_of(raw: &[String]) -> Vec<Role> {
     roles
 }
 
+/// The stored form of a role set: sorted, each role once.
 fn role_names(roles: &[Role]) -> Vec<String> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
     roles.iter().map(|r| r.as_str().to_string()).collect()
 }
 

@@ -32,11 +32,20 @@ pub fn admin_calls(target: i64, token: i64) -> Vec<(&'static str, Value)> {
             "/api/admin/users/create",
             json!({"username": "mallory", "display_name": "Mallory", "roles": ["admin"], "password": "mallory-password-1"}),
         ),
-        ("/api/admin/users/roles", json!({"id": target, "roles": ["admin"]})),
+        (
+            "/api/admin/users/roles",
+            json!({"id": target, "roles": ["admin"]}),
+        ),
         ("/api/admin/users/reset-password", json!({"id": target})),
-        ("/api/admin/users/active", json!({"id": target, "active": false})),
+        (
+            "/api/admin/users/active",
+            json!({"id": target, "active": false}),
+        ),
         ("/api/admin/tokens", json!({})),
-        ("/api/admin/tokens/create", json!({"name": "sneaky", "scopes": ["pbx"]})),
+        (
+            "/api/admin/tokens/create",
+            json!({"name": "sneaky", "scopes": ["pbx"]}),
+        ),
         ("/api/admin/tokens/revoke", json!({"id": token})),
     ]
 }
@@ -60,7 +69,11 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client");
-        Browser { client, jar, base: base.to_string() }
+        Browser {
+            client,
+            jar,
+            base: base.to_string(),
+        }
     }
 
     /// A new browser on `app` signed in as `username`.
@@ -79,11 +92,21 @@ impl Browser {
     }
 
     pub async fn post_json(&self, path: &str, body: Value) -> Response {
-        self.client.post(self.url(path)).json(&body).send().await.expect("POST json")
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST json")
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client.post(self.url(path)).form(form).send().await.expect("POST form")
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST form")
     }
 
     /// Calls a JSON server function and decodes its answer or its `ApiError`.
@@ -92,7 +115,12 @@ impl Browser {
     }
 
     /// `/api/login` with the form a browser sends.
-    pub async fn login(&self, username: &str, password: &str, next: Option<&str>) -> (StatusCode, Result<Value, ApiError>) {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> (StatusCode, Result<Value, ApiError>) {
         let mut form = vec![("username", username), ("password", password)];
         if let Some(n) = next {
             form.push(("next", n));
@@ -103,7 +131,11 @@ impl Browser {
     /// Signs in and checks it worked.
     pub async fn sign_in(&self, username: &str, password: &str) {
         let (status, body) = self.login(username, password, None).await;
-        assert_eq!(status, StatusCode::OK, "sign-in of {username} failed: {body:?}");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "sign-in of {username} failed: {body:?}"
+        );
         assert_eq!(body, Ok(json!("/")));
     }
 
@@ -122,9 +154,16 @@ impl Browser {
     pub fn session_cookie(&self) -> Option<String> {
         let url: reqwest::Url = self.base.parse().expect("base URL");
         let header = self.jar.cookies(&url)?;
-        header.to_str().ok()?.split(';').map(str::trim).find_map(|kv| {
-            kv.strip_prefix(SESSION_COOKIE).and_then(|rest| rest.strip_prefix('=')).map(str::to_string)
-        })
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .map(str::trim)
+            .find_map(|kv| {
+                kv.strip_prefix(SESSION_COOKIE)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .map(str::to_string)
+            })
     }
 }
 
@@ -145,7 +184,8 @@ pub async fn decode(res: Response) -> (StatusCode, Result<Value, ApiError>) {
     let status = res.status();
     let text = res.text().await.expect("response body");
     if status.is_success() {
-        let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"));
+        let v = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"));
         (status, Ok(v))
     } else {
         let e = serde_json::from_str::<ApiError>(&text)
@@ -156,7 +196,12 @@ pub async fn decode(res: Response) -> (StatusCode, Result<Value, ApiError>) {
 
 /// Asserts a validation error about `field`.
 pub fn assert_invalid(res: &(StatusCode, Result<Value, ApiError>), field: &str) {
-    assert_eq!(res.0, StatusCode::UNPROCESSABLE_ENTITY, "expected 422 for {field}: {:?}", res.1);
+    assert_eq!(
+        res.0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "expected 422 for {field}: {:?}",
+        res.1
+    );
     match &res.1 {
         Err(ApiError::Invalid(i)) => assert_eq!(i.field, field, "wrong field in {i:?}"),
         other => panic!("expected Invalid({field}), got {other:?}"),
@@ -175,15 +220,19 @@ pub async fn snapshot(db: &sqlx::PgPool) -> Snapshot {
     Snapshot {
         users: app::db::users::list(db).await.expect("list users"),
         tokens: app::db::tokens::list(db).await.expect("list tokens"),
-        password_hashes: sqlx::query_as("SELECT id, password_hash, session_epoch FROM users ORDER BY id")
-            .fetch_all(db)
-            .await
-            .expect("password hashes"),
+        password_hashes: sqlx::query_as(
+            "SELECT id, password_hash, session_epoch FROM users ORDER BY id",
+        )
+        .fetch_all(db)
+        .await
+        .expect("password hashes"),
     }
 }
 
 pub async fn user_id(db: &sqlx::PgPool, username: &str) -> i64 {
-    app::db::users::id_by_username(db, username).await.expect("user id")
+    app::db::users::id_by_username(db, username)
+        .await
+        .expect("user id")
 }
 
 pub async fn token_id(db: &sqlx::PgPool, name: &str) -> i64 {
@@ -203,16 +252,27 @@ pub struct Sse {
 impl Sse {
     /// Opens `/api/events`; the subscription is in place once the response headers arrive.
     pub async fn open(b: &Browser) -> Sse {
-        let res = tokio::time::timeout(HANG_GUARD, b.get("/api/events")).await.expect("SSE response in time");
+        let res = tokio::time::timeout(HANG_GUARD, b.get("/api/events"))
+            .await
+            .expect("SSE response in time");
         assert_eq!(res.status(), StatusCode::OK, "SSE refused");
-        let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         assert!(ct.starts_with("text/event-stream"), "content type {ct}");
-        Sse { stream: Box::pin(res.bytes_stream().map(|c| c.map(|b| b.to_vec()))), buf: String::new() }
+        Sse {
+            stream: Box::pin(res.bytes_stream().map(|c| c.map(|b| b.to_vec()))),
+            buf: String::new(),
+        }
     }
 
     /// The next `data:` event as JSON, skipping comments; fails after `HANG_GUARD`.
     pub async fn next_event(&mut self) -> Value {
-        tokio::time::timeout(HANG_GUARD, self.read_event()).await.expect("an SSE event in time")
+        tokio::time::timeout(HANG_GUARD, self.read_event())
+            .await
+            .expect("an SSE event in time")
     }
 
     async fn read_event(&mut self) -> Value {
@@ -221,15 +281,21 @@ impl Sse {
                 let block: String = self.buf.drain(..end + 2).collect();
                 let data: Vec<&str> = block
                     .lines()
-                    .filter_map(|l| l.strip_prefix("data:").map(|d| d.strip_prefix(' ').unwrap_or(d)))
+                    .filter_map(|l| {
+                        l.strip_prefix("data:")
+                            .map(|d| d.strip_prefix(' ').unwrap_or(d))
+                    })
                     .collect();
                 if !data.is_empty() {
                     let text = data.join("\n");
-                    return serde_json::from_str(&text).unwrap_or_else(|e| panic!("SSE data not JSON ({e}): {text}"));
+                    return serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("SSE data not JSON ({e}): {text}"));
                 }
             }
             match self.stream.next().await {
-                Some(Ok(chunk)) => self.buf.push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n")),
+                Some(Ok(chunk)) => self
+                    .buf
+                    .push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n")),
                 Some(Err(e)) => panic!("SSE stream failed: {e}"),
                 None => panic!("SSE stream ended"),
             }
