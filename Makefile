@@ -22,7 +22,7 @@ test: build
 	$(MAKE) --no-print-directory test-rust test-browser
 
 test-rust:
-	cargo test --workspace --no-fail-fast
+	cargo test --workspace --exclude frontend --no-fail-fast
 
 test-browser:
 	$(E2E_ENV) $(BIN) db recreate
