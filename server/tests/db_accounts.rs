@@ -226,6 +226,11 @@ async fn concurrent_demotions_of_two_admins_leave_one() {
     );
     let ok = [ra.is_ok(), rb.is_ok()].iter().filter(|x| **x).count();
     assert_eq!(ok, 1, "exactly one demotion wins: {ra:?} {rb:?}");
+    let loser = if ra.is_err() { ra } else { rb };
+    assert!(
+        matches!(loser, Err(DbError::Conflict(_))),
+        "the other is refused as a conflict, not a deadlock: {loser:?}"
+    );
     let admins: i64 =
         sqlx::query_scalar("SELECT count(*) FROM users WHERE active AND 'admin' = ANY(roles)")
             .fetch_one(&db)

@@ -129,14 +129,14 @@ pub async fn id_by_username(db: &PgPool, username: &str) -> Result<i64, DbError>
 
 /// Another active admin besides `id` exists: the last admin may not lose the role or the account.
 async fn other_active_admin(tx: &mut sqlx::PgConnection, id: i64) -> Result<bool, DbError> {
-    // Lock the admins so two concurrent demotions cannot both see the other one.
+    // Lock every active admin (this one included) in id order, so two concurrent demotions
+    // queue behind each other instead of both seeing the other admin, or deadlocking.
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE active AND 'admin' = ANY(roles) AND id <> $1 FOR UPDATE",
+        "SELECT id FROM users WHERE active AND 'admin' = ANY(roles) ORDER BY id FOR UPDATE",
     )
-    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(!ids.is_empty())
+    Ok(ids.iter().any(|&other| other != id))
 }
 
 pub async fn set_roles(db: &PgPool, id: i64, roles: &[Role]) -> Result<(), DbError> {
