@@ -4,8 +4,8 @@ use crate::api::error::ApiError;
 use crate::ctx::Services;
 use crate::db;
 use crate::domain::{login, users};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
@@ -20,7 +20,9 @@ const SESSION_EPOCH: &str = "epoch";
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
     .map_err(|e| ApiError::internal("hash task", e))?
@@ -30,7 +32,11 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -54,7 +60,9 @@ fn dummy_hash() -> &'static str {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = OsRng;
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A new machine token: the secret shown once, its hash to store, and a prefix to recognise it.
@@ -101,16 +109,20 @@ pub async fn sign_in(
         return Err(ApiError::BadCredentials);
     }
     let db = &services.db;
-    if let Some((failures, since)) = db::login_failures::get(db, &username).await? {
-        if let Some(wait) = login::wait_before_next_attempt(failures, since) {
-            return Err(ApiError::TooManyAttempts { retry_after_s: wait });
-        }
+    if let Some((failures, since)) = db::login_failures::get(db, &username).await?
+        && let Some(wait) = login::wait_before_next_attempt(failures, since)
+    {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_s: wait,
+        });
     }
     let creds = match users::normalize_username(&username) {
         Ok(name) => db::users::credentials(db, &name).await?,
         Err(_) => None,
     };
-    let hash = creds.as_ref().map_or_else(|| dummy_hash().to_string(), |c| c.password_hash.clone());
+    let hash = creds
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |c| c.password_hash.clone());
     let password_ok = verify_password(password.to_string(), hash).await;
     let creds = match creds {
         Some(c) if password_ok && c.active => c,
@@ -122,8 +134,14 @@ pub async fn sign_in(
     };
     db::login_failures::clear(db, &username).await?;
     // A new session id at sign-in, so an id planted before cannot be ridden (session fixation).
-    session.cycle_id().await.map_err(|e| ApiError::internal("session cycle", e))?;
-    session.insert(SESSION_USER, creds.id).await.map_err(|e| ApiError::internal("session", e))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| ApiError::internal("session cycle", e))?;
+    session
+        .insert(SESSION_USER, creds.id)
+        .await
+        .map_err(|e| ApiError::internal("session", e))?;
     session
         .insert(SESSION_EPOCH, creds.session_epoch)
         .await

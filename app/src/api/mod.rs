@@ -27,10 +27,10 @@ mod guard {
         body: impl Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
         let result = body.await;
-        if let Err(e) = &result {
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(e.status());
-            }
+        if let Err(e) = &result
+            && let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
+            res.set_status(e.status());
         }
         result
     }

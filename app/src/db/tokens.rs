@@ -78,10 +78,12 @@ pub async fn list(db: &PgPool) -> Result<Vec<TokenSummary>, DbError> {
 
 /// Revokes a token; revoking one already revoked is refused so the caller learns it was stale.
 pub async fn revoke(db: &PgPool, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
@@ -91,18 +93,25 @@ pub async fn revoke(db: &PgPool, id: i64) -> Result<(), DbError> {
 /// Looks a presented token up by its hash and records its use. The last-used time is written
 /// at most once a minute so a busy PBX does not turn every request into a write.
 pub async fn authenticate(db: &PgPool, token_hash: &str) -> Result<Option<TokenHolder>, DbError> {
-    let row: Option<(i64, String, Vec<String>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    type Row = (i64, String, Vec<String>, Option<DateTime<Utc>>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT id, name, scopes, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(db)
     .await?;
-    let Some((id, name, scopes, last_used)) = row else { return Ok(None) };
+    let Some((id, name, scopes, last_used)) = row else {
+        return Ok(None);
+    };
     if last_used.is_none_or(|t| Utc::now() - t > chrono::Duration::seconds(60)) {
         sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1")
             .bind(id)
             .execute(db)
             .await?;
     }
-    Ok(Some(TokenHolder { id, name, scopes: scopes_of(&scopes) }))
+    Ok(Some(TokenHolder {
+        id,
+        name,
+        scopes: scopes_of(&scopes),
+    }))
 }
