@@ -1,9 +1,11 @@
 //! Rules without I/O. Plain Rust, unit-tested; no leptos or sqlx in here, so the server
 //! functions, the workers and the browser all apply the same rules.
 pub mod access;
+pub mod load;
 pub mod login;
 pub mod roles;
 pub mod tokens;
+pub mod tomatic;
 pub mod users;
 
 /// A rule broken by input: names the field so a form can show the message next to it.
