@@ -28,6 +28,15 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// The session store's own pool. With expiry on inactivity every request re-saves its session;
+/// waiting for that write to reach the disk would cost a flush per page view, while losing the
+/// last few expiry extensions in a crash costs nothing (sessions just end a little earlier). So
+/// these connections commit without waiting for the flush; everything else keeps full durability.
+fn session_pool(db: &app::db::PgPool) -> app::db::PgPool {
+    let opts = (*db.connect_options()).clone().options([("synchronous_commit", "off")]);
+    sqlx::postgres::PgPoolOptions::new().max_connections(16).connect_lazy_with(opts)
+}
+
 /// A running app: its address and its services (for tests and benchmarks).
 pub struct Running {
     pub addr: SocketAddr,
@@ -47,8 +56,9 @@ pub async fn start(
     let services = Services::new(db.clone());
     services.events.start_listener().await.map_err(std::io::Error::other)?;
     let state = AppState { services: services.clone(), leptos: leptos_options(site_root, addr), metrics: ops::metrics_handle() };
-    let router = web::router(state, &sessions);
-    let session_cleanup = tower_sessions_sqlx_store::PostgresStore::new(db);
+    let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
+    let router = web::router(state, &sessions, store.clone());
+    let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;
         if let Err(e) = session_cleanup.continuously_delete_expired(std::time::Duration::from_secs(600)).await {

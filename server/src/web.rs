@@ -27,7 +27,7 @@ pub struct SessionSettings {
     pub idle_minutes: i64,
 }
 
-pub fn router(state: AppState, sessions: &SessionSettings) -> Router {
+pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
@@ -45,7 +45,6 @@ pub fn router(state: AppState, sessions: &SessionSettings) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));
 
-    let store = PostgresStore::new(state.services.db.clone());
     let session_layer = SessionManagerLayer::new(store)
         .with_name("switchboard_session")
         .with_secure(sessions.secure)
