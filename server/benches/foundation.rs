@@ -58,7 +58,9 @@ async fn main() {
     // The request log as `serve` configures it (INFO, one line per request), written nowhere:
     // its formatting cost is part of the figures, the terminal output is not.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "info,sqlx=warn,tower_sessions=warn",
+        ))
         .with_writer(std::io::sink)
         .init();
 
@@ -75,7 +77,9 @@ async fn main() {
     }
     match std::fs::write(&path, &md) {
         Ok(()) => println!("\nreport written to {}", path.display()),
-        Err(e) => report.failures.push(format!("writing {}: {e}", path.display())),
+        Err(e) => report
+            .failures
+            .push(format!("writing {}: {e}", path.display())),
     }
     if !report.failures.is_empty() {
         eprintln!("\nfoundation benchmark: broken steps:");
@@ -89,7 +93,11 @@ async fn main() {
 async fn run(report: &mut Report) -> Res<()> {
     report.machine = Machine::probe();
     let wrk = find_wrk()?;
-    report.machine.wrk = command_line(&wrk, &["--version"]).lines().next().unwrap_or_default().to_string();
+    report.machine.wrk = command_line(&wrk, &["--version"])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
 
     println!("starting the app on a fresh database in the embedded PostgreSQL …");
     let app = TestApp::spawn().await;
@@ -111,9 +119,9 @@ async fn run(report: &mut Report) -> Res<()> {
     report.shell_body_bytes = body_len;
     println!("\n== 1. signed-in shell page: GET / ({body_len} bytes, 200, shows the user) ==");
     let url_root = format!("{}/", app.url);
-    wrk_run(&wrk, &url_root, Some(&cookie), 16, WARMUP_SECONDS).await?; // warm-up, not reported
+    wrk_run(&app.db, &wrk, &url_root, Some(&cookie), 16, WARMUP_SECONDS).await?; // warm-up, not reported
     for c in SHELL_CONNECTIONS {
-        let r = wrk_run(&wrk, &url_root, Some(&cookie), c, SHELL_SECONDS).await?;
+        let r = wrk_run(&app.db, &wrk, &url_root, Some(&cookie), c, SHELL_SECONDS).await?;
         println!("{}", r.line(&format!("GET / signed in, -c{c}")));
         report.check_wrk(&format!("GET / -c{c}"), &r);
         report.shell.push((c, r));
@@ -127,20 +135,47 @@ async fn run(report: &mut Report) -> Res<()> {
     let healthz = format!("{}/healthz", app.url);
     let login_page = format!("{}/login", app.url);
     let cases: [(&str, &str, Option<&str>); 3] = [
-        ("GET /healthz, no cookie: HTTP + middleware only", &healthz, None),
-        ("GET /healthz, signed in: + session load + user load", &healthz, Some(&cookie)),
-        ("GET /login, no cookie: + SSR of a page, no database", &login_page, None),
+        (
+            "GET /healthz, no cookie: HTTP + middleware only",
+            &healthz,
+            None,
+        ),
+        (
+            "GET /healthz, signed in: + session load + user load",
+            &healthz,
+            Some(&cookie),
+        ),
+        (
+            "GET /login, no cookie: + SSR of a page, no database",
+            &login_page,
+            None,
+        ),
     ];
     for (label, url, ck) in cases {
-        let r = wrk_run(&wrk, url, ck, BREAKDOWN_CONNECTIONS, BREAKDOWN_SECONDS).await?;
+        let r = wrk_run(
+            &app.db,
+            &wrk,
+            url,
+            ck,
+            BREAKDOWN_CONNECTIONS,
+            BREAKDOWN_SECONDS,
+        )
+        .await?;
         println!("{}", r.line(label));
         report.check_wrk(label, &r);
         report.breakdown.push((label.to_string(), r));
     }
-    if let Some((_, r)) = report.shell.iter().find(|(c, _)| *c == BREAKDOWN_CONNECTIONS) {
+    if let Some((_, r)) = report
+        .shell
+        .iter()
+        .find(|(c, _)| *c == BREAKDOWN_CONNECTIONS)
+    {
         let r = r.clone();
         println!("{}", r.line("GET / signed in: all of it (from above)"));
-        report.breakdown.push(("GET /, signed in: session + user + SSR of the shell (from above)".into(), r));
+        report.breakdown.push((
+            "GET /, signed in: session + user + SSR of the shell (from above)".into(),
+            r,
+        ));
     }
     // The same router on a second listener whose sockets have TCP_NODELAY set: tells whether a
     // flat latency comes from Nagle's algorithm holding back the streamed page's later chunks.
@@ -149,10 +184,29 @@ async fn run(report: &mut Report) -> Res<()> {
     let nodelay_cookie = sign_in(&http, &nodelay_url, &password).await?;
     check_shell(&http, &nodelay_url, &nodelay_cookie).await?;
     let nodelay_root = format!("{nodelay_url}/");
-    wrk_run(&wrk, &nodelay_root, Some(&nodelay_cookie), 16, WARMUP_SECONDS).await?;
+    wrk_run(
+        &app.db,
+        &wrk,
+        &nodelay_root,
+        Some(&nodelay_cookie),
+        16,
+        WARMUP_SECONDS,
+    )
+    .await?;
     for c in SHELL_CONNECTIONS {
-        let r = wrk_run(&wrk, &nodelay_root, Some(&nodelay_cookie), c, SHELL_SECONDS).await?;
-        println!("{}", r.line(&format!("GET / signed in, TCP_NODELAY, -c{c}")));
+        let r = wrk_run(
+            &app.db,
+            &wrk,
+            &nodelay_root,
+            Some(&nodelay_cookie),
+            c,
+            SHELL_SECONDS,
+        )
+        .await?;
+        println!(
+            "{}",
+            r.line(&format!("GET / signed in, TCP_NODELAY, -c{c}"))
+        );
         report.check_wrk(&format!("GET / TCP_NODELAY -c{c}"), &r);
         report.nodelay.push((c, r));
     }
@@ -165,7 +219,9 @@ async fn run(report: &mut Report) -> Res<()> {
 
     // 2. Sign-in cost.
     println!("\n== 2. sign-in (argon2id) ==");
-    let hash = app::auth::hash_password(password.clone()).await.map_err(|e| format!("hashing: {e:?}"))?;
+    let hash = app::auth::hash_password(password.clone())
+        .await
+        .map_err(|e| format!("hashing: {e:?}"))?;
     report.argon2_params = hash.split('$').nth(3).unwrap_or_default().to_string();
     let mut verify = Vec::with_capacity(LOGIN_RUNS);
     for _ in 0..LOGIN_RUNS {
@@ -177,7 +233,10 @@ async fn run(report: &mut Report) -> Res<()> {
         }
     }
     report.verify = Some(Stats::of(&verify));
-    println!("verify_password x{LOGIN_RUNS}: {}", Stats::of(&verify).brief_ms());
+    println!(
+        "verify_password x{LOGIN_RUNS}: {}",
+        Stats::of(&verify).brief_ms()
+    );
     let mut logins = Vec::with_capacity(LOGIN_RUNS);
     for _ in 0..LOGIN_RUNS {
         let t = Instant::now();
@@ -185,7 +244,10 @@ async fn run(report: &mut Report) -> Res<()> {
         logins.push(t.elapsed());
     }
     report.login = Some(Stats::of(&logins));
-    println!("POST /api/login x{LOGIN_RUNS} (sequential): {}", Stats::of(&logins).brief_ms());
+    println!(
+        "POST /api/login x{LOGIN_RUNS} (sequential): {}",
+        Stats::of(&logins).brief_ms()
+    );
 
     // 3. SSE fan-out.
     println!("\n== 3. live events: {SSE_CLIENTS} SSE clients, {SSE_EVENTS} events ==");
@@ -194,13 +256,18 @@ async fn run(report: &mut Report) -> Res<()> {
         "received {}/{}, publish→receipt {}; publish call {}",
         sse.received,
         SSE_CLIENTS * SSE_EVENTS,
-        sse.latency.as_ref().map(Stats::brief_ms).unwrap_or_else(|| "-".into()),
+        sse.latency
+            .as_ref()
+            .map(Stats::brief_ms)
+            .unwrap_or_else(|| "-".into()),
         sse.publish.brief_ms()
     );
     if sse.received != SSE_CLIENTS * SSE_EVENTS {
-        report
-            .failures
-            .push(format!("SSE: {} of {} events received", sse.received, SSE_CLIENTS * SSE_EVENTS));
+        report.failures.push(format!(
+            "SSE: {} of {} events received",
+            sse.received,
+            SSE_CLIENTS * SSE_EVENTS
+        ));
     }
     for p in &sse.problems {
         report.failures.push(format!("SSE: {p}"));
@@ -233,7 +300,9 @@ async fn sign_in(http: &reqwest::Client, base: &str, password: &str) -> Res<Stri
     if !(status.is_success() || status.is_redirection()) {
         return Err(format!("POST /api/login answered {status}: {body}"));
     }
-    cookie.ok_or_else(|| format!("POST /api/login answered {status} without a session cookie: {body}"))
+    cookie.ok_or_else(|| {
+        format!("POST /api/login answered {status} without a session cookie: {body}")
+    })
 }
 
 /// `GET /` with the cookie must be the signed-in page (200, the user's name), not a redirect.
@@ -245,10 +314,16 @@ async fn check_shell(http: &reqwest::Client, base: &str, cookie: &str) -> Res<us
         .await
         .map_err(|e| format!("GET /: {e}"))?;
     let status = res.status();
-    let location = res.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let location = res
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = res.text().await.map_err(|e| format!("GET / body: {e}"))?;
     if status != reqwest::StatusCode::OK {
-        return Err(format!("GET / signed in answered {status} (location {location:?}), not 200"));
+        return Err(format!(
+            "GET / signed in answered {status} (location {location:?}), not 200"
+        ));
     }
     if !body.contains(&format!("Hello, {USERNAME}")) {
         return Err("GET / signed in answered 200 but the page does not greet the user".into());
@@ -275,6 +350,17 @@ struct WrkResult {
     /// Answers the server counted (its own metrics) during the run, and how many were not 200.
     server_answers: u64,
     server_non_200: u64,
+    /// CPU time per request (µs): this process (the app; the benchmark's own code is idle during
+    /// a run), the PostgreSQL backends of the app's database, and the rest of the machine (wrk,
+    /// and anything else running).
+    cpu: Option<CpuPerRequest>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct CpuPerRequest {
+    app_us: f64,
+    pg_us: f64,
+    rest_us: f64,
 }
 
 impl WrkResult {
@@ -287,8 +373,31 @@ impl WrkResult {
             self.p99_ms,
             self.max_ms,
             self.requests,
-            if self.socket_errors.is_empty() { String::new() } else { format!(", socket errors: {}", self.socket_errors) }
-        )
+            if self.socket_errors.is_empty() {
+                String::new()
+            } else {
+                format!(", socket errors: {}", self.socket_errors)
+            }
+        ) + &self
+            .cpu
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "; CPU/request: app {:.0} µs, PostgreSQL {:.0} µs, rest {:.0} µs",
+                    c.app_us, c.pg_us, c.rest_us
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    fn cpu_cells(&self) -> String {
+        match &self.cpu {
+            Some(c) => format!(
+                "{:.0} µs | {:.0} µs | {:.0} µs",
+                c.app_us, c.pg_us, c.rest_us
+            ),
+            None => "- | - | -".into(),
+        }
     }
 }
 
@@ -308,8 +417,16 @@ fn find_wrk() -> Res<String> {
 }
 
 /// Runs wrk as a child process while this process's runtime serves the requests.
-async fn wrk_run(wrk: &str, url: &str, cookie: Option<&str>, connections: u32, seconds: u32) -> Res<WrkResult> {
+async fn wrk_run(
+    db: &app::db::PgPool,
+    wrk: &str,
+    url: &str,
+    cookie: Option<&str>,
+    connections: u32,
+    seconds: u32,
+) -> Res<WrkResult> {
     let before = server_get_counts();
+    let cpu_before = CpuSample::take(db).await;
     let mut cmd = tokio::process::Command::new(wrk);
     cmd.arg(format!("-t{}", WRK_THREADS.min(connections)))
         .arg(format!("-c{connections}"))
@@ -319,14 +436,23 @@ async fn wrk_run(wrk: &str, url: &str, cookie: Option<&str>, connections: u32, s
         cmd.arg("-H").arg(format!("Cookie: {c}"));
     }
     cmd.arg(url);
-    let out = cmd.output().await.map_err(|e| format!("running wrk: {e}"))?;
+    let out = cmd
+        .output()
+        .await
+        .map_err(|e| format!("running wrk: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     if !out.status.success() {
-        return Err(format!("wrk failed ({}): {text}{}", out.status, String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "wrk failed ({}): {text}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let mut r = parse_wrk(&text).ok_or_else(|| format!("could not read wrk's output:\n{text}"))?;
     r.connections = connections;
     r.seconds = seconds;
+    let cpu_after = CpuSample::take(db).await;
+    r.cpu = cpu_after.per_request_since(&cpu_before, r.requests);
     let after = server_get_counts();
     r.server_answers = after.0.saturating_sub(before.0);
     r.server_non_200 = after.1.saturating_sub(before.1);
@@ -345,17 +471,17 @@ fn parse_wrk(text: &str) -> Option<WrkResult> {
             continue;
         }
         if in_dist {
-            if let [pct, value] = words.as_slice() {
-                if let Some(ms) = duration_ms(value) {
-                    match *pct {
-                        "50%" => r.p50_ms = ms,
-                        "75%" => r.p75_ms = ms,
-                        "90%" => r.p90_ms = ms,
-                        "99%" => r.p99_ms = ms,
-                        _ => {}
-                    }
-                    continue;
+            if let [pct, value] = words.as_slice()
+                && let Some(ms) = duration_ms(value)
+            {
+                match *pct {
+                    "50%" => r.p50_ms = ms,
+                    "75%" => r.p75_ms = ms,
+                    "90%" => r.p90_ms = ms,
+                    "99%" => r.p99_ms = ms,
+                    _ => {}
                 }
+                continue;
             }
             in_dist = false;
         }
@@ -391,16 +517,103 @@ fn duration_ms(s: &str) -> Option<f64> {
     num.parse::<f64>().ok().map(|v| v * factor)
 }
 
+/// CPU clock ticks used so far by this process, by each PostgreSQL backend serving the app's
+/// database, and by the whole machine (busy, not idle).
+struct CpuSample {
+    app: u64,
+    pg: std::collections::HashMap<i32, u64>,
+    machine_busy: u64,
+}
+
+impl CpuSample {
+    async fn take(db: &app::db::PgPool) -> CpuSample {
+        let pids: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+        )
+        .fetch_all(db)
+        .await
+        .unwrap_or_default();
+        let pg = pids
+            .into_iter()
+            .filter_map(|pid| proc_ticks(&pid.to_string()).map(|t| (pid, t)))
+            .collect();
+        let machine_busy = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().next()?.to_string();
+                let v: Vec<u64> = line
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                // user nice system idle iowait irq softirq steal …: busy = all − idle − iowait.
+                Some(v.iter().take(8).sum::<u64>() - v.get(3)? - v.get(4)?)
+            })
+            .unwrap_or(0);
+        CpuSample {
+            app: proc_ticks("self").unwrap_or(0),
+            pg,
+            machine_busy,
+        }
+    }
+
+    fn per_request_since(&self, before: &CpuSample, requests: u64) -> Option<CpuPerRequest> {
+        if requests == 0 {
+            return None;
+        }
+        let tick_us = 1e6 / clock_ticks_per_second();
+        let app = self.app.saturating_sub(before.app);
+        // Backends that appeared during the run count from zero.
+        let pg: u64 = self
+            .pg
+            .iter()
+            .map(|(pid, t)| t.saturating_sub(*before.pg.get(pid).unwrap_or(&0)))
+            .sum();
+        let busy = self.machine_busy.saturating_sub(before.machine_busy);
+        let per = |ticks: u64| ticks as f64 * tick_us / requests as f64;
+        Some(CpuPerRequest {
+            app_us: per(app),
+            pg_us: per(pg),
+            rest_us: per(busy.saturating_sub(app + pg)),
+        })
+    }
+}
+
+/// utime + stime of a process, in clock ticks.
+fn proc_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TCK: OnceLock<f64> = OnceLock::new();
+    *TCK.get_or_init(|| {
+        command_line("getconf", &["CLK_TCK"])
+            .parse()
+            .unwrap_or(100.0)
+    })
+}
+
 /// (GET answers, GET answers that were not 200) so far, from the server's own request counter.
 fn server_get_counts() -> (u64, u64) {
     let text = server::ops::metrics_handle().render();
     let mut all = 0u64;
     let mut not_ok = 0u64;
-    for line in text.lines().filter(|l| l.starts_with("http_requests_total{")) {
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+    {
         if !line.contains("method=\"GET\"") {
             continue;
         }
-        let n = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) as u64;
+        let n = line
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0) as u64;
         all += n;
         if !line.contains("status=\"200\"") {
             not_ok += n;
@@ -414,7 +627,9 @@ fn server_get_counts() -> (u64, u64) {
 /// app as `start` serves it.
 async fn spawn_nodelay(app: &TestApp) -> Res<String> {
     use axum::serve::ListenerExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
     let state = server::state::AppState {
@@ -423,7 +638,11 @@ async fn spawn_nodelay(app: &TestApp) -> Res<String> {
         metrics: server::ops::metrics_handle(),
     };
     let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
-    let sessions = server::web::SessionSettings { key, secure: false, idle_minutes: 60 };
+    let sessions = server::web::SessionSettings {
+        key,
+        secure: false,
+        idle_minutes: 60,
+    };
     let router = server::web::router(state, &sessions);
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -443,35 +662,45 @@ async fn time_queries(app: &TestApp) -> Res<Vec<(String, Stats)>> {
         .fetch_one(&app.db)
         .await
         .map_err(|e| e.to_string())?;
-    let session_id: String =
-        sqlx::query_scalar("SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1")
-            .fetch_one(&app.db)
-            .await
-            .map_err(|e| e.to_string())?;
+    let session_id: String = sqlx::query_scalar(
+        "SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .map_err(|e| e.to_string())?;
     let mut load = Vec::with_capacity(QUERY_RUNS);
     let mut user = Vec::with_capacity(QUERY_RUNS);
     for _ in 0..QUERY_RUNS {
         let t = Instant::now();
-        let row: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()")
-                .bind(&session_id)
-                .fetch_optional(&app.db)
-                .await
-                .map_err(|e| e.to_string())?;
+        let row: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
+        )
+        .bind(&session_id)
+        .fetch_optional(&app.db)
+        .await
+        .map_err(|e| e.to_string())?;
         load.push(t.elapsed());
         if row.is_none() {
             return Err("the session row vanished".into());
         }
         let t = Instant::now();
-        let me = app::db::users::session_user(&app.db, user_id, 0).await.map_err(|e| format!("{e:?}"))?;
+        let me = app::db::users::session_user(&app.db, user_id, 0)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         user.push(t.elapsed());
         if me.is_none() {
             return Err("session_user found no user".into());
         }
     }
     Ok(vec![
-        (format!("session load (SELECT on tower_sessions.session) x{QUERY_RUNS}"), Stats::of(&load)),
-        (format!("user load (app::db::users::session_user) x{QUERY_RUNS}"), Stats::of(&user)),
+        (
+            format!("session load (SELECT on tower_sessions.session) x{QUERY_RUNS}"),
+            Stats::of(&load),
+        ),
+        (
+            format!("user load (app::db::users::session_user) x{QUERY_RUNS}"),
+            Stats::of(&user),
+        ),
     ])
 }
 
@@ -495,17 +724,26 @@ struct ClientOutcome {
 }
 
 async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
-    let http = reqwest::Client::builder().build().map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .build()
+        .map_err(|e| e.to_string())?;
     let url = format!("{}/api/events", app.url);
 
     // Connect every client; once the response head is back, its subscription exists (the
     // handler subscribes before it answers).
     let t = Instant::now();
     let connects = (0..SSE_CLIENTS).map(|_| {
-        let req = http.get(&url).header(reqwest::header::COOKIE, cookie).send();
+        let req = http
+            .get(&url)
+            .header(reqwest::header::COOKIE, cookie)
+            .send();
         async move {
             let res = req.await.map_err(|e| format!("GET /api/events: {e}"))?;
-            let ct = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let ct = res
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if res.status() != reqwest::StatusCode::OK || !ct.starts_with("text/event-stream") {
                 return Err(format!("GET /api/events answered {} ({ct})", res.status()));
             }
@@ -517,10 +755,17 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         streams.push(r?);
     }
     let connect = t.elapsed();
-    println!("{SSE_CLIENTS} clients connected in {:.0} ms", connect.as_secs_f64() * 1000.0);
+    println!(
+        "{SSE_CLIENTS} clients connected in {:.0} ms",
+        connect.as_secs_f64() * 1000.0
+    );
 
-    let deadline = tokio::time::Instant::now() + SSE_SPACING * SSE_EVENTS as u32 + Duration::from_secs(10);
-    let readers: Vec<_> = streams.into_iter().map(|res| tokio::spawn(read_events(res, deadline))).collect();
+    let deadline =
+        tokio::time::Instant::now() + SSE_SPACING * SSE_EVENTS as u32 + Duration::from_secs(10);
+    let readers: Vec<_> = streams
+        .into_iter()
+        .map(|res| tokio::spawn(read_events(res, deadline)))
+        .collect();
     // Let every reader reach its first poll before the first event.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -532,7 +777,10 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         let t = Instant::now();
         app.services
             .events
-            .publish(SSE_TOPIC, serde_json::json!({ "sent_us": sent_us, "seq": seq }))
+            .publish(
+                SSE_TOPIC,
+                serde_json::json!({ "sent_us": sent_us, "seq": seq }),
+            )
             .await
             .map_err(|e| format!("publishing: {e}"))?;
         publish.push(t.elapsed());
@@ -548,10 +796,10 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         }
         duplicates += o.duplicates;
         lagged += o.lagged;
-        if let Some(e) = o.error {
-            if problems.len() < 5 {
-                problems.push(e);
-            }
+        if let Some(e) = o.error
+            && problems.len() < 5
+        {
+            problems.push(e);
         }
         all_us.extend(o.latencies_us);
     }
@@ -565,7 +813,10 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         problems.push(format!("{short_clients} clients missed events"));
     }
     let received = all_us.len() - duplicates.min(all_us.len());
-    let durations: Vec<Duration> = all_us.iter().map(|&us| Duration::from_micros(us.max(0) as u64)).collect();
+    let durations: Vec<Duration> = all_us
+        .iter()
+        .map(|&us| Duration::from_micros(us.max(0) as u64))
+        .collect();
     Ok(SseResult {
         received,
         latency: (!durations.is_empty()).then(|| Stats::of(&durations)),
@@ -589,11 +840,17 @@ async fn read_events(res: reqwest::Response, deadline: tokio::time::Instant) -> 
     while out.seqs.len() < SSE_EVENTS {
         let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
             Err(_) => {
-                out.error = Some(format!("timed out with {} of {SSE_EVENTS} events", out.seqs.len()));
+                out.error = Some(format!(
+                    "timed out with {} of {SSE_EVENTS} events",
+                    out.seqs.len()
+                ));
                 break;
             }
             Ok(None) => {
-                out.error = Some(format!("stream closed after {} of {SSE_EVENTS} events", out.seqs.len()));
+                out.error = Some(format!(
+                    "stream closed after {} of {SSE_EVENTS} events",
+                    out.seqs.len()
+                ));
                 break;
             }
             Ok(Some(Err(e))) => {
@@ -606,8 +863,12 @@ async fn read_events(res: reqwest::Response, deadline: tokio::time::Instant) -> 
         buf.extend_from_slice(&chunk);
         while let Some(pos) = buf.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = buf.drain(..=pos).collect();
-            let Ok(line) = std::str::from_utf8(&line) else { continue };
-            let Some(json) = line.trim_end().strip_prefix("data:") else { continue };
+            let Ok(line) = std::str::from_utf8(&line) else {
+                continue;
+            };
+            let Some(json) = line.trim_end().strip_prefix("data:") else {
+                continue;
+            };
             let Ok(ev) = serde_json::from_str::<serde_json::Value>(json.trim_start()) else {
                 out.error = Some(format!("unreadable event: {json}"));
                 continue;
@@ -648,7 +909,11 @@ impl Stats {
         let mut v = samples.to_vec();
         v.sort();
         let n = v.len().max(1);
-        let at = |q: f64| v.get(((q * n as f64).ceil() as usize).clamp(1, n) - 1).copied().unwrap_or_default();
+        let at = |q: f64| {
+            v.get(((q * n as f64).ceil() as usize).clamp(1, n) - 1)
+                .copied()
+                .unwrap_or_default()
+        };
         Stats {
             n: v.len(),
             mean: v.iter().sum::<Duration>() / n as u32,
@@ -673,7 +938,11 @@ impl Stats {
 
 fn ms(d: Duration) -> String {
     let v = d.as_secs_f64() * 1000.0;
-    if v < 10.0 { format!("{v:.2}") } else { format!("{v:.1}") }
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 #[derive(Default)]
@@ -725,15 +994,24 @@ impl Machine {
             .unwrap_or_default()
             .lines()
             .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+            .and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
             .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
             .unwrap_or_else(|| "unknown".into());
         let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         Machine {
-            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            cores: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
             cpu,
             memory,
-            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_string(),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
             rustc: command_line("rustc", &["--version"]),
             commit: command_line("git", &["-C", repo, "rev-parse", "--short", "HEAD"]),
             postgres: String::new(),
@@ -763,10 +1041,16 @@ impl Report {
     /// Non-success answers under load mean the figure is not the figure of the page.
     fn check_wrk(&mut self, label: &str, r: &WrkResult) {
         if r.non_2xx_3xx > 0 {
-            self.failures.push(format!("{label}: wrk saw {} non-2xx/3xx answers", r.non_2xx_3xx));
+            self.failures.push(format!(
+                "{label}: wrk saw {} non-2xx/3xx answers",
+                r.non_2xx_3xx
+            ));
         }
         if r.server_non_200 > 0 {
-            self.failures.push(format!("{label}: the server answered {} GETs with another status than 200", r.server_non_200));
+            self.failures.push(format!(
+                "{label}: the server answered {} GETs with another status than 200",
+                r.server_non_200
+            ));
         }
         if r.requests == 0 {
             self.failures.push(format!("{label}: no request completed"));
@@ -778,26 +1062,56 @@ impl Report {
         let mut s = String::new();
         let yes = |b: bool| if b { "**met**" } else { "**missed**" };
         let _ = writeln!(s, "# Foundation benchmark\n");
-        let _ = writeln!(s, "Written by `cargo bench -p server --bench foundation` (`make bench`); do not edit by hand.\n");
+        let _ = writeln!(
+            s,
+            "Written by `cargo bench -p server --bench foundation` (`make bench`); do not edit by hand.\n"
+        );
         let _ = writeln!(s, "| | |\n|---|---|");
-        let _ = writeln!(s, "| Date | {} |", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
+        let _ = writeln!(
+            s,
+            "| Date | {} |",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
+        );
         let _ = writeln!(s, "| Commit | `{}` |", m.commit);
-        let _ = writeln!(s, "| Machine | {} cores (nproc), {}, {} RAM, Linux {} |", m.cores, m.cpu, m.memory, m.kernel);
+        let _ = writeln!(
+            s,
+            "| Machine | {} cores (nproc), {}, {} RAM, Linux {} |",
+            m.cores, m.cpu, m.memory, m.kernel
+        );
         let _ = writeln!(
             s,
             "| Build | `{}` profile (`cargo bench`: release settings, debug assertions {}), {} |",
-            if cfg!(debug_assertions) { "debug" } else { "bench" },
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "bench"
+            },
             if cfg!(debug_assertions) { "on" } else { "off" },
             m.rustc
         );
-        let _ = writeln!(s, "| PostgreSQL | {} (embedded cluster, same machine) |", m.postgres);
-        let _ = writeln!(s, "| Load generator | {} |", m.wrk.split(" Copyright").next().unwrap_or_default());
-        let _ = writeln!(s, "| Load average (1/5/15 min) | {} at the start, {} at the end (includes this benchmark) |", m.load_start, m.load_end);
+        let _ = writeln!(
+            s,
+            "| PostgreSQL | {} (embedded cluster, same machine) |",
+            m.postgres
+        );
+        let _ = writeln!(
+            s,
+            "| Load generator | {} |",
+            m.wrk.split(" Copyright").next().unwrap_or_default()
+        );
+        let _ = writeln!(
+            s,
+            "| Load average (1/5/15 min) | {} at the start, {} at the end (includes this benchmark) |",
+            m.load_start, m.load_end
+        );
         let _ = writeln!(s);
 
         // Summary.
         let _ = writeln!(s, "## Summary\n");
-        let _ = writeln!(s, "| Figure | Measured | Target | Result |\n|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "| Figure | Measured | Target | Result |\n|---|---|---|---|"
+        );
         for (c, r) in &self.shell {
             let _ = writeln!(
                 s,
@@ -815,10 +1129,20 @@ impl Report {
             );
         }
         if let Some(v) = &self.verify {
-            let _ = writeln!(s, "| `verify_password` (argon2id), per attempt | mean {} ms, max {} ms | none set (informational) | — |", ms(v.mean), ms(v.max));
+            let _ = writeln!(
+                s,
+                "| `verify_password` (argon2id), per attempt | mean {} ms, max {} ms | none set (informational) | — |",
+                ms(v.mean),
+                ms(v.max)
+            );
         }
         if let Some(l) = &self.login {
-            let _ = writeln!(s, "| `POST /api/login` round trip | mean {} ms, max {} ms | none set (informational) | — |", ms(l.mean), ms(l.max));
+            let _ = writeln!(
+                s,
+                "| `POST /api/login` round trip | mean {} ms, max {} ms | none set (informational) | — |",
+                ms(l.mean),
+                ms(l.max)
+            );
         }
         if let Some(e) = &self.sse {
             let expected = SSE_CLIENTS * SSE_EVENTS;
@@ -829,7 +1153,10 @@ impl Report {
                 p99.map(ms).unwrap_or_else(|| "-".into()),
                 e.received,
                 TARGET_SSE_P99_MS,
-                yes(p99.is_some_and(|p| p.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS) && e.received == expected)
+                yes(
+                    p99.is_some_and(|p| p.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS)
+                        && e.received == expected
+                )
             );
         }
         if !self.failures.is_empty() {
@@ -891,8 +1218,15 @@ impl Report {
 
         // 1.
         let _ = writeln!(s, "## 1. Signed-in shell page (`GET /`)\n");
-        let _ = writeln!(s, "Target: ≥ {TARGET_SHELL_RPS:.0} req/s and p99 ≤ {TARGET_SHELL_P99_MS:.0} ms on {} cores.\n", m.cores);
-        let _ = writeln!(s, "| Connections | req/s | p50 | p75 | p90 | p99 | max | requests | socket errors | target |");
+        let _ = writeln!(
+            s,
+            "Target: ≥ {TARGET_SHELL_RPS:.0} req/s and p99 ≤ {TARGET_SHELL_P99_MS:.0} ms on {} cores.\n",
+            m.cores
+        );
+        let _ = writeln!(
+            s,
+            "| Connections | req/s | p50 | p75 | p90 | p99 | max | requests | socket errors | target |"
+        );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
         for (c, r) in &self.shell {
             let _ = writeln!(
@@ -905,9 +1239,24 @@ impl Report {
                 r.p99_ms,
                 r.max_ms,
                 r.requests,
-                if r.socket_errors.is_empty() { "none" } else { &r.socket_errors },
+                if r.socket_errors.is_empty() {
+                    "none"
+                } else {
+                    &r.socket_errors
+                },
                 yes(r.rps >= TARGET_SHELL_RPS && r.p99_ms <= TARGET_SHELL_P99_MS)
             );
+        }
+        let _ = writeln!(
+            s,
+            "\nCPU time per request during these runs (app process / PostgreSQL backends of its database / the rest of the machine: wrk and anything else):\n"
+        );
+        let _ = writeln!(
+            s,
+            "| Connections | app | PostgreSQL | rest |\n|---|---|---|---|"
+        );
+        for (c, r) in &self.shell {
+            let _ = writeln!(s, "| {c} | {} |", r.cpu_cells());
         }
         let _ = writeln!(
             s,
@@ -920,19 +1269,22 @@ impl Report {
             let _ = writeln!(
                 s,
                 "The same stack with parts taken away, {BREAKDOWN_CONNECTIONS} connections, {BREAKDOWN_SECONDS} s each \
-                 (the last row is the {BREAKDOWN_CONNECTIONS}-connection run above). At saturation, the cost per request \
-                 is about cores / throughput (CPU time over the {} cores, shared with PostgreSQL and wrk).\n",
-                m.cores
+                 (the last row is the {BREAKDOWN_CONNECTIONS}-connection run above). CPU per request is measured from \
+                 /proc: the app process, the PostgreSQL backends serving its database, and the rest of the machine \
+                 (mostly wrk).\n"
             );
-            let _ = writeln!(s, "| Request | req/s | p50 | p99 | ≈ CPU per request |\n|---|---|---|---|---|");
+            let _ = writeln!(
+                s,
+                "| Request | req/s | p50 | p99 | CPU: app | PostgreSQL | rest |\n|---|---|---|---|---|---|---|"
+            );
             for (label, r) in &self.breakdown {
                 let _ = writeln!(
                     s,
-                    "| {label} | {:.0} | {:.2} ms | {:.2} ms | {:.0} µs |",
+                    "| {label} | {:.0} | {:.2} ms | {:.2} ms | {} |",
                     r.rps,
                     r.p50_ms,
                     r.p99_ms,
-                    if r.rps > 0.0 { m.cores as f64 / r.rps * 1e6 } else { 0.0 }
+                    r.cpu_cells()
                 );
             }
             let _ = writeln!(s);
@@ -946,64 +1298,134 @@ impl Report {
                  benchmark on a second listener whose accepted sockets get `set_nodelay(true)` \
                  (`axum::serve::ListenerExt::tap_io`). Not the app as shipped; it shows what the setting changes.\n"
             );
-            let _ = writeln!(s, "| Connections | req/s | p50 | p90 | p99 | max | requests | target would be |");
-            let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(
+                s,
+                "| Connections | req/s | p50 | p90 | p99 | max | requests | CPU: app | PostgreSQL | rest | target would be |"
+            );
+            let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
             for (c, r) in &self.nodelay {
                 let _ = writeln!(
                     s,
-                    "| {c} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} |",
+                    "| {c} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
                     r.rps,
                     r.p50_ms,
                     r.p90_ms,
                     r.p99_ms,
                     r.max_ms,
                     r.requests,
+                    r.cpu_cells(),
                     yes(r.rps >= TARGET_SHELL_RPS && r.p99_ms <= TARGET_SHELL_P99_MS)
                 );
             }
             let _ = writeln!(s);
         }
         if !self.queries.is_empty() {
-            let _ = writeln!(s, "The two queries a signed-in request makes, timed one at a time without load:\n");
-            let _ = writeln!(s, "| Query | mean | p50 | p99 | max |\n|---|---|---|---|---|");
+            let _ = writeln!(
+                s,
+                "The two queries a signed-in request makes, timed one at a time without load:\n"
+            );
+            let _ = writeln!(
+                s,
+                "| Query | mean | p50 | p99 | max |\n|---|---|---|---|---|"
+            );
             for (label, q) in &self.queries {
-                let _ = writeln!(s, "| {label} | {} ms | {} ms | {} ms | {} ms |", ms(q.mean), ms(q.p50), ms(q.p99), ms(q.max));
+                let _ = writeln!(
+                    s,
+                    "| {label} | {} ms | {} ms | {} ms | {} ms |",
+                    ms(q.mean),
+                    ms(q.p50),
+                    ms(q.p99),
+                    ms(q.max)
+                );
             }
             let _ = writeln!(s);
         }
 
         // 2.
         let _ = writeln!(s, "## 2. Sign-in cost (argon2id)\n");
-        let _ = writeln!(s, "No target was set; these figures size how many sign-ins a core can take.\n");
-        let _ = writeln!(s, "| Operation | runs | mean | p50 | min | max |\n|---|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "No target was set; these figures size how many sign-ins a core can take.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| Operation | runs | mean | p50 | min | max |\n|---|---|---|---|---|---|"
+        );
         if let Some(v) = &self.verify {
-            let _ = writeln!(s, "| `app::auth::verify_password` | {} | {} ms | {} ms | {} ms | {} ms |", v.n, ms(v.mean), ms(v.p50), ms(v.min), ms(v.max));
+            let _ = writeln!(
+                s,
+                "| `app::auth::verify_password` | {} | {} ms | {} ms | {} ms | {} ms |",
+                v.n,
+                ms(v.mean),
+                ms(v.p50),
+                ms(v.min),
+                ms(v.max)
+            );
         }
         if let Some(l) = &self.login {
-            let _ = writeln!(s, "| `POST /api/login` round trip (sequential) | {} | {} ms | {} ms | {} ms | {} ms |", l.n, ms(l.mean), ms(l.p50), ms(l.min), ms(l.max));
+            let _ = writeln!(
+                s,
+                "| `POST /api/login` round trip (sequential) | {} | {} ms | {} ms | {} ms | {} ms |",
+                l.n,
+                ms(l.mean),
+                ms(l.p50),
+                ms(l.min),
+                ms(l.max)
+            );
         }
         if let Some(v) = &self.verify {
             let per_core = 1.0 / v.mean.as_secs_f64().max(1e-9);
-            let _ = writeln!(s, "\nAbout {per_core:.0} password checks per second per core (argon2 runs on the blocking pool, off the async workers).\n");
+            let _ = writeln!(
+                s,
+                "\nAbout {per_core:.0} password checks per second per core (argon2 runs on the blocking pool, off the async workers).\n"
+            );
         }
 
         // 3.
         if let Some(e) = &self.sse {
             let expected = SSE_CLIENTS * SSE_EVENTS;
             let _ = writeln!(s, "## 3. Live events: SSE fan-out\n");
-            let _ = writeln!(s, "Target: p99 publish → receipt ≤ {TARGET_SSE_P99_MS:.0} ms, every event received by every client.\n");
+            let _ = writeln!(
+                s,
+                "Target: p99 publish → receipt ≤ {TARGET_SSE_P99_MS:.0} ms, every event received by every client.\n"
+            );
             let _ = writeln!(s, "| | |\n|---|---|");
-            let _ = writeln!(s, "| Clients connected | {SSE_CLIENTS} (in {} ms) |", ms(e.connect));
-            let _ = writeln!(s, "| Events published | {SSE_EVENTS}, {} ms apart, topic `{SSE_TOPIC}` |", SSE_SPACING.as_millis());
+            let _ = writeln!(
+                s,
+                "| Clients connected | {SSE_CLIENTS} (in {} ms) |",
+                ms(e.connect)
+            );
+            let _ = writeln!(
+                s,
+                "| Events published | {SSE_EVENTS}, {} ms apart, topic `{SSE_TOPIC}` |",
+                SSE_SPACING.as_millis()
+            );
             let _ = writeln!(s, "| Received / expected | {} / {expected} |", e.received);
             if let Some(l) = &e.latency {
-                let _ = writeln!(s, "| Publish → receipt | mean {} ms, p50 {} ms, p99 {} ms, max {} ms |", ms(l.mean), ms(l.p50), ms(l.p99), ms(l.max));
+                let _ = writeln!(
+                    s,
+                    "| Publish → receipt | mean {} ms, p50 {} ms, p99 {} ms, max {} ms |",
+                    ms(l.mean),
+                    ms(l.p50),
+                    ms(l.p99),
+                    ms(l.max)
+                );
             }
-            let _ = writeln!(s, "| `publish` call (pg_notify round trip) | mean {} ms, p50 {} ms, max {} ms |", ms(e.publish.mean), ms(e.publish.p50), ms(e.publish.max));
+            let _ = writeln!(
+                s,
+                "| `publish` call (pg_notify round trip) | mean {} ms, p50 {} ms, max {} ms |",
+                ms(e.publish.mean),
+                ms(e.publish.p50),
+                ms(e.publish.max)
+            );
             let _ = writeln!(
                 s,
                 "| Target | {} |",
-                yes(e.latency.as_ref().is_some_and(|l| l.p99.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS) && e.received == expected)
+                yes(e
+                    .latency
+                    .as_ref()
+                    .is_some_and(|l| l.p99.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS)
+                    && e.received == expected)
             );
             if !e.problems.is_empty() {
                 let _ = writeln!(s, "\nProblems: {}", e.problems.join("; "));
