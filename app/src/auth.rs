@@ -32,11 +32,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -112,9 +108,7 @@ pub async fn sign_in(
     if let Some((failures, since)) = db::login_failures::get(db, &username).await?
         && let Some(wait) = login::wait_before_next_attempt(failures, since)
     {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_s: wait,
-        });
+        return Err(ApiError::TooManyAttempts { retry_after_s: wait });
     }
     let creds = match users::normalize_username(&username) {
         Ok(name) => db::users::credentials(db, &name).await?,
@@ -153,6 +147,5 @@ pub async fn sign_in(
 
 /// The signed-in user of the request being served, as resolved by the server's middleware.
 pub fn current_user() -> Option<Me> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Me>().cloned())
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Me>().cloned())
 }

@@ -18,6 +18,5 @@ impl Services {
 
 /// The services of the running app, provided to every server function and page render.
 pub fn services() -> Result<Services, ApiError> {
-    leptos::prelude::use_context::<Services>()
-        .ok_or_else(|| ApiError::internal("context", "Services not provided"))
+    leptos::prelude::use_context::<Services>().ok_or_else(|| ApiError::internal("context", "Services not provided"))
 }

@@ -42,12 +42,19 @@ impl EventBus {
 
     /// Publishes to every instance (this one included, through its listener).
     pub async fn publish(&self, topic: &str, data: serde_json::Value) -> Result<(), PublishError> {
-        let payload = serde_json::to_string(&LiveEvent { topic: topic.to_string(), data })
-            .expect("a JSON value serializes");
+        let payload = serde_json::to_string(&LiveEvent {
+            topic: topic.to_string(),
+            data,
+        })
+        .expect("a JSON value serializes");
         if payload.len() > MAX_PAYLOAD {
             return Err(PublishError::TooLarge(payload.len()));
         }
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.db).await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -32,7 +32,9 @@ impl Live {
             return sig;
         }
         // Created under the app's owner, so the signal outlives the page that asked first.
-        let sig = self.owner.with_value(|o| o.with(|| RwSignal::new(TopicEvent { seq: 0, data: None })));
+        let sig = self
+            .owner
+            .with_value(|o| o.with(|| RwSignal::new(TopicEvent { seq: 0, data: None })));
         self.topics.update_value(|t| {
             t.insert(name.to_string(), sig);
         });
@@ -46,7 +48,9 @@ impl Live {
             topic: String,
             data: serde_json::Value,
         }
-        let Ok(ev) = serde_json::from_str::<Wire>(raw) else { return };
+        let Ok(ev) = serde_json::from_str::<Wire>(raw) else {
+            return;
+        };
         // The server says events were missed: every topic refetches.
         if ev.topic == "*" {
             self.bump_all();

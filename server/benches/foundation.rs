@@ -58,9 +58,7 @@ async fn main() {
     // The request log as `serve` configures it (INFO, one line per request), written nowhere:
     // its formatting cost is part of the figures, the terminal output is not.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            "info,sqlx=warn,tower_sessions=warn",
-        ))
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn"))
         .with_writer(std::io::sink)
         .init();
 
@@ -77,9 +75,7 @@ async fn main() {
     }
     match std::fs::write(&path, &md) {
         Ok(()) => println!("\nreport written to {}", path.display()),
-        Err(e) => report
-            .failures
-            .push(format!("writing {}: {e}", path.display())),
+        Err(e) => report.failures.push(format!("writing {}: {e}", path.display())),
     }
     if !report.failures.is_empty() {
         eprintln!("\nfoundation benchmark: broken steps:");
@@ -135,41 +131,21 @@ async fn run(report: &mut Report) -> Res<()> {
     let healthz = format!("{}/healthz", app.url);
     let login_page = format!("{}/login", app.url);
     let cases: [(&str, &str, Option<&str>); 3] = [
-        (
-            "GET /healthz, no cookie: HTTP + middleware only",
-            &healthz,
-            None,
-        ),
+        ("GET /healthz, no cookie: HTTP + middleware only", &healthz, None),
         (
             "GET /healthz, signed in: + session load + user load",
             &healthz,
             Some(&cookie),
         ),
-        (
-            "GET /login, no cookie: + SSR of a page, no database",
-            &login_page,
-            None,
-        ),
+        ("GET /login, no cookie: + SSR of a page, no database", &login_page, None),
     ];
     for (label, url, ck) in cases {
-        let r = wrk_run(
-            &app.db,
-            &wrk,
-            url,
-            ck,
-            BREAKDOWN_CONNECTIONS,
-            BREAKDOWN_SECONDS,
-        )
-        .await?;
+        let r = wrk_run(&app.db, &wrk, url, ck, BREAKDOWN_CONNECTIONS, BREAKDOWN_SECONDS).await?;
         println!("{}", r.line(label));
         report.check_wrk(label, &r);
         report.breakdown.push((label.to_string(), r));
     }
-    if let Some((_, r)) = report
-        .shell
-        .iter()
-        .find(|(c, _)| *c == BREAKDOWN_CONNECTIONS)
-    {
+    if let Some((_, r)) = report.shell.iter().find(|(c, _)| *c == BREAKDOWN_CONNECTIONS) {
         let r = r.clone();
         println!("{}", r.line("GET / signed in: all of it (from above)"));
         report.breakdown.push((
@@ -184,29 +160,10 @@ async fn run(report: &mut Report) -> Res<()> {
     let nodelay_cookie = sign_in(&http, &nodelay_url, &password).await?;
     check_shell(&http, &nodelay_url, &nodelay_cookie).await?;
     let nodelay_root = format!("{nodelay_url}/");
-    wrk_run(
-        &app.db,
-        &wrk,
-        &nodelay_root,
-        Some(&nodelay_cookie),
-        16,
-        WARMUP_SECONDS,
-    )
-    .await?;
+    wrk_run(&app.db, &wrk, &nodelay_root, Some(&nodelay_cookie), 16, WARMUP_SECONDS).await?;
     for c in SHELL_CONNECTIONS {
-        let r = wrk_run(
-            &app.db,
-            &wrk,
-            &nodelay_root,
-            Some(&nodelay_cookie),
-            c,
-            SHELL_SECONDS,
-        )
-        .await?;
-        println!(
-            "{}",
-            r.line(&format!("GET / signed in, TCP_NODELAY, -c{c}"))
-        );
+        let r = wrk_run(&app.db, &wrk, &nodelay_root, Some(&nodelay_cookie), c, SHELL_SECONDS).await?;
+        println!("{}", r.line(&format!("GET / signed in, TCP_NODELAY, -c{c}")));
         report.check_wrk(&format!("GET / TCP_NODELAY -c{c}"), &r);
         report.nodelay.push((c, r));
     }
@@ -233,10 +190,7 @@ async fn run(report: &mut Report) -> Res<()> {
         }
     }
     report.verify = Some(Stats::of(&verify));
-    println!(
-        "verify_password x{LOGIN_RUNS}: {}",
-        Stats::of(&verify).brief_ms()
-    );
+    println!("verify_password x{LOGIN_RUNS}: {}", Stats::of(&verify).brief_ms());
     let mut logins = Vec::with_capacity(LOGIN_RUNS);
     for _ in 0..LOGIN_RUNS {
         let t = Instant::now();
@@ -256,10 +210,7 @@ async fn run(report: &mut Report) -> Res<()> {
         "received {}/{}, publish→receipt {}; publish call {}",
         sse.received,
         SSE_CLIENTS * SSE_EVENTS,
-        sse.latency
-            .as_ref()
-            .map(Stats::brief_ms)
-            .unwrap_or_else(|| "-".into()),
+        sse.latency.as_ref().map(Stats::brief_ms).unwrap_or_else(|| "-".into()),
         sse.publish.brief_ms()
     );
     if sse.received != SSE_CLIENTS * SSE_EVENTS {
@@ -300,9 +251,7 @@ async fn sign_in(http: &reqwest::Client, base: &str, password: &str) -> Res<Stri
     if !(status.is_success() || status.is_redirection()) {
         return Err(format!("POST /api/login answered {status}: {body}"));
     }
-    cookie.ok_or_else(|| {
-        format!("POST /api/login answered {status} without a session cookie: {body}")
-    })
+    cookie.ok_or_else(|| format!("POST /api/login answered {status} without a session cookie: {body}"))
 }
 
 /// `GET /` with the cookie must be the signed-in page (200, the user's name), not a redirect.
@@ -392,10 +341,7 @@ impl WrkResult {
 
     fn cpu_cells(&self) -> String {
         match &self.cpu {
-            Some(c) => format!(
-                "{:.0} µs | {:.0} µs | {:.0} µs",
-                c.app_us, c.pg_us, c.rest_us
-            ),
+            Some(c) => format!("{:.0} µs | {:.0} µs | {:.0} µs", c.app_us, c.pg_us, c.rest_us),
             None => "- | - | -".into(),
         }
     }
@@ -436,10 +382,7 @@ async fn wrk_run(
         cmd.arg("-H").arg(format!("Cookie: {c}"));
     }
     cmd.arg(url);
-    let out = cmd
-        .output()
-        .await
-        .map_err(|e| format!("running wrk: {e}"))?;
+    let out = cmd.output().await.map_err(|e| format!("running wrk: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     if !out.status.success() {
         return Err(format!(
@@ -527,12 +470,10 @@ struct CpuSample {
 
 impl CpuSample {
     async fn take(db: &app::db::PgPool) -> CpuSample {
-        let pids: Vec<i32> = sqlx::query_scalar(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
-        )
-        .fetch_all(db)
-        .await
-        .unwrap_or_default();
+        let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(db)
+            .await
+            .unwrap_or_default();
         let pg = pids
             .into_iter()
             .filter_map(|pid| proc_ticks(&pid.to_string()).map(|t| (pid, t)))
@@ -541,11 +482,7 @@ impl CpuSample {
             .ok()
             .and_then(|s| {
                 let line = s.lines().next()?.to_string();
-                let v: Vec<u64> = line
-                    .split_whitespace()
-                    .skip(1)
-                    .filter_map(|x| x.parse().ok())
-                    .collect();
+                let v: Vec<u64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
                 // user nice system idle iowait irq softirq steal …: busy = all − idle − iowait.
                 Some(v.iter().take(8).sum::<u64>() - v.get(3)? - v.get(4)?)
             })
@@ -590,11 +527,7 @@ fn proc_ticks(pid: &str) -> Option<u64> {
 
 fn clock_ticks_per_second() -> f64 {
     static TCK: OnceLock<f64> = OnceLock::new();
-    *TCK.get_or_init(|| {
-        command_line("getconf", &["CLK_TCK"])
-            .parse()
-            .unwrap_or(100.0)
-    })
+    *TCK.get_or_init(|| command_line("getconf", &["CLK_TCK"]).parse().unwrap_or(100.0))
 }
 
 /// (GET answers, GET answers that were not 200) so far, from the server's own request counter.
@@ -602,10 +535,7 @@ fn server_get_counts() -> (u64, u64) {
     let text = server::ops::metrics_handle().render();
     let mut all = 0u64;
     let mut not_ok = 0u64;
-    for line in text
-        .lines()
-        .filter(|l| l.starts_with("http_requests_total{"))
-    {
+    for line in text.lines().filter(|l| l.starts_with("http_requests_total{")) {
         if !line.contains("method=\"GET\"") {
             continue;
         }
@@ -662,23 +592,21 @@ async fn time_queries(app: &TestApp) -> Res<Vec<(String, Stats)>> {
         .fetch_one(&app.db)
         .await
         .map_err(|e| e.to_string())?;
-    let session_id: String = sqlx::query_scalar(
-        "SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1",
-    )
-    .fetch_one(&app.db)
-    .await
-    .map_err(|e| e.to_string())?;
+    let session_id: String =
+        sqlx::query_scalar("SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .map_err(|e| e.to_string())?;
     let mut load = Vec::with_capacity(QUERY_RUNS);
     let mut user = Vec::with_capacity(QUERY_RUNS);
     for _ in 0..QUERY_RUNS {
         let t = Instant::now();
-        let row: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
-        )
-        .bind(&session_id)
-        .fetch_optional(&app.db)
-        .await
-        .map_err(|e| e.to_string())?;
+        let row: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()")
+                .bind(&session_id)
+                .fetch_optional(&app.db)
+                .await
+                .map_err(|e| e.to_string())?;
         load.push(t.elapsed());
         if row.is_none() {
             return Err("the session row vanished".into());
@@ -724,19 +652,14 @@ struct ClientOutcome {
 }
 
 async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
-    let http = reqwest::Client::builder()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder().build().map_err(|e| e.to_string())?;
     let url = format!("{}/api/events", app.url);
 
     // Connect every client; once the response head is back, its subscription exists (the
     // handler subscribes before it answers).
     let t = Instant::now();
     let connects = (0..SSE_CLIENTS).map(|_| {
-        let req = http
-            .get(&url)
-            .header(reqwest::header::COOKIE, cookie)
-            .send();
+        let req = http.get(&url).header(reqwest::header::COOKIE, cookie).send();
         async move {
             let res = req.await.map_err(|e| format!("GET /api/events: {e}"))?;
             let ct = res
@@ -760,8 +683,7 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         connect.as_secs_f64() * 1000.0
     );
 
-    let deadline =
-        tokio::time::Instant::now() + SSE_SPACING * SSE_EVENTS as u32 + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + SSE_SPACING * SSE_EVENTS as u32 + Duration::from_secs(10);
     let readers: Vec<_> = streams
         .into_iter()
         .map(|res| tokio::spawn(read_events(res, deadline)))
@@ -777,10 +699,7 @@ async fn sse_fanout(app: &TestApp, cookie: &str) -> Res<SseResult> {
         let t = Instant::now();
         app.services
             .events
-            .publish(
-                SSE_TOPIC,
-                serde_json::json!({ "sent_us": sent_us, "seq": seq }),
-            )
+            .publish(SSE_TOPIC, serde_json::json!({ "sent_us": sent_us, "seq": seq }))
             .await
             .map_err(|e| format!("publishing: {e}"))?;
         publish.push(t.elapsed());
@@ -840,17 +759,11 @@ async fn read_events(res: reqwest::Response, deadline: tokio::time::Instant) -> 
     while out.seqs.len() < SSE_EVENTS {
         let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
             Err(_) => {
-                out.error = Some(format!(
-                    "timed out with {} of {SSE_EVENTS} events",
-                    out.seqs.len()
-                ));
+                out.error = Some(format!("timed out with {} of {SSE_EVENTS} events", out.seqs.len()));
                 break;
             }
             Ok(None) => {
-                out.error = Some(format!(
-                    "stream closed after {} of {SSE_EVENTS} events",
-                    out.seqs.len()
-                ));
+                out.error = Some(format!("stream closed after {} of {SSE_EVENTS} events", out.seqs.len()));
                 break;
             }
             Ok(Some(Err(e))) => {
@@ -938,11 +851,7 @@ impl Stats {
 
 fn ms(d: Duration) -> String {
     let v = d.as_secs_f64() * 1000.0;
-    if v < 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.1}")
-    }
+    if v < 10.0 { format!("{v:.2}") } else { format!("{v:.1}") }
 }
 
 #[derive(Default)]
@@ -994,18 +903,12 @@ impl Machine {
             .unwrap_or_default()
             .lines()
             .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
             .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
             .unwrap_or_else(|| "unknown".into());
         let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         Machine {
-            cores: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(0),
+            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             cpu,
             memory,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -1041,10 +944,8 @@ impl Report {
     /// Non-success answers under load mean the figure is not the figure of the page.
     fn check_wrk(&mut self, label: &str, r: &WrkResult) {
         if r.non_2xx_3xx > 0 {
-            self.failures.push(format!(
-                "{label}: wrk saw {} non-2xx/3xx answers",
-                r.non_2xx_3xx
-            ));
+            self.failures
+                .push(format!("{label}: wrk saw {} non-2xx/3xx answers", r.non_2xx_3xx));
         }
         if r.server_non_200 > 0 {
             self.failures.push(format!(
@@ -1067,11 +968,7 @@ impl Report {
             "Written by `cargo bench -p server --bench foundation` (`make bench`); do not edit by hand.\n"
         );
         let _ = writeln!(s, "| | |\n|---|---|");
-        let _ = writeln!(
-            s,
-            "| Date | {} |",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
-        );
+        let _ = writeln!(s, "| Date | {} |", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
         let _ = writeln!(s, "| Commit | `{}` |", m.commit);
         let _ = writeln!(
             s,
@@ -1081,19 +978,11 @@ impl Report {
         let _ = writeln!(
             s,
             "| Build | `{}` profile (`cargo bench`: release settings, debug assertions {}), {} |",
-            if cfg!(debug_assertions) {
-                "debug"
-            } else {
-                "bench"
-            },
+            if cfg!(debug_assertions) { "debug" } else { "bench" },
             if cfg!(debug_assertions) { "on" } else { "off" },
             m.rustc
         );
-        let _ = writeln!(
-            s,
-            "| PostgreSQL | {} (embedded cluster, same machine) |",
-            m.postgres
-        );
+        let _ = writeln!(s, "| PostgreSQL | {} (embedded cluster, same machine) |", m.postgres);
         let _ = writeln!(
             s,
             "| Load generator | {} |",
@@ -1108,10 +997,7 @@ impl Report {
 
         // Summary.
         let _ = writeln!(s, "## Summary\n");
-        let _ = writeln!(
-            s,
-            "| Figure | Measured | Target | Result |\n|---|---|---|---|"
-        );
+        let _ = writeln!(s, "| Figure | Measured | Target | Result |\n|---|---|---|---|");
         for (c, r) in &self.shell {
             let _ = writeln!(
                 s,
@@ -1153,10 +1039,7 @@ impl Report {
                 p99.map(ms).unwrap_or_else(|| "-".into()),
                 e.received,
                 TARGET_SSE_P99_MS,
-                yes(
-                    p99.is_some_and(|p| p.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS)
-                        && e.received == expected
-                )
+                yes(p99.is_some_and(|p| p.as_secs_f64() * 1000.0 <= TARGET_SSE_P99_MS) && e.received == expected)
             );
         }
         if !self.failures.is_empty() {
@@ -1251,10 +1134,7 @@ impl Report {
             s,
             "\nCPU time per request during these runs (app process / PostgreSQL backends of its database / the rest of the machine: wrk and anything else):\n"
         );
-        let _ = writeln!(
-            s,
-            "| Connections | app | PostgreSQL | rest |\n|---|---|---|---|"
-        );
+        let _ = writeln!(s, "| Connections | app | PostgreSQL | rest |\n|---|---|---|---|");
         for (c, r) in &self.shell {
             let _ = writeln!(s, "| {c} | {} |", r.cpu_cells());
         }
@@ -1324,10 +1204,7 @@ impl Report {
                 s,
                 "The two queries a signed-in request makes, timed one at a time without load:\n"
             );
-            let _ = writeln!(
-                s,
-                "| Query | mean | p50 | p99 | max |\n|---|---|---|---|---|"
-            );
+            let _ = writeln!(s, "| Query | mean | p50 | p99 | max |\n|---|---|---|---|---|");
             for (label, q) in &self.queries {
                 let _ = writeln!(
                     s,
@@ -1390,11 +1267,7 @@ impl Report {
                 "Target: p99 publish → receipt ≤ {TARGET_SSE_P99_MS:.0} ms, every event received by every client.\n"
             );
             let _ = writeln!(s, "| | |\n|---|---|");
-            let _ = writeln!(
-                s,
-                "| Clients connected | {SSE_CLIENTS} (in {} ms) |",
-                ms(e.connect)
-            );
+            let _ = writeln!(s, "| Clients connected | {SSE_CLIENTS} (in {} ms) |", ms(e.connect));
             let _ = writeln!(
                 s,
                 "| Events published | {SSE_EVENTS}, {} ms apart, topic `{SSE_TOPIC}` |",

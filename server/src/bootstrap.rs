@@ -25,7 +25,11 @@ pub async fn first_accounts(db: &PgPool, admin_password: Option<String>, demo: b
     let mut created = Vec::new();
     for (username, name, roles, password) in wanted {
         let c = accounts::create_user(db, username, name, &roles, password).await?;
-        created.push(Account { username: username.into(), password: c.password, roles });
+        created.push(Account {
+            username: username.into(),
+            password: c.password,
+            roles,
+        });
     }
     Ok(created)
 }

@@ -16,13 +16,18 @@ pub enum Caller {
 }
 
 fn presented_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some(t) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")) {
             return Some(t.trim().to_string());
         }
     }
     parts.uri.query().and_then(|q| {
-        q.split('&').find_map(|kv| kv.strip_prefix("token=").map(|t| t.to_string()))
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("token=").map(|t| t.to_string()))
     })
 }
 
@@ -37,7 +42,11 @@ impl FromRequestParts<AppState> for Caller {
                 None => Err(HttpError::BadToken),
             };
         }
-        Ok(parts.extensions.get::<Me>().cloned().map_or(Caller::Anonymous, Caller::User))
+        Ok(parts
+            .extensions
+            .get::<Me>()
+            .cloned()
+            .map_or(Caller::Anonymous, Caller::User))
     }
 }
 
@@ -76,6 +85,11 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Me>().cloned().map(SignedIn).ok_or(HttpError::Unauthenticated)
+        parts
+            .extensions
+            .get::<Me>()
+            .cloned()
+            .map(SignedIn)
+            .ok_or(HttpError::Unauthenticated)
     }
 }

@@ -73,7 +73,10 @@ fn parse_bool(name: &'static str, v: &str) -> Result<bool, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::Value { name, message: format!("'{v}' is not true or false") }),
+        _ => Err(ConfigError::Value {
+            name,
+            message: format!("'{v}' is not true or false"),
+        }),
     }
 }
 
@@ -92,13 +95,20 @@ impl Config {
     }
 
     fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     fn from_parts(f: FileConfig) -> Result<Config, ConfigError> {
-        let addr_s = env("SWITCHBOARD_ADDR").or(f.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr_s = env("SWITCHBOARD_ADDR")
+            .or(f.addr)
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr = addr_s.parse().map_err(|_| ConfigError::Value {
             name: "SWITCHBOARD_ADDR",
             message: format!("'{addr_s}' is not host:port"),
@@ -127,7 +137,9 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
-        let log_format = env("SWITCHBOARD_LOG_FORMAT").or(f.log_format).unwrap_or_else(|| "text".into());
+        let log_format = env("SWITCHBOARD_LOG_FORMAT")
+            .or(f.log_format)
+            .unwrap_or_else(|| "text".into());
         let log_json = match log_format.as_str() {
             "json" => true,
             "text" => false,
@@ -138,7 +150,9 @@ impl Config {
                 });
             }
         };
-        let db_name = env("SWITCHBOARD_DB_NAME").or(f.db_name).unwrap_or_else(|| "switchboard".into());
+        let db_name = env("SWITCHBOARD_DB_NAME")
+            .or(f.db_name)
+            .unwrap_or_else(|| "switchboard".into());
         if !db_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || db_name.is_empty() {
             return Err(ConfigError::Value {
                 name: "SWITCHBOARD_DB_NAME",
@@ -148,14 +162,19 @@ impl Config {
         Ok(Config {
             addr,
             database_url: env("DATABASE_URL").or(f.database_url),
-            data_dir: env("SWITCHBOARD_DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| ".data".into()),
+            data_dir: env("SWITCHBOARD_DATA_DIR")
+                .map(PathBuf::from)
+                .or(f.data_dir)
+                .unwrap_or_else(|| ".data".into()),
             db_name,
             pg_port,
             session_key: env("SWITCHBOARD_SESSION_KEY").or(f.session_key),
             secure_cookies,
             session_idle_minutes,
             log_json,
-            site_root: env("LEPTOS_SITE_ROOT").or(f.site_root).unwrap_or_else(|| "target/site".into()),
+            site_root: env("LEPTOS_SITE_ROOT")
+                .or(f.site_root)
+                .unwrap_or_else(|| "target/site".into()),
         })
     }
 
@@ -183,8 +202,10 @@ impl Config {
             }
         }
         let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|source| ConfigError::Read { path: self.data_dir.clone(), source })?;
+        std::fs::create_dir_all(&self.data_dir).map_err(|source| ConfigError::Read {
+            path: self.data_dir.clone(),
+            source,
+        })?;
         write_private(&path, &hex::encode(&key)).map_err(|source| ConfigError::Read { path, source })?;
         Ok(key)
     }
@@ -194,6 +215,11 @@ impl Config {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }

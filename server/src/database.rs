@@ -29,7 +29,9 @@ pub async fn url(cfg: &Config) -> Result<String, DatabaseError> {
 
 /// Creates a database unless it exists (several processes may race to do it).
 pub async fn create_database(server_url: &str, name: &str) -> Result<(), DatabaseError> {
-    let mut conn = sqlx::PgConnection::connect(server_url).await.map_err(DatabaseError::Connect)?;
+    let mut conn = sqlx::PgConnection::connect(server_url)
+        .await
+        .map_err(DatabaseError::Connect)?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(name)
         .fetch_one(&mut conn)
@@ -37,7 +39,10 @@ pub async fn create_database(server_url: &str, name: &str) -> Result<(), Databas
         .map_err(DatabaseError::Connect)?;
     if !exists {
         // The name was checked to be [A-Za-z0-9_]; it cannot be a bind parameter here.
-        if let Err(e) = sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await {
+        if let Err(e) = sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+        {
             let raced = matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04") || d.code().as_deref() == Some("23505"));
             if !raced {
                 return Err(DatabaseError::Connect(e));

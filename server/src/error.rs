@@ -32,9 +32,14 @@ impl IntoResponse for HttpError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
-        let mut res = (status, Json(serde_json::json!({ "error": code, "message": self.to_string() }))).into_response();
+        let mut res = (
+            status,
+            Json(serde_json::json!({ "error": code, "message": self.to_string() })),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            res.headers_mut()
+                .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
         }
         res
     }

@@ -34,7 +34,9 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 /// these connections commit without waiting for the flush; everything else keeps full durability.
 fn session_pool(db: &app::db::PgPool) -> app::db::PgPool {
     let opts = (*db.connect_options()).clone().options([("synchronous_commit", "off")]);
-    sqlx::postgres::PgPoolOptions::new().max_connections(16).connect_lazy_with(opts)
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .connect_lazy_with(opts)
 }
 
 /// A running app: its address and its services (for tests and benchmarks).
@@ -55,13 +57,20 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let services = Services::new(db.clone());
     services.events.start_listener().await.map_err(std::io::Error::other)?;
-    let state = AppState { services: services.clone(), leptos: leptos_options(site_root, addr), metrics: ops::metrics_handle() };
+    let state = AppState {
+        services: services.clone(),
+        leptos: leptos_options(site_root, addr),
+        metrics: ops::metrics_handle(),
+    };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
     let router = web::router(state, &sessions, store.clone());
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;
-        if let Err(e) = session_cleanup.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+        if let Err(e) = session_cleanup
+            .continuously_delete_expired(std::time::Duration::from_secs(600))
+            .await
+        {
             tracing::warn!(error = %e, "expired-session clean-up stopped");
         }
     });

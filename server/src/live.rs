@@ -19,9 +19,9 @@ pub async fn events(
     let hello = stream::once(async { Ok(Event::default().comment("connected")) });
     let events = BroadcastStream::new(rx).filter_map(move |msg| {
         let out = match msg {
-            Ok(ev) if topic_allowed(&ev.topic, &roles) => {
-                Some(Ok(Event::default().data(serde_json::to_string(&*ev).unwrap_or_default())))
-            }
+            Ok(ev) if topic_allowed(&ev.topic, &roles) => Some(Ok(
+                Event::default().data(serde_json::to_string(&*ev).unwrap_or_default())
+            )),
             Ok(_) => None,
             // This client fell behind and missed events: tell it to refetch everything.
             Err(BroadcastStreamRecvError::Lagged(n)) => {

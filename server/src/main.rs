@@ -9,9 +9,15 @@ use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "Switchboard: rota, live queue, call desk, callouts, dialer and escalations for a phone-support team.")]
-#[command(after_help = "Configuration comes from switchboard.toml and SWITCHBOARD_* environment variables (see README). \
-Without DATABASE_URL an embedded PostgreSQL cluster is kept in the data folder (.data).")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Switchboard: rota, live queue, call desk, callouts, dialer and escalations for a phone-support team."
+)]
+#[command(
+    after_help = "Configuration comes from switchboard.toml and SWITCHBOARD_* environment variables (see README). \
+Without DATABASE_URL an embedded PostgreSQL cluster is kept in the data folder (.data)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -108,7 +114,8 @@ enum CliError {
 
 fn init_logs(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     if json {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
     } else {
@@ -144,7 +151,9 @@ async fn shutdown_signal() {
 
 async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     let db = open_db(&cfg).await?;
-    let admin_password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let admin_password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let created = bootstrap::first_accounts(&db, admin_password, demo).await?;
     let sessions = web::SessionSettings {
         key: cfg.session_key()?,
@@ -161,7 +170,12 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         println!("  Accounts created on this first start (the passwords are shown only now):");
         for a in &created {
             let roles: Vec<_> = a.roles.iter().map(|r| r.as_str()).collect();
-            println!("    {:<8} password: {:<18} roles: {}", a.username, a.password, roles.join(", "));
+            println!(
+                "    {:<8} password: {:<18} roles: {}",
+                a.username,
+                a.password,
+                roles.join(", ")
+            );
         }
     }
     println!();
@@ -184,22 +198,39 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(cmd) => {
             let db = open_db(&cfg).await?;
             match cmd {
-                UserCommand::Create { username, roles, name, password_stdin } => {
+                UserCommand::Create {
+                    username,
+                    roles,
+                    name,
+                    password_stdin,
+                } => {
                     let roles = Role::parse_list(&roles.join(",")).map_err(ApiError::from)?;
-                    let password = if password_stdin { Some(read_password_stdin()?) } else { None };
+                    let password = if password_stdin {
+                        Some(read_password_stdin()?)
+                    } else {
+                        None
+                    };
                     let display = name.unwrap_or_else(|| username.clone());
-                    let created = app::accounts::create_user(&db, &username, &display, &roles, password.clone()).await?;
+                    let created =
+                        app::accounts::create_user(&db, &username, &display, &roles, password.clone()).await?;
                     if password.is_none() {
                         println!("created {username}; password: {}", created.password);
                     } else {
                         println!("created {username}");
                     }
                 }
-                UserCommand::Passwd { username, password_stdin } => {
+                UserCommand::Passwd {
+                    username,
+                    password_stdin,
+                } => {
                     let id = app::db::users::id_by_username(&db, &username.trim().to_lowercase())
                         .await
                         .map_err(|_| CliError::Usage(format!("no user named '{username}'")))?;
-                    let password = if password_stdin { Some(read_password_stdin()?) } else { None };
+                    let password = if password_stdin {
+                        Some(read_password_stdin()?)
+                    } else {
+                        None
+                    };
                     let set = app::accounts::set_password(&db, id, password.clone()).await?;
                     if password.is_none() {
                         println!("new password for {username}: {set}");
@@ -238,7 +269,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                             Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
                             None => "active".into(),
                         };
-                        println!("{:<5} {:<24} {}… {:<30} {}", t.id, t.name, t.prefix, scopes.join(","), state);
+                        println!(
+                            "{:<5} {:<24} {}… {:<30} {}",
+                            t.id,
+                            t.name,
+                            t.prefix,
+                            scopes.join(","),
+                            state
+                        );
                     }
                 }
                 TokenCommand::Revoke { id } => {
@@ -252,19 +290,27 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Db(cmd) => {
             if cfg.database_url.is_some() {
-                return Err(CliError::Usage("DATABASE_URL is set: the embedded cluster is not used".into()));
+                return Err(CliError::Usage(
+                    "DATABASE_URL is set: the embedded cluster is not used".into(),
+                ));
             }
             match cmd {
                 DbCommand::Url => println!("{}", database::url(&cfg).await?),
                 DbCommand::Stop => {
-                    pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port).map_err(database::DatabaseError::from)?.stop().map_err(database::DatabaseError::from)?;
+                    pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port)
+                        .map_err(database::DatabaseError::from)?
+                        .stop()
+                        .map_err(database::DatabaseError::from)?;
                     println!("embedded PostgreSQL stopped");
                 }
                 DbCommand::Recreate => {
                     if cfg.db_name == "switchboard" {
-                        return Err(CliError::Usage("refusing to drop the demo database 'switchboard'; set SWITCHBOARD_DB_NAME".into()));
+                        return Err(CliError::Usage(
+                            "refusing to drop the demo database 'switchboard'; set SWITCHBOARD_DB_NAME".into(),
+                        ));
                     }
-                    let cluster = pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port).map_err(database::DatabaseError::from)?;
+                    let cluster =
+                        pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port).map_err(database::DatabaseError::from)?;
                     let admin = database::pool(&cluster.url("postgres"), 1).await?;
                     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", cfg.db_name))
                         .execute(&admin)
@@ -274,13 +320,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     println!("database {} re-created", cfg.db_name);
                 }
                 DbCommand::PruneTests => {
-                    let cluster = pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port).map_err(database::DatabaseError::from)?;
+                    let cluster =
+                        pg::EmbeddedPg::ensure(&cfg.data_dir, cfg.pg_port).map_err(database::DatabaseError::from)?;
                     let admin = database::pool(&cluster.url("postgres"), 1).await?;
-                    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
-                        .bind(format!("{}%", server::testing::TEST_DB_PREFIX))
-                        .fetch_all(&admin)
-                        .await
-                        .map_err(app::db::DbError::from)?;
+                    let names: Vec<String> =
+                        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
+                            .bind(format!("{}%", server::testing::TEST_DB_PREFIX))
+                            .fetch_all(&admin)
+                            .await
+                            .map_err(app::db::DbError::from)?;
                     for n in &names {
                         sqlx::query(&format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"))
                             .execute(&admin)

@@ -20,7 +20,10 @@ pub async fn healthz() -> &'static str {
 
 /// The process can serve: its database answers.
 pub async fn readyz(State(st): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&st.services.db).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&st.services.db)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");

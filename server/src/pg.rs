@@ -24,7 +24,11 @@ pub struct EmbeddedPg {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// The newest installed server's bin folder.
@@ -57,7 +61,10 @@ fn find_bin() -> Result<PathBuf, PgError> {
 /// A port in 54000..55000 that depends on the data folder, so two checkouts on one machine do
 /// not collide on a fixed port.
 fn port_for(dir: &Path) -> u16 {
-    let h = dir.to_string_lossy().bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
+    let h = dir
+        .to_string_lossy()
+        .bytes()
+        .fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
     54000 + (h % 1000) as u16
 }
 
@@ -69,7 +76,12 @@ impl EmbeddedPg {
         let dir = std::fs::canonicalize(data_dir)?.join("postgres");
         let bin = find_bin()?;
         let as_postgres = is_root();
-        let pg = EmbeddedPg { port: port.unwrap_or_else(|| port_for(&dir)), dir, bin, as_postgres };
+        let pg = EmbeddedPg {
+            port: port.unwrap_or_else(|| port_for(&dir)),
+            dir,
+            bin,
+            as_postgres,
+        };
         if !pg.dir.join("PG_VERSION").exists() {
             pg.init()?;
         }
@@ -123,10 +135,29 @@ impl EmbeddedPg {
         }
         std::fs::create_dir_all(&self.dir)?;
         if self.as_postgres {
-            self.check("chown", Command::new("chown").args(["-R", "postgres:postgres"]).arg(&self.dir).output())?;
+            self.check(
+                "chown",
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&self.dir)
+                    .output(),
+            )?;
         }
         let d = self.dir.to_string_lossy().to_string();
-        let out = self.run("initdb", &["-D", &d, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]);
+        let out = self.run(
+            "initdb",
+            &[
+                "-D",
+                &d,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        );
         self.check("initdb", out)?;
         std::fs::write(self.dir.join("switchboard.port"), self.port.to_string())?;
         Ok(())
@@ -151,7 +182,10 @@ impl EmbeddedPg {
             self.port, socket_dir
         );
         let log = self.dir.join("log").to_string_lossy().to_string();
-        let out = self.run("pg_ctl", &["-D", &d, "-o", &opts, "-l", &log, "-w", "-t", "60", "start"]);
+        let out = self.run(
+            "pg_ctl",
+            &["-D", &d, "-o", &opts, "-l", &log, "-w", "-t", "60", "start"],
+        );
         match self.check("starting PostgreSQL", out) {
             Ok(()) => Ok(()),
             // Another process started it at the same moment.

@@ -22,8 +22,12 @@ pub fn server_url() -> String {
 pub async fn fresh_db() -> PgPool {
     let server = server_url();
     let name = format!("{TEST_DB_PREFIX}{}", uuid::Uuid::new_v4().simple());
-    database::create_database(&format!("{server}/postgres"), &name).await.expect("create test database");
-    let db = database::pool(&format!("{server}/{name}"), 20).await.expect("connect test database");
+    database::create_database(&format!("{server}/postgres"), &name)
+        .await
+        .expect("create test database");
+    let db = database::pool(&format!("{server}/{name}"), 20)
+        .await
+        .expect("connect test database");
     database::migrate(&db).await.expect("migrate test database");
     db
 }
@@ -45,11 +49,21 @@ impl TestApp {
     pub async fn spawn_on(db: PgPool) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
-        let sessions = web::SessionSettings { key, secure: false, idle_minutes: 60 };
+        let sessions = web::SessionSettings {
+            key,
+            secure: false,
+            idle_minutes: 60,
+        };
         let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
-        let running = crate::start(db.clone(), listener, &site.to_string_lossy(), sessions, std::future::pending())
-            .await
-            .expect("start test app");
+        let running = crate::start(
+            db.clone(),
+            listener,
+            &site.to_string_lossy(),
+            sessions,
+            std::future::pending(),
+        )
+        .await
+        .expect("start test app");
         TestApp {
             addr: running.addr,
             url: format!("http://{}", running.addr),
@@ -69,6 +83,9 @@ impl TestApp {
 
     /// Creates a token with these scopes and returns it.
     pub async fn token(&self, name: &str, scopes: &[app::domain::tokens::Scope]) -> String {
-        app::accounts::create_token(&self.db, name, scopes, None).await.expect("create test token").1
+        app::accounts::create_token(&self.db, name, scopes, None)
+            .await
+            .expect("create test token")
+            .1
     }
 }

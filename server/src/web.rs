@@ -63,11 +63,15 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .layer(
             TraceLayer::new_for_http()
                 // The path only: a query string may carry a token.
-                .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
+                .make_span_with(
+                    |req: &Request| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()),
+                )
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
         )
         .with_state(state)
 }
@@ -112,7 +116,9 @@ async fn page_guard(req: Request, next: Next) -> Response {
 async fn undecodable_arguments_are_422(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+        || !res
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
     {
         return res;
     }

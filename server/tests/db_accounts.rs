@@ -33,15 +33,8 @@ async fn users_insert_get_list_and_count() {
         (u.username.as_str(), u.display_name.as_str(), u.active),
         ("bea", "BEA", true)
     );
-    assert_eq!(
-        u.roles,
-        vec![Role::Agent, Role::Manager],
-        "roles come back sorted"
-    );
-    assert!(matches!(
-        users::get(&db, 999_999).await,
-        Err(DbError::NotFound)
-    ));
+    assert_eq!(u.roles, vec![Role::Agent, Role::Manager], "roles come back sorted");
+    assert!(matches!(users::get(&db, 999_999).await, Err(DbError::NotFound)));
 
     assert_eq!(users::id_by_username(&db, "abe").await.unwrap(), abe);
     assert!(matches!(
@@ -98,12 +91,7 @@ async fn credentials_and_session_user_follow_the_epoch() {
         users::session_user(&db, id, 1).await.unwrap().is_none(),
         "a session of another epoch"
     );
-    assert!(
-        users::session_user(&db, 999_999, 0)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(users::session_user(&db, 999_999, 0).await.unwrap().is_none());
 
     // A new password ends the sessions.
     users::set_password(&db, id, "new-hash").await.unwrap();
@@ -111,11 +99,7 @@ async fn credentials_and_session_user_follow_the_epoch() {
     assert!(users::session_user(&db, id, 0).await.unwrap().is_none());
     assert!(users::session_user(&db, id, 1).await.unwrap().is_some());
     assert_eq!(
-        users::credentials(&db, "bea")
-            .await
-            .unwrap()
-            .unwrap()
-            .password_hash,
+        users::credentials(&db, "bea").await.unwrap().unwrap().password_hash,
         "new-hash"
     );
     assert!(matches!(
@@ -130,13 +114,7 @@ async fn credentials_and_session_user_follow_the_epoch() {
         users::session_user(&db, id, 2).await.unwrap().is_none(),
         "inactive users have no session"
     );
-    assert!(
-        !users::credentials(&db, "bea")
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
+    assert!(!users::credentials(&db, "bea").await.unwrap().unwrap().active);
     users::set_active(&db, id, true).await.unwrap();
     assert_eq!(epoch(&db, id).await, 2, "reactivation leaves the epoch");
     assert!(users::session_user(&db, id, 1).await.unwrap().is_none());
@@ -231,11 +209,10 @@ async fn concurrent_demotions_of_two_admins_leave_one() {
         matches!(loser, Err(DbError::Conflict(_))),
         "the other is refused as a conflict, not a deadlock: {loser:?}"
     );
-    let admins: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM users WHERE active AND 'admin' = ANY(roles)")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE active AND 'admin' = ANY(roles)")
+        .fetch_one(&db)
+        .await
+        .unwrap();
     assert_eq!(admins, 1);
 }
 
@@ -275,30 +252,16 @@ async fn tokens_insert_list_revoke_and_authenticate() {
         "scopes are stored as a set"
     );
     assert_eq!(list[1].prefix, "sb_aaaaaa");
-    assert!(
-        list.iter()
-            .all(|t| t.last_used_at.is_none() && t.revoked_at.is_none())
-    );
+    assert!(list.iter().all(|t| t.last_used_at.is_none() && t.revoked_at.is_none()));
 
-    let holder = tokens::authenticate(&db, "hash-1")
-        .await
-        .unwrap()
-        .expect("known token");
+    let holder = tokens::authenticate(&db, "hash-1").await.unwrap().expect("known token");
     assert_eq!(
         (holder.id, holder.name.as_str(), holder.scopes.clone()),
         (first, "pbx", vec![Scope::Pbx])
     );
+    assert!(tokens::authenticate(&db, "no-such-hash").await.unwrap().is_none());
     assert!(
-        tokens::authenticate(&db, "no-such-hash")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        tokens::authenticate(&db, "sb_aaaaaa")
-            .await
-            .unwrap()
-            .is_none(),
+        tokens::authenticate(&db, "sb_aaaaaa").await.unwrap().is_none(),
         "the prefix is not the token"
     );
     let used = tokens::list(&db)
@@ -314,14 +277,8 @@ async fn tokens_insert_list_revoke_and_authenticate() {
         matches!(tokens::revoke(&db, first).await, Err(DbError::NotFound)),
         "already revoked"
     );
-    assert!(matches!(
-        tokens::revoke(&db, 999_999).await,
-        Err(DbError::NotFound)
-    ));
-    assert!(
-        tokens::authenticate(&db, "hash-1").await.unwrap().is_none(),
-        "revoked"
-    );
+    assert!(matches!(tokens::revoke(&db, 999_999).await, Err(DbError::NotFound)));
+    assert!(tokens::authenticate(&db, "hash-1").await.unwrap().is_none(), "revoked");
     assert!(tokens::authenticate(&db, "hash-2").await.unwrap().is_some());
     let list = tokens::list(&db).await.unwrap();
     assert_eq!(
@@ -382,10 +339,7 @@ async fn login_failures_count_reset_after_an_hour_and_clear() {
     }
     login_failures::record(&db, "other").await.unwrap();
     assert_eq!(
-        login_failures::get(&db, "other")
-            .await
-            .unwrap()
-            .map(|r| r.0),
+        login_failures::get(&db, "other").await.unwrap().map(|r| r.0),
         Some(1),
         "counted per name"
     );
@@ -399,10 +353,7 @@ async fn login_failures_count_reset_after_an_hour_and_clear() {
     assert_eq!(count, 3);
     assert!(since >= 7199, "{since}");
     login_failures::record(&db, "bea").await.unwrap();
-    assert_eq!(
-        login_failures::get(&db, "bea").await.unwrap().map(|r| r.0),
-        Some(1)
-    );
+    assert_eq!(login_failures::get(&db, "bea").await.unwrap().map(|r| r.0), Some(1));
 
     login_failures::clear(&db, "bea").await.unwrap();
     assert_eq!(login_failures::get(&db, "bea").await.unwrap(), None);
@@ -453,11 +404,7 @@ async fn accounts_validate_hash_and_generate() {
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("password"));
-    assert_eq!(
-        epoch(&db, created.id).await,
-        1,
-        "a refused password changes nothing"
-    );
+    assert_eq!(epoch(&db, created.id).await, 1, "a refused password changes nothing");
     assert!(matches!(
         app::accounts::set_password(&db, 999_999, None).await,
         Err(app::api::error::ApiError::NotFound(_))
@@ -505,9 +452,7 @@ async fn first_start_creates_the_admin_once() {
             .roles,
         vec![Role::Admin]
     );
-    let again = server::bootstrap::first_accounts(&db, None, true)
-        .await
-        .unwrap();
+    let again = server::bootstrap::first_accounts(&db, None, true).await.unwrap();
     assert!(again.is_empty());
     assert_eq!(users::count(&db).await.unwrap(), 4);
 }

@@ -32,19 +32,13 @@ async fn every_admin_function_refuses_anonymous_callers() {
             "{path}"
         );
     }
-    assert_eq!(
-        snapshot(&app.db).await,
-        before,
-        "refused calls changed nothing"
-    );
+    assert_eq!(snapshot(&app.db).await, before, "refused calls changed nothing");
 }
 
 #[tokio::test]
 async fn every_admin_function_refuses_users_without_the_admin_role() {
     let (app, alex, token, _, alex_pw) = setup().await;
-    let pw = app
-        .user("many", &[Role::Agent, Role::Coordinator, Role::Manager])
-        .await;
+    let pw = app.user("many", &[Role::Agent, Role::Coordinator, Role::Manager]).await;
     let before = snapshot(&app.db).await;
     for b in [
         Browser::signed_in(&app, "alex", &alex_pw).await,
@@ -61,22 +55,12 @@ async fn every_admin_function_refuses_users_without_the_admin_role() {
         // Their own id, too: an agent cannot make themselves admin.
         let me = b.who_am_i().await.unwrap().id;
         let (status, _) = b
-            .call(
-                "/api/admin/users/roles",
-                json!({"id": me, "roles": ["admin"]}),
-            )
+            .call("/api/admin/users/roles", json!({"id": me, "roles": ["admin"]}))
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(
-            b.who_am_i().await.unwrap().roles.contains(&Role::Admin),
-            false
-        );
+        assert_eq!(b.who_am_i().await.unwrap().roles.contains(&Role::Admin), false);
     }
-    assert_eq!(
-        snapshot(&app.db).await,
-        before,
-        "refused calls changed nothing"
-    );
+    assert_eq!(snapshot(&app.db).await, before, "refused calls changed nothing");
 }
 
 #[tokio::test]
@@ -85,9 +69,7 @@ async fn a_deactivated_admins_open_session_is_refused() {
     app.user("root2", &[Role::Admin]).await;
     let root = Browser::signed_in(&app, "root", &root_pw).await;
     let root_id = user_id(&app.db, "root").await;
-    app::db::users::set_active(&app.db, root_id, false)
-        .await
-        .unwrap();
+    app::db::users::set_active(&app.db, root_id, false).await.unwrap();
     let before = snapshot(&app.db).await;
     for (path, body) in admin_calls(alex, token) {
         let (status, err) = root.call(path, body).await;
@@ -119,10 +101,7 @@ async fn admin_lists_and_creates_users() {
             json!({"username": "Carla", "display_name": " Carla C. ", "roles": ["coordinator", "agent"], "password": "carla-secret-1"}),
         )
         .await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::OK, Ok(json!("carla-secret-1")))
-    );
+    assert_eq!((status, body), (StatusCode::OK, Ok(json!("carla-secret-1"))));
     let carla = app::db::users::get(&app.db, user_id(&app.db, "carla").await)
         .await
         .unwrap();
@@ -132,7 +111,10 @@ async fn admin_lists_and_creates_users() {
 
     // Without one: a generated password is returned, and it works.
     let (status, body) = admin
-        .call("/api/admin/users/create", json!({"username": "maria", "display_name": "Maria", "roles": ["manager"], "password": null}))
+        .call(
+            "/api/admin/users/create",
+            json!({"username": "maria", "display_name": "Maria", "roles": ["manager"], "password": null}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let generated = body.unwrap().as_str().unwrap().to_string();
@@ -141,11 +123,10 @@ async fn admin_lists_and_creates_users() {
     assert_eq!(maria.who_am_i().await.unwrap().roles, vec![Role::Manager]);
 
     // The password is stored hashed.
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'maria'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'maria'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains(&generated));
 
     let (_, list) = admin.call("/api/admin/users", json!({})).await;
@@ -176,19 +157,14 @@ async fn admin_sets_roles_resets_passwords_and_deactivates() {
         .unwrap();
     assert_eq!(stored, ["agent", "manager"], "stored as a set");
 
-    let (status, body) = admin
-        .call("/api/admin/users/reset-password", json!({"id": alex}))
-        .await;
+    let (status, body) = admin.call("/api/admin/users/reset-password", json!({"id": alex})).await;
     assert_eq!(status, StatusCode::OK);
     let new_pw = body.unwrap().as_str().unwrap().to_string();
     assert_ne!(new_pw, alex_pw);
     Browser::signed_in(&app, "alex", &new_pw).await;
 
     let (status, _) = admin
-        .call(
-            "/api/admin/users/active",
-            json!({"id": alex, "active": false}),
-        )
+        .call("/api/admin/users/active", json!({"id": alex, "active": false}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, list) = admin.call("/api/admin/users", json!({})).await;
@@ -217,22 +193,13 @@ async fn admin_creates_lists_and_revokes_tokens() {
     assert_eq!(status, StatusCode::OK);
     let tokens: Vec<TokenSummary> = serde_json::from_value(list.unwrap()).unwrap();
     assert_eq!(tokens.len(), 2);
-    let t = tokens
-        .iter()
-        .find(|t| t.name == "scraper")
-        .expect("trimmed name");
-    assert_eq!(
-        t.scopes,
-        vec![Scope::Pbx, Scope::Metrics],
-        "a set: sorted, each once"
-    );
+    let t = tokens.iter().find(|t| t.name == "scraper").expect("trimmed name");
+    assert_eq!(t.scopes, vec![Scope::Pbx, Scope::Metrics], "a set: sorted, each once");
     assert_eq!(t.created_by.as_deref(), Some("root"));
     assert_eq!(t.prefix, secret[..9]);
     assert!(t.revoked_at.is_none());
 
-    let (status, body) = admin
-        .call("/api/admin/tokens/revoke", json!({"id": pbx}))
-        .await;
+    let (status, body) = admin.call("/api/admin/tokens/revoke", json!({"id": pbx})).await;
     assert_eq!((status, body), (StatusCode::OK, Ok(Value::Null)));
     let (_, list) = admin.call("/api/admin/tokens", json!({})).await;
     let tokens: Vec<TokenSummary> = serde_json::from_value(list.unwrap()).unwrap();
@@ -245,9 +212,7 @@ async fn admin_creates_lists_and_revokes_tokens() {
     // Revoking again, or a token that never existed, is a 404 and changes nothing.
     let before = snapshot(&app.db).await;
     for id in [pbx, 999_999] {
-        let (status, err) = admin
-            .call("/api/admin/tokens/revoke", json!({"id": id}))
-            .await;
+        let (status, err) = admin.call("/api/admin/tokens/revoke", json!({"id": id})).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(matches!(err, Err(ApiError::NotFound(_))), "{err:?}");
     }
@@ -265,14 +230,8 @@ async fn unknown_user_ids_are_404() {
             json!({"id": 999_999, "roles": ["agent", "admin"]}),
         ),
         ("/api/admin/users/reset-password", json!({"id": 999_999})),
-        (
-            "/api/admin/users/active",
-            json!({"id": 999_999, "active": false}),
-        ),
-        (
-            "/api/admin/users/active",
-            json!({"id": 999_999, "active": true}),
-        ),
+        ("/api/admin/users/active", json!({"id": 999_999, "active": false})),
+        ("/api/admin/users/active", json!({"id": 999_999, "active": true})),
     ] {
         let (status, err) = admin.call(path, body).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {err:?}");
@@ -289,10 +248,7 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
     let before = snapshot(&app.db).await;
 
     let (status, err) = admin
-        .call(
-            "/api/admin/users/roles",
-            json!({"id": root, "roles": ["agent"]}),
-        )
+        .call("/api/admin/users/roles", json!({"id": root, "roles": ["agent"]}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
@@ -301,10 +257,7 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
     );
 
     let (status, err) = admin
-        .call(
-            "/api/admin/users/active",
-            json!({"id": root, "active": false}),
-        )
+        .call("/api/admin/users/active", json!({"id": root, "active": false}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(matches!(err, Err(ApiError::Conflict(_))), "{err:?}");
@@ -312,17 +265,11 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
 
     // A second admin: root may now give up the role (but still not deactivate themselves).
     let (status, _) = admin
-        .call(
-            "/api/admin/users/roles",
-            json!({"id": alex, "roles": ["admin"]}),
-        )
+        .call("/api/admin/users/roles", json!({"id": alex, "roles": ["admin"]}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, err) = admin
-        .call(
-            "/api/admin/users/active",
-            json!({"id": root, "active": false}),
-        )
+        .call("/api/admin/users/active", json!({"id": root, "active": false}))
         .await;
     assert_eq!(
         status,
@@ -331,10 +278,7 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
     );
     assert!(app::db::users::get(&app.db, root).await.unwrap().active);
     let (status, _) = admin
-        .call(
-            "/api/admin/users/roles",
-            json!({"id": root, "roles": ["agent"]}),
-        )
+        .call("/api/admin/users/roles", json!({"id": root, "roles": ["agent"]}))
         .await;
     assert_eq!(status, StatusCode::OK);
     // …after which root is an agent and alex is the last admin.
@@ -342,17 +286,11 @@ async fn the_last_active_admin_keeps_the_role_and_the_account() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let alex_b = Browser::signed_in(&app, "alex", &alex_pw).await;
     let (status, _) = alex_b
-        .call(
-            "/api/admin/users/roles",
-            json!({"id": alex, "roles": ["agent"]}),
-        )
+        .call("/api/admin/users/roles", json!({"id": alex, "roles": ["agent"]}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = alex_b
-        .call(
-            "/api/admin/users/active",
-            json!({"id": root, "active": false}),
-        )
+        .call("/api/admin/users/active", json!({"id": root, "active": false}))
         .await;
     assert_eq!(status, StatusCode::OK, "a non-admin can be deactivated");
 }
@@ -365,10 +303,7 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
 
     let user = |username: &str, display: &str, roles: Value, password: Value| json!({"username": username, "display_name": display, "roles": roles, "password": password});
     let cases = [
-        (
-            user("carla", "Carla", json!(["agent"]), json!("short")),
-            "password",
-        ),
+        (user("carla", "Carla", json!(["agent"]), json!("short")), "password"),
         (
             user("carla", "Carla", json!(["agent"]), json!("x".repeat(1025))),
             "password",
@@ -377,18 +312,9 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
             user("carla b", "Carla", json!(["agent"]), json!("long-enough-1")),
             "username",
         ),
-        (
-            user("c", "Carla", json!(["agent"]), json!("long-enough-1")),
-            "username",
-        ),
-        (
-            user("càrla", "Carla", json!(["agent"]), json!(null)),
-            "username",
-        ),
-        (
-            user("carla", "Carla", json!([]), json!("long-enough-1")),
-            "roles",
-        ),
+        (user("c", "Carla", json!(["agent"]), json!("long-enough-1")), "username"),
+        (user("càrla", "Carla", json!(["agent"]), json!(null)), "username"),
+        (user("carla", "Carla", json!([]), json!("long-enough-1")), "roles"),
         (
             user("carla", "   ", json!(["agent"]), json!("long-enough-1")),
             "display_name",
@@ -400,19 +326,13 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
     }
     assert_invalid(
         &admin
-            .call(
-                "/api/admin/tokens/create",
-                json!({"name": "", "scopes": ["pbx"]}),
-            )
+            .call("/api/admin/tokens/create", json!({"name": "", "scopes": ["pbx"]}))
             .await,
         "name",
     );
     assert_invalid(
         &admin
-            .call(
-                "/api/admin/tokens/create",
-                json!({"name": "   ", "scopes": ["pbx"]}),
-            )
+            .call("/api/admin/tokens/create", json!({"name": "   ", "scopes": ["pbx"]}))
             .await,
         "name",
     );
@@ -427,10 +347,7 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
     );
     assert_invalid(
         &admin
-            .call(
-                "/api/admin/tokens/create",
-                json!({"name": "pbx2", "scopes": []}),
-            )
+            .call("/api/admin/tokens/create", json!({"name": "pbx2", "scopes": []}))
             .await,
         "scopes",
     );
@@ -438,10 +355,7 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
 
     // Names outside the enums do not even decode: still a 422, never a 500, nothing written.
     let res = admin
-        .call(
-            "/api/admin/tokens/create",
-            json!({"name": "pbx2", "scopes": ["root"]}),
-        )
+        .call("/api/admin/tokens/create", json!({"name": "pbx2", "scopes": ["root"]}))
         .await;
     assert_eq!(res.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", res.1);
     assert!(
@@ -450,10 +364,7 @@ async fn invalid_input_is_422_naming_the_field_and_writes_nothing() {
         res.1
     );
     let res = admin
-        .call(
-            "/api/admin/users/roles",
-            json!({"id": alex, "roles": ["boss"]}),
-        )
+        .call("/api/admin/users/roles", json!({"id": alex, "roles": ["boss"]}))
         .await;
     assert_eq!(res.0, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", res.1);
     assert!(matches!(&res.1, Err(ApiError::Invalid(_))), "{:?}", res.1);
@@ -467,7 +378,10 @@ async fn duplicate_user_names_are_409() {
     let before = snapshot(&app.db).await;
     for name in ["alex", "ALEX", " Alex "] {
         let (status, err) = admin
-            .call("/api/admin/users/create", json!({"username": name, "display_name": "Other", "roles": ["agent"], "password": null}))
+            .call(
+                "/api/admin/users/create",
+                json!({"username": name, "display_name": "Other", "roles": ["agent"], "password": null}),
+            )
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}: {err:?}");
         assert!(

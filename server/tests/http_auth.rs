@@ -33,10 +33,7 @@ async fn login_sets_a_session_cookie_and_returns_the_next_path() {
         .expect("session cookie set");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap(),
-        json!("/admin")
-    );
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap(), json!("/admin"));
     assert!(b.session_cookie().is_some());
 
     let me = b.who_am_i().await.expect("signed in");
@@ -69,13 +66,7 @@ async fn session_id_changes_at_sign_in() {
 
     b.sign_in("alice", &pw_a).await;
     let first = b.session_cookie().expect("cookie after first sign-in");
-    assert_eq!(
-        who_am_i_with_cookie(&app.url, &first)
-            .await
-            .unwrap()
-            .username,
-        "alice"
-    );
+    assert_eq!(who_am_i_with_cookie(&app.url, &first).await.unwrap().username, "alice");
 
     // Signing in again on a browser that already has a session gives it a new id, and the id
     // that existed before no longer opens anything (no session fixation).
@@ -83,17 +74,10 @@ async fn session_id_changes_at_sign_in() {
     let second = b.session_cookie().expect("cookie after second sign-in");
     assert_ne!(first, second, "the session id is cycled at sign-in");
     assert_eq!(b.who_am_i().await.unwrap().username, "bob");
-    assert_eq!(
-        who_am_i_with_cookie(&app.url, &first).await,
-        None,
-        "the old id is dead"
-    );
+    assert_eq!(who_am_i_with_cookie(&app.url, &first).await, None, "the old id is dead");
 
     // A forged cookie opens nothing.
-    assert_eq!(
-        who_am_i_with_cookie(&app.url, "forged-session-id").await,
-        None
-    );
+    assert_eq!(who_am_i_with_cookie(&app.url, "forged-session-id").await, None);
 }
 
 #[tokio::test]
@@ -102,9 +86,7 @@ async fn bad_credentials_all_look_the_same() {
     let pw = app.user("alice", &[Role::Agent]).await;
     let pw_d = app.user("dora", &[Role::Agent]).await;
     let dora = user_id(&app.db, "dora").await;
-    app::db::users::set_active(&app.db, dora, false)
-        .await
-        .unwrap();
+    app::db::users::set_active(&app.db, dora, false).await.unwrap();
 
     let mut bodies = Vec::new();
     for (user, password) in [
@@ -219,12 +201,7 @@ async fn a_successful_sign_in_clears_the_failures() {
         );
     }
     b.sign_in("alice", &pw).await;
-    assert_eq!(
-        app::db::login_failures::get(&app.db, "alice")
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(app::db::login_failures::get(&app.db, "alice").await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -237,10 +214,7 @@ async fn logout_ends_the_session() {
 
     assert_eq!(b.logout().await, StatusCode::OK);
     assert_eq!(b.who_am_i().await, None);
-    assert_eq!(
-        b.get("/api/events").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(b.get("/api/events").await.status(), StatusCode::UNAUTHORIZED);
     // The session is gone on the server, not only from the browser's jar.
     assert_eq!(who_am_i_with_cookie(&app.url, &cookie).await, None);
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
@@ -305,17 +279,11 @@ async fn deactivating_ends_the_sessions_and_refuses_sign_in() {
     let alice = user_id(&app.db, "alice").await;
 
     let (status, _) = admin
-        .call(
-            "/api/admin/users/active",
-            json!({"id": alice, "active": false}),
-        )
+        .call("/api/admin/users/active", json!({"id": alice, "active": false}))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(alice_b.who_am_i().await, None);
-    assert_eq!(
-        alice_b.get("/api/events").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(alice_b.get("/api/events").await.status(), StatusCode::UNAUTHORIZED);
     let b = Browser::new(&app);
     assert_eq!(
         b.login("alice", &pw, None).await,
@@ -323,10 +291,7 @@ async fn deactivating_ends_the_sessions_and_refuses_sign_in() {
     );
 
     let (status, _) = admin
-        .call(
-            "/api/admin/users/active",
-            json!({"id": alice, "active": true}),
-        )
+        .call("/api/admin/users/active", json!({"id": alice, "active": true}))
         .await;
     assert_eq!(status, StatusCode::OK);
     b.sign_in("alice", &pw).await;
@@ -355,8 +320,5 @@ async fn role_changes_apply_to_open_sessions() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(alice_b.get("/admin").await.status(), StatusCode::OK);
-    assert_eq!(
-        alice_b.who_am_i().await.unwrap().roles,
-        vec![Role::Admin, Role::Agent]
-    );
+    assert_eq!(alice_b.who_am_i().await.unwrap().roles, vec![Role::Admin, Role::Agent]);
 }

@@ -9,10 +9,7 @@ use serde_json::{Value, json};
 async fn error_code(res: reqwest::Response) -> (StatusCode, String) {
     let status = res.status();
     let body: Value = res.json().await.expect("JSON error body");
-    (
-        status,
-        body["error"].as_str().unwrap_or_default().to_string(),
-    )
+    (status, body["error"].as_str().unwrap_or_default().to_string())
 }
 
 #[tokio::test]
@@ -50,20 +47,12 @@ async fn metrics_need_an_admin_or_the_metrics_scope() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::UNAUTHORIZED, "bad_token".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::UNAUTHORIZED, "bad_token".into()));
     let res = anon.get("/metrics?token=sb_not_a_token").await;
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::UNAUTHORIZED, "bad_token".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::UNAUTHORIZED, "bad_token".into()));
 
     // Signed in without the admin role.
-    let pw = app
-        .user("alex", &[Role::Agent, Role::Coordinator, Role::Manager])
-        .await;
+    let pw = app.user("alex", &[Role::Agent, Role::Coordinator, Role::Manager]).await;
     let agent = Browser::signed_in(&app, "alex", &pw).await;
     assert_eq!(
         error_code(agent.get("/metrics").await).await,
@@ -81,23 +70,14 @@ async fn metrics_need_an_admin_or_the_metrics_scope() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::FORBIDDEN, "forbidden".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::FORBIDDEN, "forbidden".into()));
 
     // Allowed: an admin session, a metrics token by header and by query.
     let pw = app.user("root", &[Role::Admin]).await;
     let admin = Browser::signed_in(&app, "root", &pw).await;
     let res = admin.get("/metrics").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let ct = res
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_string();
     assert!(ct.starts_with("text/plain"), "{ct}");
     assert!(
         res.text().await.unwrap().contains("http_requests_total"),
@@ -123,18 +103,12 @@ async fn whoami_needs_a_valid_token() {
     let anon = Browser::new(&app);
 
     let res = anon.get("/api/v1/whoami").await;
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::UNAUTHORIZED, "bad_token".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::UNAUTHORIZED, "bad_token".into()));
 
     // A browser session is not a token.
     let pw = app.user("root", &[Role::Admin]).await;
     let admin = Browser::signed_in(&app, "root", &pw).await;
-    assert_eq!(
-        admin.get("/api/v1/whoami").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(admin.get("/api/v1/whoami").await.status(), StatusCode::UNAUTHORIZED);
 
     let res = anon
         .client
@@ -143,10 +117,7 @@ async fn whoami_needs_a_valid_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::UNAUTHORIZED, "bad_token".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::UNAUTHORIZED, "bad_token".into()));
 
     let token = app.token("pbx-1", &[Scope::Pbx, Scope::Metrics]).await;
     let res = anon
@@ -246,14 +217,9 @@ async fn admin_made_tokens_work_record_use_and_stop_when_revoked() {
     assert_eq!(entry["created_by"], "root");
     assert_eq!(entry["prefix"], pbx[..9]);
     assert!(!entry["last_used_at"].is_null());
-    assert!(
-        !list.to_string().contains(&pbx),
-        "the list never carries a secret"
-    );
+    assert!(!list.to_string().contains(&pbx), "the list never carries a secret");
 
-    let (status, body) = admin
-        .call("/api/admin/tokens/revoke", json!({"id": pbx_id}))
-        .await;
+    let (status, body) = admin.call("/api/admin/tokens/revoke", json!({"id": pbx_id})).await;
     assert_eq!((status, body), (StatusCode::OK, Ok(Value::Null)));
     let res = machine
         .client
@@ -262,10 +228,7 @@ async fn admin_made_tokens_work_record_use_and_stop_when_revoked() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        error_code(res).await,
-        (StatusCode::UNAUTHORIZED, "bad_token".into())
-    );
+    assert_eq!(error_code(res).await, (StatusCode::UNAUTHORIZED, "bad_token".into()));
     let res = machine.get(&format!("/api/v1/whoami?token={pbx}")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // The other token is untouched.
@@ -285,10 +248,7 @@ async fn tokens_are_stored_only_as_sha256() {
     let pw = app.user("root", &[Role::Admin]).await;
     let admin = Browser::signed_in(&app, "root", &pw).await;
     let (_, body) = admin
-        .call(
-            "/api/admin/tokens/create",
-            json!({"name": "pbx", "scopes": ["pbx"]}),
-        )
+        .call("/api/admin/tokens/create", json!({"name": "pbx", "scopes": ["pbx"]}))
         .await;
     let token = body.unwrap().as_str().unwrap().to_string();
     let cli_token = app.token("cli", &[Scope::Metrics]).await;

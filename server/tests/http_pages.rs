@@ -35,9 +35,7 @@ async fn pages_send_anonymous_visitors_to_the_sign_in_page() {
 #[tokio::test]
 async fn admin_page_is_refused_to_other_roles_with_403() {
     let app = TestApp::spawn().await;
-    let pw = app
-        .user("alex", &[Role::Agent, Role::Coordinator, Role::Manager])
-        .await;
+    let pw = app.user("alex", &[Role::Agent, Role::Coordinator, Role::Manager]).await;
     let agent = Browser::signed_in(&app, "alex", &pw).await;
 
     let res = agent.get("/").await;
@@ -52,14 +50,8 @@ async fn admin_page_is_refused_to_other_roles_with_403() {
     let res = agent.get("/admin").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let html = res.text().await.unwrap();
-    assert!(
-        html.contains(r#"data-testid="forbidden""#),
-        "the 403 view is rendered"
-    );
-    assert!(
-        !html.contains(r#"data-testid="users""#),
-        "no admin content leaks"
-    );
+    assert!(html.contains(r#"data-testid="forbidden""#), "the 403 view is rendered");
+    assert!(!html.contains(r#"data-testid="users""#), "no admin content leaks");
 }
 
 #[tokio::test]

@@ -30,10 +30,7 @@ async fn events_need_a_session() {
         .publish("home.hello", json!({"n": 1}))
         .await
         .unwrap();
-    assert_eq!(
-        sse.next_event().await,
-        json!({"topic": "home.hello", "data": {"n": 1}})
-    );
+    assert_eq!(sse.next_event().await, json!({"topic": "home.hello", "data": {"n": 1}}));
 }
 
 #[tokio::test]
@@ -61,9 +58,7 @@ async fn agents_do_not_receive_admin_events() {
     let a = TestApp::spawn().await;
     let b = TestApp::spawn_on(a.db.clone()).await;
     let admin_pw = a.user("root", &[Role::Admin]).await;
-    let agent_pw = a
-        .user("alex", &[Role::Agent, Role::Coordinator, Role::Manager])
-        .await;
+    let agent_pw = a.user("alex", &[Role::Agent, Role::Coordinator, Role::Manager]).await;
     let admin_on_b = Browser::signed_in(&b, "root", &admin_pw).await;
     let agent_on_b = Browser::signed_in(&b, "alex", &agent_pw).await;
     let mut admin_sse = Sse::open(&admin_on_b).await;
@@ -79,11 +74,7 @@ async fn agents_do_not_receive_admin_events() {
         .publish("admin.tokens", json!({"id": 8}))
         .await
         .unwrap();
-    a.services
-        .events
-        .publish("home.x", json!({"n": 1}))
-        .await
-        .unwrap();
+    a.services.events.publish("home.x", json!({"n": 1})).await.unwrap();
 
     // Instance B did receive the admin events (its admin sees them, in order)…
     assert_eq!(admin_sse.next_event().await["topic"], "admin.users");
@@ -106,7 +97,10 @@ async fn admin_changes_are_announced_to_admins_on_every_instance() {
     let mut sse = Sse::open(&admin_on_b).await;
 
     let (status, _) = admin_on_a
-        .call("/api/admin/users/create", json!({"username": "carla", "display_name": "Carla", "roles": ["agent"], "password": null}))
+        .call(
+            "/api/admin/users/create",
+            json!({"username": "carla", "display_name": "Carla", "roles": ["agent"], "password": null}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let carla = user_id(&a.db, "carla").await;
@@ -116,10 +110,7 @@ async fn admin_changes_are_announced_to_admins_on_every_instance() {
     );
 
     let (status, _) = admin_on_a
-        .call(
-            "/api/admin/tokens/create",
-            json!({"name": "pbx", "scopes": ["pbx"]}),
-        )
+        .call("/api/admin/tokens/create", json!({"name": "pbx", "scopes": ["pbx"]}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let pbx = token_id(&a.db, "pbx").await;

@@ -33,7 +33,13 @@ pub const TOPIC_USERS: &str = "admin.users";
 pub const TOPIC_TOKENS: &str = "admin.tokens";
 
 #[cfg(feature = "ssr")]
-use {super::{require, respond}, crate::accounts, crate::ctx::services, crate::db, crate::domain::access::Area};
+use {
+    super::{require, respond},
+    crate::accounts,
+    crate::ctx::services,
+    crate::db,
+    crate::domain::access::Area,
+};
 
 #[server(prefix = "/api", endpoint = "admin/users", input = server_fn::codec::Json)]
 pub async fn list_users() -> Result<Vec<UserSummary>, ApiError> {
@@ -56,7 +62,9 @@ pub async fn create_user(
         require(Area::Admin)?;
         let s = services()?;
         let created = accounts::create_user(&s.db, &username, &display_name, &roles, password).await?;
-        s.events.announce(TOPIC_USERS, serde_json::json!({ "id": created.id })).await;
+        s.events
+            .announce(TOPIC_USERS, serde_json::json!({ "id": created.id }))
+            .await;
         Ok(created.password)
     })
     .await

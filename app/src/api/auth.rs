@@ -22,7 +22,9 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
             .await
             .map_err(|e| ApiError::internal("session extractor", e))?;
         crate::auth::sign_in(&services, &session, &username, &password).await?;
-        let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+        let next = next
+            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .unwrap_or_else(|| "/".into());
         Ok(next)
     })
     .await
@@ -34,7 +36,10 @@ pub async fn logout() -> Result<(), ApiError> {
         let session: tower_sessions::Session = leptos_axum::extract()
             .await
             .map_err(|e| ApiError::internal("session extractor", e))?;
-        session.flush().await.map_err(|e| ApiError::internal("session flush", e))?;
+        session
+            .flush()
+            .await
+            .map_err(|e| ApiError::internal("session flush", e))?;
         Ok(())
     })
     .await

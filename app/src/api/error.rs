@@ -77,9 +77,7 @@ impl FromServerFnError for ApiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Arguments that do not even decode are bad input, not a server fault.
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
-                ApiError::invalid("request", m)
-            }
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => ApiError::invalid("request", m),
             other => ApiError::Transport(other.to_string()),
         }
     }

@@ -23,9 +23,7 @@ mod guard {
 
     /// Runs a server function's body and gives an error its HTTP status; internals are logged
     /// where the error was made, never sent.
-    pub(crate) async fn respond<T>(
-        body: impl Future<Output = Result<T, ApiError>>,
-    ) -> Result<T, ApiError> {
+    pub(crate) async fn respond<T>(body: impl Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
         let result = body.await;
         if let Err(e) = &result
             && let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()

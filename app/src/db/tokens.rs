@@ -78,12 +78,10 @@ pub async fn list(db: &PgPool) -> Result<Vec<TokenSummary>, DbError> {
 
 /// Revokes a token; revoking one already revoked is refused so the caller learns it was stale.
 pub async fn revoke(db: &PgPool, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind(id)
-    .execute(db)
-    .await?;
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .execute(db)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }

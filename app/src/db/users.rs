@@ -1,6 +1,6 @@
 use super::{DbError, PgPool, conflict_as};
-use crate::api::auth::Me;
 use crate::api::admin::UserSummary;
+use crate::api::auth::Me;
 use crate::domain::roles::Role;
 use chrono::{DateTime, Utc};
 
@@ -74,12 +74,12 @@ pub async fn insert(
 }
 
 pub async fn credentials(db: &PgPool, username: &str) -> Result<Option<Credentials>, DbError> {
-    Ok(sqlx::query_as(
-        "SELECT id, password_hash, active, session_epoch FROM users WHERE username = $1",
+    Ok(
+        sqlx::query_as("SELECT id, password_hash, active, session_epoch FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(db)
+            .await?,
     )
-    .bind(username)
-    .fetch_optional(db)
-    .await?)
 }
 
 /// The signed-in user of a session, if the account is still active and the session was opened
@@ -110,12 +110,11 @@ pub async fn list(db: &PgPool) -> Result<Vec<UserSummary>, DbError> {
 }
 
 pub async fn get(db: &PgPool, id: i64) -> Result<UserSummary, DbError> {
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, username, display_name, roles, active, created_at FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id, username, display_name, roles, active, created_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
     row.map(Into::into).ok_or(DbError::NotFound)
 }
 
@@ -131,11 +130,10 @@ pub async fn id_by_username(db: &PgPool, username: &str) -> Result<i64, DbError>
 async fn other_active_admin(tx: &mut sqlx::PgConnection, id: i64) -> Result<bool, DbError> {
     // Lock every active admin (this one included) in id order, so two concurrent demotions
     // queue behind each other instead of both seeing the other admin, or deadlocking.
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE active AND 'admin' = ANY(roles) ORDER BY id FOR UPDATE",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE active AND 'admin' = ANY(roles) ORDER BY id FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await?;
     Ok(ids.iter().any(|&other| other != id))
 }
 
@@ -148,7 +146,9 @@ pub async fn set_roles(db: &PgPool, id: i64, roles: &[Role]) -> Result<(), DbErr
                 .fetch_optional(&mut *tx)
                 .await?;
         if was_admin == Some(true) {
-            return Err(DbError::Conflict("the last active admin cannot lose the admin role".into()));
+            return Err(DbError::Conflict(
+                "the last active admin cannot lose the admin role".into(),
+            ));
         }
     }
     let done = sqlx::query("UPDATE users SET roles = $2, updated_at = now() WHERE id = $1")

@@ -246,10 +246,7 @@ pub fn mandatory_busy_week(
 pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     let turns = input.turns;
     if turns == 0 {
-        return Err(Invalid::new(
-            "turns",
-            "the team needs at least one turn a day",
-        ));
+        return Err(Invalid::new("turns", "the team needs at least one turn a day"));
     }
     check_people(input)?;
 
@@ -257,10 +254,7 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     let mut people: Vec<PersonLoad> = input.people.iter().map(|p| first_steps(input, p)).collect();
 
     let seats = team_days * turns as u32 * input.lines;
-    let start: Vec<u32> = people
-        .iter()
-        .map(|p| p.override_load.unwrap_or(p.capped))
-        .collect();
+    let start: Vec<u32> = people.iter().map(|p| p.override_load.unwrap_or(p.capped)).collect();
     let mut load = start.clone();
     let mut assigned: u32 = load.iter().sum();
 
@@ -314,10 +308,7 @@ fn check_people(input: &WeekInput) -> Result<(), Invalid> {
             return Err(Invalid::new("people", "every person needs an id"));
         }
         if ids.contains(&p.id.as_str()) {
-            return Err(Invalid::new(
-                "people",
-                format!("'{}' appears more than once", p.id),
-            ));
+            return Err(Invalid::new("people", format!("'{}' appears more than once", p.id)));
         }
         ids.push(&p.id);
         for (d, day) in p.days.iter().enumerate() {
@@ -381,8 +372,8 @@ fn first_steps(input: &WeekInput, p: &PersonWeek) -> PersonLoad {
 fn raise_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
     let spare = |i: usize| people[i].capacity - load[i];
     // load_a / ideal_a against load_b / ideal_b, cross-multiplied (both ideals are > 0).
-    let ratio = (u64::from(load[a]) * u64::from(people[b].ideal))
-        .cmp(&(u64::from(load[b]) * u64::from(people[a].ideal)));
+    let ratio =
+        (u64::from(load[a]) * u64::from(people[b].ideal)).cmp(&(u64::from(load[b]) * u64::from(people[a].ideal)));
     spare(b)
         .cmp(&spare(a))
         .then(ratio)
@@ -392,12 +383,8 @@ fn raise_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Order
 /// `Less` = lower `a` before `b`.
 fn lower_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
     // load − ideal × days / 5, in fifths to stay on integers.
-    let above = |i: usize| {
-        i64::from(load[i]) * people[i].proportional.den as i64 - people[i].proportional.num as i64
-    };
-    above(b)
-        .cmp(&above(a))
-        .then_with(|| people[a].id.cmp(&people[b].id))
+    let above = |i: usize| i64::from(load[i]) * people[i].proportional.den as i64 - people[i].proportional.num as i64;
+    above(b).cmp(&above(a)).then_with(|| people[a].id.cmp(&people[b].id))
 }
 
 #[cfg(test)]
@@ -429,10 +416,7 @@ mod tests {
     }
 
     fn finals(w: &WeekLoad) -> Vec<(&str, u32)> {
-        w.people
-            .iter()
-            .map(|p| (p.id.as_str(), p.final_load))
-            .collect()
+        w.people.iter().map(|p| (p.id.as_str(), p.final_load)).collect()
     }
 
     #[test]
@@ -486,16 +470,9 @@ mod tests {
         assert_eq!(a.proportional.to_string(), "5.6");
         assert_eq!(a.day_capacity, [2, 2, 0, 2, 2]);
         assert_eq!((b.days_worked, b.rounded, b.capacity), (4, 8, 8));
-        assert_eq!(
-            (c.days_worked, c.rounded, c.day_capacity),
-            (5, 10, [1, 2, 2, 2, 2])
-        );
+        assert_eq!((c.days_worked, c.rounded, c.day_capacity), (5, 10, [1, 2, 2, 2, 2]));
         assert_eq!((c.capped, c.capacity), (9, 9));
-        assert!(
-            c.explain().contains("capped at the capacity of 9"),
-            "{}",
-            c.explain()
-        );
+        assert!(c.explain().contains("capped at the capacity of 9"), "{}", c.explain());
     }
 
     #[test]
@@ -527,18 +504,10 @@ mod tests {
         assert_eq!(w.summary.assigned, 40);
         assert_eq!(w.summary.seats, 40);
         assert_eq!(
-            (
-                w.summary.lines_used,
-                w.summary.lines_dropped,
-                w.summary.empty_seats
-            ),
+            (w.summary.lines_used, w.summary.lines_dropped, w.summary.empty_seats),
             (2, 0, 0)
         );
-        assert!(
-            w.people[2]
-                .explain()
-                .ends_with("+5 to fill the week's seats: 13 turns")
-        );
+        assert!(w.people[2].explain().ends_with("+5 to fill the week's seats: 13 turns"));
     }
 
     #[test]
@@ -564,11 +533,7 @@ mod tests {
         assert_eq!(finals(&w), vec![("a", 7), ("b", 8), ("c", 5)]);
         assert_eq!(w.summary.assigned, 20);
         assert_eq!(w.summary.excess, 0);
-        assert!(
-            w.people[1]
-                .explain()
-                .contains("; -1 to fit the week's seats")
-        );
+        assert!(w.people[1].explain().contains("; -1 to fit the week's seats"));
     }
 
     #[test]
@@ -577,13 +542,7 @@ mod tests {
         let w = compute_week_load(&week(3, vec![person("a", 10, 2), person("b", 10, 2)])).unwrap();
         let s = &w.summary;
         assert_eq!(
-            (
-                s.seats,
-                s.assigned,
-                s.lines_dropped,
-                s.lines_used,
-                s.empty_seats
-            ),
+            (s.seats, s.assigned, s.lines_dropped, s.lines_used, s.empty_seats),
             (60, 20, 2, 1, 0)
         );
 
@@ -603,8 +562,7 @@ mod tests {
 
     #[test]
     fn ideal_zero_is_never_raised() {
-        let w =
-            compute_week_load(&week(1, vec![person("a", 10, 2), person("boss", 0, 3)])).unwrap();
+        let w = compute_week_load(&week(1, vec![person("a", 10, 2), person("boss", 0, 3)])).unwrap();
         assert_eq!(finals(&w), vec![("a", 10), ("boss", 0)]);
         assert_eq!(w.summary.empty_seats, 10);
     }
@@ -632,10 +590,7 @@ mod tests {
     #[test]
     fn same_input_gives_same_output_whatever_the_order() {
         let make = || {
-            let mut people: Vec<PersonWeek> = ["e", "d", "c", "b", "a"]
-                .iter()
-                .map(|id| person(id, 7, 3))
-                .collect();
+            let mut people: Vec<PersonWeek> = ["e", "d", "c", "b", "a"].iter().map(|id| person(id, 7, 3)).collect();
             people[1].days[0].busy = mask("1001");
             people[3].days[4].leave = true;
             week(2, people)
@@ -680,13 +635,7 @@ anna dm 1111 # rather not
         let entries: Vec<_> = entries.into_iter().map(|(_, e)| e).collect();
         let wednesday = NaiveDate::from_ymd_opt(2024, 6, 5).unwrap();
         let busy = mandatory_busy_week(&entries, "anna", wednesday, 4);
-        let expected = [
-            mask("1101"),
-            mask("0001"),
-            mask("1111"),
-            mask("0001"),
-            mask("0001"),
-        ];
+        let expected = [mask("1101"), mask("0001"), mask("1111"), mask("0001"), mask("0001")];
         assert_eq!(busy, expected);
 
         let mut anna = person("anna", 10, 2);
@@ -695,10 +644,7 @@ anna dm 1111 # rather not
         }
         let w = compute_week_load(&week(1, vec![anna])).unwrap();
         let a = &w.people[0];
-        assert_eq!(
-            (a.days_worked, a.rounded, a.day_capacity),
-            (4, 8, [1, 2, 0, 2, 2])
-        );
+        assert_eq!((a.days_worked, a.rounded, a.day_capacity), (4, 8, [1, 2, 0, 2, 2]));
         assert_eq!(a.final_load, 7);
     }
 }

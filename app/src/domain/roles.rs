@@ -24,7 +24,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_ascii_lowercase())
     }
 
     /// Parses a list such as `admin,agent`; unknown names are an error naming them.
@@ -58,7 +60,10 @@ mod tests {
 
     #[test]
     fn parses_lists_and_rejects_unknown_names() {
-        assert_eq!(Role::parse_list("agent, admin,agent").unwrap(), vec![Role::Admin, Role::Agent]);
+        assert_eq!(
+            Role::parse_list("agent, admin,agent").unwrap(),
+            vec![Role::Admin, Role::Agent]
+        );
         assert_eq!(Role::parse_list("").unwrap(), vec![]);
         let err = Role::parse_list("agent,boss").unwrap_err();
         assert_eq!(err.field, "roles");

@@ -40,7 +40,10 @@ impl Scope {
             }
             let scope = Scope::parse(item).ok_or_else(|| {
                 let known: Vec<_> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-                Invalid::new("scopes", format!("unknown scope '{item}' (known: {})", known.join(", ")))
+                Invalid::new(
+                    "scopes",
+                    format!("unknown scope '{item}' (known: {})", known.join(", ")),
+                )
             })?;
             if !out.contains(&scope) {
                 out.push(scope);
@@ -68,7 +71,10 @@ mod tests {
 
     #[test]
     fn scopes_parse_from_lists() {
-        assert_eq!(Scope::parse_list(["pbx,metrics", "pbx"]).unwrap(), vec![Scope::Pbx, Scope::Metrics]);
+        assert_eq!(
+            Scope::parse_list(["pbx,metrics", "pbx"]).unwrap(),
+            vec![Scope::Pbx, Scope::Metrics]
+        );
         assert!(Scope::parse_list(["nope"]).unwrap_err().message.contains("nope"));
         assert!(Scope::parse_list([""]).is_err());
     }

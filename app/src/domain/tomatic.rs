@@ -46,11 +46,7 @@ impl BusyDay {
     pub fn code(self) -> String {
         match self {
             BusyDay::EveryWorkingDay => String::new(),
-            BusyDay::Weekday(d) => WEEKDAY_CODES
-                .get(usize::from(d))
-                .copied()
-                .unwrap_or("?")
-                .to_string(),
+            BusyDay::Weekday(d) => WEEKDAY_CODES.get(usize::from(d)).copied().unwrap_or("?").to_string(),
             BusyDay::Date(d) => d.format("%Y-%m-%d").to_string(),
         }
     }
@@ -119,11 +115,7 @@ pub fn mask_text(turns: &[bool]) -> String {
 
 /// Reads one line of a busy file. `line_no` (1-based) only labels errors. Blank lines and lines
 /// that start with `#` give `Ok(None)`: they are layout and comments, not mistakes.
-pub fn parse_busy_line(
-    line_no: usize,
-    line: &str,
-    turns: usize,
-) -> Result<Option<BusyEntry>, BusyLineError> {
+pub fn parse_busy_line(line_no: usize, line: &str, turns: usize) -> Result<Option<BusyEntry>, BusyLineError> {
     let err = |message: String| BusyLineError::new(line_no, message);
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -136,7 +128,7 @@ pub fn parse_busy_line(
     };
     if reason.is_empty() {
         return Err(err(
-            "a reason after '#' is required (e.g. 'anna dl 0011 # school run')".into(),
+            "a reason after '#' is required (e.g. 'anna dl 0011 # school run')".into()
         ));
     }
 
@@ -153,9 +145,7 @@ pub fn parse_busy_line(
     let mut mask = None;
     for (i, token) in rest.iter().enumerate() {
         match classify(token) {
-            Token::Mask if mask.is_none() && i < 2 => {
-                mask = Some(parse_mask(token, turns).map_err(err)?)
-            }
+            Token::Mask if mask.is_none() && i < 2 => mask = Some(parse_mask(token, turns).map_err(err)?),
             Token::Day if i == 0 => day = parse_day(token).map_err(err)?,
             Token::Day if mask.is_some() => {
                 return Err(err(format!(
@@ -211,9 +201,7 @@ fn classify(token: &str) -> Token {
 
 fn check_person(person: &str) -> Result<(), String> {
     if person.is_empty() {
-        return Err(
-            "the line must start with the person's handle ('+' goes right before it)".into(),
-        );
+        return Err("the line must start with the person's handle ('+' goes right before it)".into());
     }
     if !person
         .chars()
@@ -271,9 +259,7 @@ fn parse_mask(token: &str, turns: usize) -> Result<Vec<bool>, String> {
     }
     let n = token.chars().count();
     if n != turns {
-        return Err(format!(
-            "turn mask '{token}' has {n} turns, the team has {turns}"
-        ));
+        return Err(format!("turn mask '{token}' has {n} turns, the team has {turns}"));
     }
     Ok(token.chars().map(|c| c == '1').collect())
 }
@@ -296,16 +282,11 @@ mod tests {
 
     #[test]
     fn missing_reason_is_an_error_naming_the_line() {
-        for line in [
-            "someone dl 0011",
-            "someone dl 0011 #",
-            "someone dl 0011 #   ",
-        ] {
+        for line in ["someone dl 0011", "someone dl 0011 #", "someone dl 0011 #   "] {
             let e = parse_busy_line(3, line, 4).unwrap_err();
             assert_eq!(e.line, 3);
             assert!(
-                e.to_string()
-                    .starts_with("line 3: a reason after '#' is required"),
+                e.to_string().starts_with("line 3: a reason after '#' is required"),
                 "{e}"
             );
         }
@@ -314,10 +295,7 @@ mod tests {
     #[test]
     fn mask_of_wrong_length_is_an_error() {
         let e = parse_busy_line(3, "someone dl 111 # r", 4).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "line 3: turn mask '111' has 3 turns, the team has 4"
-        );
+        assert_eq!(e.to_string(), "line 3: turn mask '111' has 3 turns, the team has 4");
         assert!(parse_busy_line(1, "someone 11111 # r", 4).is_err());
     }
 
@@ -349,9 +327,7 @@ mod tests {
     #[test]
     fn weekday_codes_are_monday_to_friday() {
         for (i, code) in WEEKDAY_CODES.iter().enumerate() {
-            let e = one(&format!("anna {code} 1100 # meeting"))
-                .unwrap()
-                .unwrap();
+            let e = one(&format!("anna {code} 1100 # meeting")).unwrap().unwrap();
             assert_eq!(e.day, BusyDay::Weekday(i as u8));
             assert!(!e.mandatory);
         }
@@ -364,10 +340,7 @@ mod tests {
         assert_eq!(e.turns, vec![true; 4]);
         assert!(e.all_day());
         let e = parse_busy_line(1, "+anna # leave", 3).unwrap().unwrap();
-        assert_eq!(
-            (e.day, e.turns.len(), e.mandatory),
-            (BusyDay::EveryWorkingDay, 3, true)
-        );
+        assert_eq!((e.day, e.turns.len(), e.mandatory), (BusyDay::EveryWorkingDay, 3, true));
     }
 
     #[test]
@@ -425,18 +398,8 @@ mod tests {
                 .message
                 .contains("outside the years")
         );
-        assert!(
-            one("anna 2015-1-2 # r")
-                .unwrap_err()
-                .message
-                .contains("YYYY-MM-DD")
-        );
-        assert!(
-            one("anna 2015/01/02 # r")
-                .unwrap_err()
-                .message
-                .contains("YYYY-MM-DD")
-        );
+        assert!(one("anna 2015-1-2 # r").unwrap_err().message.contains("YYYY-MM-DD"));
+        assert!(one("anna 2015/01/02 # r").unwrap_err().message.contains("YYYY-MM-DD"));
         assert_eq!(
             one("anna 2024-02-29 # r").unwrap().unwrap().day,
             BusyDay::Date(date(2024, 2, 29))
@@ -446,36 +409,21 @@ mod tests {
 
     #[test]
     fn person_handles_are_checked() {
-        assert!(
-            one("Anna dl # r")
-                .unwrap_err()
-                .message
-                .contains("person 'Anna'")
-        );
+        assert!(one("Anna dl # r").unwrap_err().message.contains("person 'Anna'"));
         assert!(one("+ anna dl # r").unwrap_err().message.contains("handle"));
         assert_eq!(one("a.b_c-1 # r").unwrap().unwrap().person, "a.b_c-1");
     }
 
     #[test]
     fn misplaced_or_extra_fields_are_errors() {
-        assert!(
-            one("anna 1100 dl # r")
-                .unwrap_err()
-                .message
-                .contains("day first")
-        );
+        assert!(one("anna 1100 dl # r").unwrap_err().message.contains("day first"));
         assert!(
             one("anna dl 1100 0011 # r")
                 .unwrap_err()
                 .message
                 .contains("unexpected '0011'")
         );
-        assert!(
-            one("anna dl dm # r")
-                .unwrap_err()
-                .message
-                .contains("unexpected 'dm'")
-        );
+        assert!(one("anna dl dm # r").unwrap_err().message.contains("unexpected 'dm'"));
     }
 
     #[test]
@@ -499,24 +447,16 @@ fede dv 0001
         assert!(entries[2].1.mandatory);
         let bad: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(bad, vec![5, 6, 9]);
-        assert!(
-            errors[1]
-                .to_string()
-                .starts_with("line 6: turn mask '111' has 3 turns")
-        );
+        assert!(errors[1].to_string().starts_with("line 6: turn mask '111' has 3 turns"));
     }
 
     #[test]
     fn days_cover_dates_and_lines_round_trip() {
         let monday = date(2024, 6, 3);
         let saturday = date(2024, 6, 8);
-        assert!(
-            BusyDay::EveryWorkingDay.covers(monday) && !BusyDay::EveryWorkingDay.covers(saturday)
-        );
+        assert!(BusyDay::EveryWorkingDay.covers(monday) && !BusyDay::EveryWorkingDay.covers(saturday));
         assert!(BusyDay::Weekday(0).covers(monday) && !BusyDay::Weekday(1).covers(monday));
-        assert!(
-            BusyDay::Date(monday).covers(monday) && !BusyDay::Date(monday).covers(date(2024, 6, 4))
-        );
+        assert!(BusyDay::Date(monday).covers(monday) && !BusyDay::Date(monday).covers(date(2024, 6, 4)));
         for line in [
             "+anna dl 1100 # r",
             "bernat 0011 # studies",

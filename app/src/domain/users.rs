@@ -10,7 +10,10 @@ pub fn normalize_username(raw: &str) -> Result<String, Invalid> {
     if name.len() < 2 || name.len() > 32 {
         return Err(Invalid::new("username", "must be 2 to 32 characters"));
     }
-    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    {
         return Err(Invalid::new(
             "username",
             "may hold only letters a-z, digits, '.', '_' and '-'",

@@ -1,7 +1,7 @@
 //! Admin: user accounts and their roles, and machine tokens.
 use crate::api::admin::{
-    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TOPIC_TOKENS,
-    TOPIC_USERS, TokenSummary, UserSummary, list_tokens, list_users,
+    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TOPIC_TOKENS, TOPIC_USERS,
+    TokenSummary, UserSummary, list_tokens, list_users,
 };
 use crate::api::error::ApiError;
 use crate::components::{ErrorLine, RequireArea, use_me};
@@ -40,7 +40,10 @@ fn failed<T>(value: Option<Result<T, ApiError>>) -> Option<ApiError> {
 
 /// A secret shown once, with whom it belongs to.
 #[component]
-fn OneTimeSecret(#[prop(into)] secret: Signal<Option<(String, String)>>, on_close: impl Fn() + 'static + Send + Sync + Copy) -> impl IntoView {
+fn OneTimeSecret(
+    #[prop(into)] secret: Signal<Option<(String, String)>>,
+    on_close: impl Fn() + 'static + Send + Sync + Copy,
+) -> impl IntoView {
     view! {
         <Show when=move || secret.get().is_some()>
             <div class="secret" role="status" data-testid="secret">
@@ -95,7 +98,8 @@ fn UsersPanel() -> impl IntoView {
         }
     });
     let create_error = Signal::derive(move || failed(create.value().get()));
-    let row_error = Signal::derive(move || failed(set_roles.value().get()).or_else(|| failed(set_active.value().get())));
+    let row_error =
+        Signal::derive(move || failed(set_roles.value().get()).or_else(|| failed(set_active.value().get())));
     let reset_error = Signal::derive(move || failed(reset.value().get()));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -280,7 +284,10 @@ fn TokensPanel() -> impl IntoView {
     let error = Signal::derive(move || failed(create.value().get()).or_else(|| failed(revoke.value().get())));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(CreateToken { name: name.get_untracked(), scopes: scopes.get_untracked() });
+        create.dispatch(CreateToken {
+            name: name.get_untracked(),
+            scopes: scopes.get_untracked(),
+        });
     };
     let row = move |t: TokenSummary| {
         let id = t.id;

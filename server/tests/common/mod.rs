@@ -32,20 +32,11 @@ pub fn admin_calls(target: i64, token: i64) -> Vec<(&'static str, Value)> {
             "/api/admin/users/create",
             json!({"username": "mallory", "display_name": "Mallory", "roles": ["admin"], "password": "mallory-password-1"}),
         ),
-        (
-            "/api/admin/users/roles",
-            json!({"id": target, "roles": ["admin"]}),
-        ),
+        ("/api/admin/users/roles", json!({"id": target, "roles": ["admin"]})),
         ("/api/admin/users/reset-password", json!({"id": target})),
-        (
-            "/api/admin/users/active",
-            json!({"id": target, "active": false}),
-        ),
+        ("/api/admin/users/active", json!({"id": target, "active": false})),
         ("/api/admin/tokens", json!({})),
-        (
-            "/api/admin/tokens/create",
-            json!({"name": "sneaky", "scopes": ["pbx"]}),
-        ),
+        ("/api/admin/tokens/create", json!({"name": "sneaky", "scopes": ["pbx"]})),
         ("/api/admin/tokens/revoke", json!({"id": token})),
     ]
 }
@@ -131,11 +122,7 @@ impl Browser {
     /// Signs in and checks it worked.
     pub async fn sign_in(&self, username: &str, password: &str) {
         let (status, body) = self.login(username, password, None).await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "sign-in of {username} failed: {body:?}"
-        );
+        assert_eq!(status, StatusCode::OK, "sign-in of {username} failed: {body:?}");
         assert_eq!(body, Ok(json!("/")));
     }
 
@@ -154,16 +141,11 @@ impl Browser {
     pub fn session_cookie(&self) -> Option<String> {
         let url: reqwest::Url = self.base.parse().expect("base URL");
         let header = self.jar.cookies(&url)?;
-        header
-            .to_str()
-            .ok()?
-            .split(';')
-            .map(str::trim)
-            .find_map(|kv| {
-                kv.strip_prefix(SESSION_COOKIE)
-                    .and_then(|rest| rest.strip_prefix('='))
-                    .map(str::to_string)
-            })
+        header.to_str().ok()?.split(';').map(str::trim).find_map(|kv| {
+            kv.strip_prefix(SESSION_COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+                .map(str::to_string)
+        })
     }
 }
 
@@ -184,8 +166,7 @@ pub async fn decode(res: Response) -> (StatusCode, Result<Value, ApiError>) {
     let status = res.status();
     let text = res.text().await.expect("response body");
     if status.is_success() {
-        let v = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"));
+        let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"));
         (status, Ok(v))
     } else {
         let e = serde_json::from_str::<ApiError>(&text)
@@ -220,19 +201,15 @@ pub async fn snapshot(db: &sqlx::PgPool) -> Snapshot {
     Snapshot {
         users: app::db::users::list(db).await.expect("list users"),
         tokens: app::db::tokens::list(db).await.expect("list tokens"),
-        password_hashes: sqlx::query_as(
-            "SELECT id, password_hash, session_epoch FROM users ORDER BY id",
-        )
-        .fetch_all(db)
-        .await
-        .expect("password hashes"),
+        password_hashes: sqlx::query_as("SELECT id, password_hash, session_epoch FROM users ORDER BY id")
+            .fetch_all(db)
+            .await
+            .expect("password hashes"),
     }
 }
 
 pub async fn user_id(db: &sqlx::PgPool, username: &str) -> i64 {
-    app::db::users::id_by_username(db, username)
-        .await
-        .expect("user id")
+    app::db::users::id_by_username(db, username).await.expect("user id")
 }
 
 pub async fn token_id(db: &sqlx::PgPool, name: &str) -> i64 {
@@ -281,15 +258,11 @@ impl Sse {
                 let block: String = self.buf.drain(..end + 2).collect();
                 let data: Vec<&str> = block
                     .lines()
-                    .filter_map(|l| {
-                        l.strip_prefix("data:")
-                            .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                    })
+                    .filter_map(|l| l.strip_prefix("data:").map(|d| d.strip_prefix(' ').unwrap_or(d)))
                     .collect();
                 if !data.is_empty() {
                     let text = data.join("\n");
-                    return serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("SSE data not JSON ({e}): {text}"));
+                    return serde_json::from_str(&text).unwrap_or_else(|e| panic!("SSE data not JSON ({e}): {text}"));
                 }
             }
             match self.stream.next().await {
