@@ -170,6 +170,32 @@ async fn run(report: &mut Report) -> Res<()> {
     check_shell(&http, &nodelay_url, &nodelay_cookie).await?;
 
     report.queries = time_queries(&app).await?;
+    let ops = db_ops_per_page(&app, &http, &cookie).await?;
+    println!(
+        "per signed-in GET / (sequential x{}): session reads {:.2}, session rows written {:.2}, users reads {:.2}; \
+         latency {}",
+        ops.requests,
+        ops.session_reads,
+        ops.session_writes,
+        ops.user_reads,
+        ops.latency.brief_ms()
+    );
+    report.db_ops = Some(ops);
+    for (label, base) in [
+        ("as served by `server::start`", &app.url),
+        ("with TCP_NODELAY", &nodelay_url),
+    ] {
+        let addr: std::net::SocketAddr = base
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| format!("{base}: {e}"))?;
+        let ck = if base == &app.url { &cookie } else { &nodelay_cookie };
+        let runs = raw_get_timeline(addr, "/", ck, TIMELINE_REQUESTS).await?;
+        for (i, pieces) in runs.iter().enumerate() {
+            println!("GET / #{} on one connection, {label}: {}", i + 1, timeline_text(pieces));
+        }
+        report.timelines.push((label.to_string(), runs));
+    }
     for (label, s) in &report.queries {
         println!("{label}: {}", s.brief_ms());
     }
@@ -573,7 +599,15 @@ async fn spawn_nodelay(app: &TestApp) -> Res<String> {
         secure: false,
         idle_minutes: 60,
     };
-    let router = server::web::router(state, &sessions);
+    // The session store on its own pool with synchronous_commit off, as `server::start` sets it up.
+    let session_opts = (*app.db.connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    let session_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .connect_lazy_with(session_opts);
+    let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool);
+    let router = server::web::router(state, &sessions, store);
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
@@ -581,6 +615,161 @@ async fn spawn_nodelay(app: &TestApp) -> Res<String> {
         let _ = axum::serve(listener, router).await;
     });
     Ok(format!("http://{addr}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What one page view asks of PostgreSQL, from its table statistics.
+
+const DB_OPS_REQUESTS: usize = 200;
+const TIMELINE_REQUESTS: usize = 4;
+/// PostgreSQL 15+ backends flush their table statistics when idle, at the latest after 10 s.
+const STATS_FLUSH_WAIT: Duration = Duration::from_millis(11_500);
+
+struct DbOps {
+    requests: usize,
+    session_reads: f64,
+    session_writes: f64,
+    user_reads: f64,
+    latency: Stats,
+    /// Page views whose answer carried a `Set-Cookie` (a refreshed session expiry).
+    set_cookie: usize,
+}
+
+async fn table_counters(db: &app::db::PgPool) -> Res<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT \
+           coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)) FILTER (WHERE schemaname = 'tower_sessions'), 0)::bigint, \
+           coalesce(sum(n_tup_ins + n_tup_upd) FILTER (WHERE schemaname = 'tower_sessions'), 0)::bigint, \
+           coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)) FILTER (WHERE schemaname = 'public'), 0)::bigint \
+         FROM pg_stat_user_tables \
+         WHERE (schemaname = 'tower_sessions' AND relname = 'session') OR (schemaname = 'public' AND relname = 'users')",
+    )
+    .fetch_one(db)
+    .await
+    .map_err(|e| format!("reading table statistics: {e}"))
+}
+
+/// Sequential signed-in page views between two readings of the table statistics: how many
+/// session reads, session writes and user reads one page view costs, and its unloaded latency.
+async fn db_ops_per_page(app: &TestApp, http: &reqwest::Client, cookie: &str) -> Res<DbOps> {
+    tokio::time::sleep(STATS_FLUSH_WAIT).await;
+    let before = table_counters(&app.db).await?;
+    let mut latency = Vec::with_capacity(DB_OPS_REQUESTS);
+    let mut set_cookie = 0;
+    for _ in 0..DB_OPS_REQUESTS {
+        let t = Instant::now();
+        let res = http
+            .get(format!("{}/", app.url))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .map_err(|e| format!("GET /: {e}"))?;
+        let status = res.status();
+        if res.headers().contains_key(reqwest::header::SET_COOKIE) {
+            set_cookie += 1;
+        }
+        res.bytes().await.map_err(|e| format!("GET / body: {e}"))?;
+        latency.push(t.elapsed());
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("GET / signed in answered {status}"));
+        }
+    }
+    tokio::time::sleep(STATS_FLUSH_WAIT).await;
+    let after = table_counters(&app.db).await?;
+    let per = |a: i64, b: i64| (a - b) as f64 / DB_OPS_REQUESTS as f64;
+    Ok(DbOps {
+        requests: DB_OPS_REQUESTS,
+        session_reads: per(after.0, before.0),
+        session_writes: per(after.1, before.1),
+        user_reads: per(after.2, before.2),
+        latency: Stats::of(&latency),
+        set_cookie,
+    })
+}
+
+/// Several `GET`s one after the other on one kept-alive raw socket (client side TCP_NODELAY):
+/// for each answer, when each piece of it arrived (ms since that request was written) and its
+/// size. The first request of a connection is answered in quick-ACK mode; the later ones show
+/// whether a piece is held back waiting for the client's delayed ACK (Nagle's algorithm).
+async fn raw_get_timeline(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: &str,
+    requests: usize,
+) -> Res<Vec<Vec<(f64, usize)>>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n");
+    let mut all = Vec::with_capacity(requests);
+    let mut buf = vec![0u8; 64 * 1024];
+    for _ in 0..requests {
+        let t = Instant::now();
+        tcp.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut answer: Vec<u8> = Vec::new();
+        let mut pieces = Vec::new();
+        while !http_answer_complete(&answer)? {
+            let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf))
+                .await
+                .map_err(|_| "raw GET timed out".to_string())?
+                .map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("raw GET: connection closed mid-answer".into());
+            }
+            pieces.push((t.elapsed().as_secs_f64() * 1000.0, n));
+            answer.extend_from_slice(&buf[..n]);
+        }
+        if !answer.starts_with(b"HTTP/1.1 200") {
+            return Err(format!(
+                "raw GET {path}: {}",
+                String::from_utf8_lossy(&answer[..answer.len().min(40)])
+            ));
+        }
+        all.push(pieces);
+    }
+    Ok(all)
+}
+
+/// Whether `buf` holds one whole HTTP/1.1 answer (Content-Length or chunked body).
+fn http_answer_complete(buf: &[u8]) -> Res<bool> {
+    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(false);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let body = &buf[head_end + 4..];
+    if head.contains("transfer-encoding: chunked") {
+        let mut at = 0;
+        loop {
+            let Some(line_end) = body[at..].windows(2).position(|w| w == b"\r\n") else {
+                return Ok(false);
+            };
+            let size_text = String::from_utf8_lossy(&body[at..at + line_end]).to_string();
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+            at += line_end + 2;
+            if size == 0 {
+                return Ok(body.len() >= at + 2);
+            }
+            at += size + 2;
+            if body.len() < at {
+                return Ok(false);
+            }
+        }
+    }
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    Ok(body.len() >= length)
+}
+
+fn timeline_text(pieces: &[(f64, usize)]) -> String {
+    pieces
+        .iter()
+        .map(|(t, n)| format!("{n} B at {t:.2} ms"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -933,6 +1122,8 @@ struct Report {
     breakdown: Vec<(String, WrkResult)>,
     nodelay: Vec<(u32, WrkResult)>,
     queries: Vec<(String, Stats)>,
+    db_ops: Option<DbOps>,
+    timelines: Vec<(String, Vec<Vec<(f64, usize)>>)>,
     argon2_params: String,
     verify: Option<Stats>,
     login: Option<Stats>,
@@ -956,6 +1147,82 @@ impl Report {
         if r.requests == 0 {
             self.failures.push(format!("{label}: no request completed"));
         }
+    }
+
+    /// What the figures say, worked out from them (so it stays true when the figures change).
+    fn findings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let first = |v: &[(u32, WrkResult)]| {
+            v.iter()
+                .find(|(c, _)| *c == BREAKDOWN_CONNECTIONS)
+                .map(|(_, r)| r.clone())
+        };
+        if let (Some(plain), Some(nd)) = (first(&self.shell), first(&self.nodelay)) {
+            let flat = self.shell.iter().all(|(_, r)| (r.p50_ms - plain.p50_ms).abs() < 5.0);
+            if plain.p50_ms > 30.0 && nd.p50_ms < plain.p50_ms / 2.0 {
+                out.push(format!(
+                    "The shell page is held up by a fixed wait, not by work: its p50 is {:.1} ms at {} connections{} \
+                     while the app uses {:.0} µs of CPU per request, and throughput grows with the connection count. \
+                     The same router with TCP_NODELAY on its sockets answers in p50 {:.2} ms at {:.0} req/s \
+                     ({BREAKDOWN_CONNECTIONS} connections). The page is streamed in several writes; on a kept-alive \
+                     connection Nagle's algorithm holds the last small write until the client ACKs the previous one, \
+                     and the client delays that ACK by ~40 ms (see the per-request timelines). Fix: set TCP_NODELAY on \
+                     accepted sockets in `server::start` (axum 0.8: `listener.tap_io(|tcp| {{ let _ = \
+                     tcp.set_nodelay(true); }})`), and/or render the pages in one piece.",
+                    plain.p50_ms,
+                    BREAKDOWN_CONNECTIONS,
+                    if flat {
+                        " and stays there at every connection count"
+                    } else {
+                        ""
+                    },
+                    plain.cpu.as_ref().map_or(0.0, |c| c.app_us),
+                    nd.p50_ms,
+                    nd.rps
+                ));
+            }
+            if let Some(c) = &nd.cpu {
+                let total = c.app_us + c.pg_us + c.rest_us;
+                if total > 0.0 {
+                    out.push(format!(
+                        "Without the wait the page is CPU-bound: about {:.0} µs in the app, {:.0} µs in PostgreSQL and \
+                         {:.0} µs elsewhere (wrk) per request, i.e. a ceiling near {:.0} req/s on {} cores. For \
+                         comparison, `/healthz` with the session costs {} and `/login` (SSR, no database) {}; the \
+                         shell page's rendering costs more than the sum, so its SSR (shell, suspense, streaming) is \
+                         the largest part.",
+                        c.app_us,
+                        c.pg_us,
+                        c.rest_us,
+                        self.machine.cores as f64 * 1e6 / total,
+                        self.machine.cores,
+                        self.breakdown
+                            .get(1)
+                            .and_then(|(_, r)| r.cpu.as_ref())
+                            .map_or("-".into(), |c| format!(
+                                "{:.0} µs app + {:.0} µs PostgreSQL",
+                                c.app_us, c.pg_us
+                            )),
+                        self.breakdown
+                            .get(2)
+                            .and_then(|(_, r)| r.cpu.as_ref())
+                            .map_or("-".into(), |c| format!("{:.0} µs app", c.app_us)),
+                    ));
+                }
+            }
+        }
+        if let Some(o) = &self.db_ops
+            && o.session_writes < 0.01
+            && o.set_cookie == 0
+        {
+            out.push(format!(
+                "A page view reads the session ({:.2} reads) and the user ({:.2}) but writes nothing and sends no \
+                 `Set-Cookie`: with `Expiry::OnInactivity` and without `with_always_save(true)`, tower-sessions does \
+                 not extend an unmodified session, so a session ends its idle time after sign-in even while in use \
+                 (unless something else modifies it).",
+                o.session_reads, o.user_reads
+            ));
+        }
+        out
     }
 
     fn markdown(&self) -> String {
@@ -1049,6 +1316,15 @@ impl Report {
             }
         }
         let _ = writeln!(s);
+
+        let findings = self.findings();
+        if !findings.is_empty() {
+            let _ = writeln!(s, "## Findings\n");
+            for f in findings {
+                let _ = writeln!(s, "- {f}");
+            }
+            let _ = writeln!(s);
+        }
 
         // Method.
         let _ = writeln!(s, "## Method\n");
@@ -1196,6 +1472,52 @@ impl Report {
                     r.cpu_cells(),
                     yes(r.rps >= TARGET_SHELL_RPS && r.p99_ms <= TARGET_SHELL_P99_MS)
                 );
+            }
+            let _ = writeln!(s);
+        }
+        if let Some(o) = &self.db_ops {
+            let _ = writeln!(
+                s,
+                "What one signed-in `GET /` asks of PostgreSQL, from `pg_stat_user_tables` around {} sequential page \
+                 views (no load; reads = sequential + index scans):\n",
+                o.requests
+            );
+            let _ = writeln!(s, "| Per page view | |\n|---|---|");
+            let _ = writeln!(
+                s,
+                "| Session reads (`tower_sessions.session`) | {:.2} |",
+                o.session_reads
+            );
+            let _ = writeln!(s, "| Session rows written (insert/update) | {:.2} |", o.session_writes);
+            let _ = writeln!(s, "| User reads (`users`) | {:.2} |", o.user_reads);
+            let _ = writeln!(
+                s,
+                "| Latency of one page view, no load (reqwest) | mean {} ms, p50 {} ms, p99 {} ms |\n",
+                ms(o.latency.mean),
+                ms(o.latency.p50),
+                ms(o.latency.p99)
+            );
+            let _ = writeln!(
+                s,
+                "Answers that carried a `Set-Cookie`: {} of {}. With no session row written and no cookie sent back, \
+                 a page view does not extend the session's inactivity expiry (tower-sessions saves an unmodified \
+                 session only with `with_always_save(true)`).\n",
+                o.set_cookie, o.requests
+            );
+        }
+        if !self.timelines.is_empty() {
+            let _ = writeln!(
+                s,
+                "How signed-in `GET /` answers arrive, {TIMELINE_REQUESTS} requests one after the other on one \
+                 kept-alive connection (raw socket, client TCP_NODELAY; each cell lists the reads as size at time \
+                 since that request was written). The first request of a connection is acknowledged at once by the \
+                 client's kernel (quick-ACK mode); later ones meet its delayed ACK:\n"
+            );
+            let _ = writeln!(s, "| Server | request on the connection | pieces |\n|---|---|---|");
+            for (label, runs) in &self.timelines {
+                for (i, pieces) in runs.iter().enumerate() {
+                    let _ = writeln!(s, "| {label} | {} | {} |", i + 1, timeline_text(pieces));
+                }
             }
             let _ = writeln!(s);
         }

@@ -75,7 +75,16 @@ pub async fn start(
         }
     });
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(
+            // Small responses must not wait for Nagle's algorithm and the peer's delayed ACK.
+            axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            }),
+            router,
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
