@@ -687,16 +687,14 @@ async fn db_ops_per_page(app: &TestApp, http: &reqwest::Client, cookie: &str) ->
     })
 }
 
+/// The pieces of one answer: (ms since the request was written, bytes).
+type Timeline = Vec<(f64, usize)>;
+
 /// Several `GET`s one after the other on one kept-alive raw socket (client side TCP_NODELAY):
 /// for each answer, when each piece of it arrived (ms since that request was written) and its
 /// size. The first request of a connection is answered in quick-ACK mode; the later ones show
 /// whether a piece is held back waiting for the client's delayed ACK (Nagle's algorithm).
-async fn raw_get_timeline(
-    addr: std::net::SocketAddr,
-    path: &str,
-    cookie: &str,
-    requests: usize,
-) -> Res<Vec<Vec<(f64, usize)>>> {
+async fn raw_get_timeline(addr: std::net::SocketAddr, path: &str, cookie: &str, requests: usize) -> Res<Vec<Timeline>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     tcp.set_nodelay(true).map_err(|e| e.to_string())?;
@@ -1123,7 +1121,7 @@ struct Report {
     nodelay: Vec<(u32, WrkResult)>,
     queries: Vec<(String, Stats)>,
     db_ops: Option<DbOps>,
-    timelines: Vec<(String, Vec<Vec<(f64, usize)>>)>,
+    timelines: Vec<(String, Vec<Timeline>)>,
     argon2_params: String,
     verify: Option<Stats>,
     login: Option<Stats>,
@@ -1182,19 +1180,20 @@ impl Report {
                 ));
             }
             if let Some(c) = &nd.cpu {
-                let total = c.app_us + c.pg_us + c.rest_us;
-                if total > 0.0 {
+                let server = c.app_us + c.pg_us;
+                if server > 0.0 {
                     out.push(format!(
-                        "Without the wait the page is CPU-bound: about {:.0} µs in the app, {:.0} µs in PostgreSQL and \
-                         {:.0} µs elsewhere (wrk) per request, i.e. a ceiling near {:.0} req/s on {} cores. For \
-                         comparison, `/healthz` with the session costs {} and `/login` (SSR, no database) {}; the \
-                         shell page's rendering costs more than the sum, so its SSR (shell, suspense, streaming) is \
-                         the largest part.",
+                        "Without the wait the page is CPU-bound: about {:.0} µs in the app and {:.0} µs in PostgreSQL \
+                         per request, a ceiling near {:.0} req/s on {} cores for the server side alone; here wrk and \
+                         whatever else runs take another {:.0} µs per request from the same cores, so {:.0} req/s. \
+                         For comparison, `/healthz` with the session costs {} and `/login` (SSR, no database) {}: the \
+                         shell page's own rendering (header, suspense, streamed in pieces) is the largest part.",
                         c.app_us,
                         c.pg_us,
-                        c.rest_us,
-                        self.machine.cores as f64 * 1e6 / total,
+                        self.machine.cores as f64 * 1e6 / server,
                         self.machine.cores,
+                        c.rest_us,
+                        self.machine.cores as f64 * 1e6 / (server + c.rest_us),
                         self.breakdown
                             .get(1)
                             .and_then(|(_, r)| r.cpu.as_ref())
@@ -1408,7 +1407,9 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "\nCPU time per request during these runs (app process / PostgreSQL backends of its database / the rest of the machine: wrk and anything else):\n"
+            "\nCPU time per request during these runs (app process / PostgreSQL backends of its database / the rest of \
+                 the machine's busy time: wrk, other processes, kernel work not charged to a process; from tick \
+                 counters, so approximate, and clipped at 0):\n"
         );
         let _ = writeln!(s, "| Connections | app | PostgreSQL | rest |\n|---|---|---|---|");
         for (c, r) in &self.shell {
