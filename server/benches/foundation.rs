@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 /// Connection counts for the shell-page load runs.
 const SHELL_CONNECTIONS: [u32; 3] = [16, 32, 64];
+/// Connection counts for the control runs without TCP_NODELAY.
+const CONTROL_CONNECTIONS: [u32; 2] = [16, 64];
 const SHELL_SECONDS: u32 = 10;
 const WARMUP_SECONDS: u32 = 3;
 const BREAKDOWN_SECONDS: u32 = 5;
@@ -124,7 +126,7 @@ async fn run(report: &mut Report) -> Res<()> {
     }
     // Still the signed-in page after the load (a session lost mid-run would have turned into
     // 303s, which wrk counts as successes).
-    check_shell(&http, &app.url, &cookie).await?;
+    report.shell_body_bytes = check_shell(&http, &app.url, &cookie).await?;
 
     // Where the time goes: the same stack without the session, without the page, without both.
     println!("\n-- breakdown (-c{BREAKDOWN_CONNECTIONS}, {BREAKDOWN_SECONDS} s each) --");
@@ -153,21 +155,20 @@ async fn run(report: &mut Report) -> Res<()> {
             r,
         ));
     }
-    // The same router on a second listener whose sockets have TCP_NODELAY set: tells whether a
-    // flat latency comes from Nagle's algorithm holding back the streamed page's later chunks.
-    println!("\n-- diagnostic: the same router served with TCP_NODELAY --");
-    let nodelay_url = spawn_nodelay(&app).await?;
-    let nodelay_cookie = sign_in(&http, &nodelay_url, &password).await?;
-    check_shell(&http, &nodelay_url, &nodelay_cookie).await?;
-    let nodelay_root = format!("{nodelay_url}/");
-    wrk_run(&app.db, &wrk, &nodelay_root, Some(&nodelay_cookie), 16, WARMUP_SECONDS).await?;
-    for c in SHELL_CONNECTIONS {
-        let r = wrk_run(&app.db, &wrk, &nodelay_root, Some(&nodelay_cookie), c, SHELL_SECONDS).await?;
-        println!("{}", r.line(&format!("GET / signed in, TCP_NODELAY, -c{c}")));
-        report.check_wrk(&format!("GET / TCP_NODELAY -c{c}"), &r);
-        report.nodelay.push((c, r));
+    // Control: the same router on a second listener left as `axum::serve` leaves sockets (Nagle's
+    // algorithm on), to show what TCP_NODELAY in `server::start` is worth and to catch its loss.
+    println!("\n-- control: the same router without TCP_NODELAY --");
+    let control_url = spawn_control(&app).await?;
+    let control_cookie = sign_in(&http, &control_url, &password).await?;
+    check_shell(&http, &control_url, &control_cookie).await?;
+    let control_root = format!("{control_url}/");
+    for c in CONTROL_CONNECTIONS {
+        let r = wrk_run(&app.db, &wrk, &control_root, Some(&control_cookie), c, SHELL_SECONDS).await?;
+        println!("{}", r.line(&format!("GET / signed in, no TCP_NODELAY, -c{c}")));
+        report.check_wrk(&format!("GET / without TCP_NODELAY -c{c}"), &r);
+        report.control.push((c, r));
     }
-    check_shell(&http, &nodelay_url, &nodelay_cookie).await?;
+    check_shell(&http, &control_url, &control_cookie).await?;
 
     report.queries = time_queries(&app).await?;
     let ops = db_ops_per_page(&app, &http, &cookie).await?;
@@ -183,14 +184,21 @@ async fn run(report: &mut Report) -> Res<()> {
     report.db_ops = Some(ops);
     for (label, base) in [
         ("as served by `server::start`", &app.url),
-        ("with TCP_NODELAY", &nodelay_url),
+        ("control without TCP_NODELAY", &control_url),
     ] {
         let addr: std::net::SocketAddr = base
             .trim_start_matches("http://")
             .parse()
             .map_err(|e| format!("{base}: {e}"))?;
-        let ck = if base == &app.url { &cookie } else { &nodelay_cookie };
-        let runs = raw_get_timeline(addr, "/", ck, TIMELINE_REQUESTS).await?;
+        let ck = if base == &app.url { &cookie } else { &control_cookie };
+        let (runs, last) = raw_get_timeline(addr, "/", ck, TIMELINE_REQUESTS).await?;
+        if base == &app.url {
+            let text = String::from_utf8_lossy(&last);
+            report.shell_shape = Some(PageShape {
+                chunks: http_chunk_count(&last),
+                fragments: text.matches("<template").count(),
+            });
+        }
         for (i, pieces) in runs.iter().enumerate() {
             println!("GET / #{} on one connection, {label}: {}", i + 1, timeline_text(pieces));
         }
@@ -303,6 +311,7 @@ async fn check_shell(http: &reqwest::Client, base: &str, cookie: &str) -> Res<us
     if !body.contains(&format!("Hello, {USERNAME}")) {
         return Err("GET / signed in answered 200 but the page does not greet the user".into());
     }
+    dump("shell-reqwest.html", body.as_bytes());
     Ok(body.len())
 }
 
@@ -578,11 +587,10 @@ fn server_get_counts() -> (u64, u64) {
     (all, not_ok)
 }
 
-/// A second instance of the app's router on the same database, like `server::start` builds it
-/// but with TCP_NODELAY on every accepted socket. Diagnostic only: the headline figures are the
-/// app as `start` serves it.
-async fn spawn_nodelay(app: &TestApp) -> Res<String> {
-    use axum::serve::ListenerExt;
+/// A second instance of the app's router on the same database, built like `server::start`
+/// builds it but served by plain `axum::serve`, which leaves Nagle's algorithm on. A control:
+/// the headline figures are the app as `start` serves it.
+async fn spawn_control(app: &TestApp) -> Res<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
@@ -608,9 +616,6 @@ async fn spawn_nodelay(app: &TestApp) -> Res<String> {
         .connect_lazy_with(session_opts);
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool);
     let router = server::web::router(state, &sessions, store);
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -687,6 +692,21 @@ async fn db_ops_per_page(app: &TestApp, http: &reqwest::Client, cookie: &str) ->
     })
 }
 
+/// With `FOUNDATION_DUMP=<dir>`, keeps a copy of what the server answered, for a closer look.
+fn dump(name: &str, bytes: &[u8]) {
+    if let Some(dir) = std::env::var_os("FOUNDATION_DUMP") {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(PathBuf::from(dir).join(name), bytes);
+    }
+}
+
+/// How the shell page is sent: HTTP chunks, and out-of-order Suspense fragments (`<template>`s
+/// swapped in by inline scripts).
+struct PageShape {
+    chunks: usize,
+    fragments: usize,
+}
+
 /// The pieces of one answer: (ms since the request was written, bytes).
 type Timeline = Vec<(f64, usize)>;
 
@@ -694,12 +714,18 @@ type Timeline = Vec<(f64, usize)>;
 /// for each answer, when each piece of it arrived (ms since that request was written) and its
 /// size. The first request of a connection is answered in quick-ACK mode; the later ones show
 /// whether a piece is held back waiting for the client's delayed ACK (Nagle's algorithm).
-async fn raw_get_timeline(addr: std::net::SocketAddr, path: &str, cookie: &str, requests: usize) -> Res<Vec<Timeline>> {
+async fn raw_get_timeline(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: &str,
+    requests: usize,
+) -> Res<(Vec<Timeline>, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     tcp.set_nodelay(true).map_err(|e| e.to_string())?;
     let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n");
     let mut all = Vec::with_capacity(requests);
+    let mut last = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     for _ in 0..requests {
         let t = Instant::now();
@@ -723,9 +749,32 @@ async fn raw_get_timeline(addr: std::net::SocketAddr, path: &str, cookie: &str, 
                 String::from_utf8_lossy(&answer[..answer.len().min(40)])
             ));
         }
+        dump("shell-raw.http", &answer);
         all.push(pieces);
+        last = answer;
     }
-    Ok(all)
+    Ok((all, last))
+}
+
+/// How many chunks a chunked HTTP/1.1 answer came in (0 if it was not chunked).
+fn http_chunk_count(answer: &[u8]) -> usize {
+    let Some(head_end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return 0;
+    };
+    let body = &answer[head_end + 4..];
+    let (mut at, mut count) = (0, 0);
+    while let Some(line_end) = body[at.min(body.len())..].windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[at..at + line_end]).to_string();
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16) else {
+            break;
+        };
+        if size == 0 {
+            break;
+        }
+        count += 1;
+        at += line_end + 2 + size + 2;
+    }
+    count
 }
 
 /// Whether `buf` holds one whole HTTP/1.1 answer (Content-Length or chunked body).
@@ -1103,7 +1152,16 @@ impl Machine {
                 .trim()
                 .to_string(),
             rustc: command_line("rustc", &["--version"]),
-            commit: command_line("git", &["-C", repo, "rev-parse", "--short", "HEAD"]),
+            commit: {
+                let head = command_line("git", &["-C", repo, "rev-parse", "--short", "HEAD"]);
+                let dirty =
+                    !command_line("git", &["-C", repo, "status", "--porcelain", "--untracked-files=no"]).is_empty();
+                if dirty {
+                    format!("`{head}` plus uncommitted changes in the tree")
+                } else {
+                    format!("`{head}`")
+                }
+            },
             postgres: String::new(),
             wrk: String::new(),
             load_start: load_average(),
@@ -1116,9 +1174,10 @@ impl Machine {
 struct Report {
     machine: Machine,
     shell_body_bytes: usize,
+    shell_shape: Option<PageShape>,
     shell: Vec<(u32, WrkResult)>,
     breakdown: Vec<(String, WrkResult)>,
-    nodelay: Vec<(u32, WrkResult)>,
+    control: Vec<(u32, WrkResult)>,
     queries: Vec<(String, Stats)>,
     db_ops: Option<DbOps>,
     timelines: Vec<(String, Vec<Timeline>)>,
@@ -1155,58 +1214,90 @@ impl Report {
                 .find(|(c, _)| *c == BREAKDOWN_CONNECTIONS)
                 .map(|(_, r)| r.clone())
         };
-        if let (Some(plain), Some(nd)) = (first(&self.shell), first(&self.nodelay)) {
-            let flat = self.shell.iter().all(|(_, r)| (r.p50_ms - plain.p50_ms).abs() < 5.0);
-            if plain.p50_ms > 30.0 && nd.p50_ms < plain.p50_ms / 2.0 {
+        // A piece of a later answer on a kept-alive connection arriving ≥ 30 ms after the first.
+        let stalls = |label_start: &str| {
+            self.timelines
+                .iter()
+                .filter(|(l, _)| l.starts_with(label_start))
+                .any(|(_, runs)| {
+                    runs.iter()
+                        .skip(1)
+                        .any(|p| p.len() > 1 && p[p.len() - 1].0 - p[0].0 >= 30.0)
+                })
+        };
+        let app_stalls = stalls("as served");
+        let control_stalls = stalls("control");
+        let app16 = first(&self.shell);
+        let control16 = first(&self.control);
+        if let Some(plain) = &app16
+            && app_stalls
+        {
+            out.push(format!(
+                "The shell page is held up by a fixed wait, not by work: p50 {:.1} ms at {} connections while the app \
+                 uses {:.0} µs of CPU per request. On a kept-alive connection the answer's last piece arrives ~40 ms \
+                 after the first (see the timelines): the page is written in several pieces and Nagle's algorithm \
+                 holds the last one until the client's delayed ACK. Fix: TCP_NODELAY on accepted sockets in \
+                 `server::start` (axum 0.8: `ListenerExt::tap_io(listener, |tcp| {{ let _ = tcp.set_nodelay(true); \
+                 }})`), and/or render the page in one piece.",
+                plain.p50_ms,
+                BREAKDOWN_CONNECTIONS,
+                plain.cpu.as_ref().map_or(0.0, |c| c.app_us),
+            ));
+        } else if let (Some(plain), Some(control)) = (&app16, &control16)
+            && control_stalls
+        {
+            out.push(format!(
+                "TCP_NODELAY (set by `server::start`) is what keeps the page fast: the same router served without it \
+                 answers in p50 {:.1} ms at {:.0} req/s ({} connections) against p50 {:.2} ms at {:.0} req/s with \
+                 it. The page is written in several pieces, and on a kept-alive connection Nagle's algorithm holds \
+                 the last one until the client's delayed ACK, ~40 ms later (see the timelines). Rendering the page \
+                 in one piece would make it independent of the setting.",
+                control.p50_ms, control.rps, BREAKDOWN_CONNECTIONS, plain.p50_ms, plain.rps
+            ));
+        }
+        if let Some(shape) = &self.shell_shape
+            && (shape.chunks > 1 || shape.fragments > 0)
+        {
+            out.push(format!(
+                "The shell page is streamed out of order: {} HTTP chunks with {} Suspense fragments (`<template>`s moved \
+                 into place by inline scripts), although the signed-in user is known before rendering starts (the \
+                 middleware resolved it). `SsrMode::Async` on the routes (the only resource resolves at once, so \
+                 waiting for it costs nothing), or giving the page the middleware's `Me` directly instead of a \
+                 resource under `<Suspense>`, would send the page in one smaller piece, whatever the socket options; \
+                 how much rendering CPU that saves is for this benchmark to show once done.",
+                shape.chunks, shape.fragments
+            ));
+        }
+        if let Some(r) = &app16
+            && !app_stalls
+            && let Some(c) = &r.cpu
+        {
+            let server = c.app_us + c.pg_us;
+            if server > 0.0 {
                 out.push(format!(
-                    "The shell page is held up by a fixed wait, not by work: its p50 is {:.1} ms at {} connections{} \
-                     while the app uses {:.0} µs of CPU per request, and throughput grows with the connection count. \
-                     The same router with TCP_NODELAY on its sockets answers in p50 {:.2} ms at {:.0} req/s \
-                     ({BREAKDOWN_CONNECTIONS} connections). The page is streamed in several writes; on a kept-alive \
-                     connection Nagle's algorithm holds the last small write until the client ACKs the previous one, \
-                     and the client delays that ACK by ~40 ms (see the per-request timelines). Fix: set TCP_NODELAY on \
-                     accepted sockets in `server::start` (axum 0.8: `listener.tap_io(|tcp| {{ let _ = \
-                     tcp.set_nodelay(true); }})`), and/or render the pages in one piece.",
-                    plain.p50_ms,
-                    BREAKDOWN_CONNECTIONS,
-                    if flat {
-                        " and stays there at every connection count"
-                    } else {
-                        ""
-                    },
-                    plain.cpu.as_ref().map_or(0.0, |c| c.app_us),
-                    nd.p50_ms,
-                    nd.rps
+                    "The page is CPU-bound: about {:.0} µs in the app and {:.0} µs in PostgreSQL per request \
+                     ({BREAKDOWN_CONNECTIONS} connections), a ceiling near {:.0} req/s on {} cores for the server side \
+                     alone; wrk and whatever else runs take another {:.0} µs per request from the same cores, so \
+                     about {:.0} req/s here. For comparison, `/healthz` with the session costs {} and `/login` (SSR, \
+                     no database) {}: the shell page's own rendering is the largest part.",
+                    c.app_us,
+                    c.pg_us,
+                    self.machine.cores as f64 * 1e6 / server,
+                    self.machine.cores,
+                    c.rest_us,
+                    self.machine.cores as f64 * 1e6 / (server + c.rest_us),
+                    self.breakdown
+                        .get(1)
+                        .and_then(|(_, r)| r.cpu.as_ref())
+                        .map_or("-".into(), |c| format!(
+                            "{:.0} µs app + {:.0} µs PostgreSQL",
+                            c.app_us, c.pg_us
+                        )),
+                    self.breakdown
+                        .get(2)
+                        .and_then(|(_, r)| r.cpu.as_ref())
+                        .map_or("-".into(), |c| format!("{:.0} µs app", c.app_us)),
                 ));
-            }
-            if let Some(c) = &nd.cpu {
-                let server = c.app_us + c.pg_us;
-                if server > 0.0 {
-                    out.push(format!(
-                        "Without the wait the page is CPU-bound: about {:.0} µs in the app and {:.0} µs in PostgreSQL \
-                         per request, a ceiling near {:.0} req/s on {} cores for the server side alone; here wrk and \
-                         whatever else runs take another {:.0} µs per request from the same cores, so {:.0} req/s. \
-                         For comparison, `/healthz` with the session costs {} and `/login` (SSR, no database) {}: the \
-                         shell page's own rendering (header, suspense, streamed in pieces) is the largest part.",
-                        c.app_us,
-                        c.pg_us,
-                        self.machine.cores as f64 * 1e6 / server,
-                        self.machine.cores,
-                        c.rest_us,
-                        self.machine.cores as f64 * 1e6 / (server + c.rest_us),
-                        self.breakdown
-                            .get(1)
-                            .and_then(|(_, r)| r.cpu.as_ref())
-                            .map_or("-".into(), |c| format!(
-                                "{:.0} µs app + {:.0} µs PostgreSQL",
-                                c.app_us, c.pg_us
-                            )),
-                        self.breakdown
-                            .get(2)
-                            .and_then(|(_, r)| r.cpu.as_ref())
-                            .map_or("-".into(), |c| format!("{:.0} µs app", c.app_us)),
-                    ));
-                }
             }
         }
         if let Some(o) = &self.db_ops
@@ -1235,7 +1326,7 @@ impl Report {
         );
         let _ = writeln!(s, "| | |\n|---|---|");
         let _ = writeln!(s, "| Date | {} |", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
-        let _ = writeln!(s, "| Commit | `{}` |", m.commit);
+        let _ = writeln!(s, "| Commit | {} |", m.commit);
         let _ = writeln!(
             s,
             "| Machine | {} cores (nproc), {}, {} RAM, Linux {} |",
@@ -1352,8 +1443,13 @@ impl Report {
         let _ = writeln!(
             s,
             "- Shell page: a {WARMUP_SECONDS} s warm-up, then `wrk -t{WRK_THREADS} -cN -d{SHELL_SECONDS}s --latency` for N in {:?}. \
-             The page is {} bytes of HTML.",
-            SHELL_CONNECTIONS, self.shell_body_bytes
+             The page is {} bytes of HTML{}.",
+            SHELL_CONNECTIONS,
+            self.shell_body_bytes,
+            self.shell_shape
+                .as_ref()
+                .map(|p| format!(", sent in {} HTTP chunks", p.chunks))
+                .unwrap_or_default()
         );
         let _ = writeln!(
             s,
@@ -1446,21 +1542,20 @@ impl Report {
             }
             let _ = writeln!(s);
         }
-        if !self.nodelay.is_empty() {
-            let _ = writeln!(s, "### Diagnostic: the same router with TCP_NODELAY\n");
+        if !self.control.is_empty() {
+            let _ = writeln!(s, "### Control: the same router without TCP_NODELAY\n");
             let _ = writeln!(
                 s,
-                "`server::start` serves with `axum::serve(listener, router)`, which leaves Nagle's algorithm on. The \
-                 router below is the same (`server::web::router`, same database, same kind of session), served by the \
-                 benchmark on a second listener whose accepted sockets get `set_nodelay(true)` \
-                 (`axum::serve::ListenerExt::tap_io`). Not the app as shipped; it shows what the setting changes.\n"
+                "`server::start` sets TCP_NODELAY on accepted sockets. The router below is the same \
+                 (`server::web::router`, same database, sessions on their own pool), served by the benchmark with \
+                 plain `axum::serve`, which leaves Nagle's algorithm on: what the setting is worth.\n"
             );
             let _ = writeln!(
                 s,
                 "| Connections | req/s | p50 | p90 | p99 | max | requests | CPU: app | PostgreSQL | rest | target would be |"
             );
             let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
-            for (c, r) in &self.nodelay {
+            for (c, r) in &self.control {
                 let _ = writeln!(
                     s,
                     "| {c} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} |",
