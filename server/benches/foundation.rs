@@ -1272,33 +1272,35 @@ impl Report {
             && !app_stalls
             && let Some(c) = &r.cpu
         {
-            let server = c.app_us + c.pg_us;
-            if server > 0.0 {
-                out.push(format!(
-                    "The page is CPU-bound: about {:.0} µs in the app and {:.0} µs in PostgreSQL per request \
-                     ({BREAKDOWN_CONNECTIONS} connections), a ceiling near {:.0} req/s on {} cores for the server side \
-                     alone; wrk and whatever else runs take another {:.0} µs per request from the same cores, so \
-                     about {:.0} req/s here. For comparison, `/healthz` with the session costs {} and `/login` (SSR, \
-                     no database) {}: the shell page's own rendering is the largest part.",
-                    c.app_us,
-                    c.pg_us,
-                    self.machine.cores as f64 * 1e6 / server,
-                    self.machine.cores,
-                    c.rest_us,
-                    self.machine.cores as f64 * 1e6 / (server + c.rest_us),
-                    self.breakdown
-                        .get(1)
-                        .and_then(|(_, r)| r.cpu.as_ref())
-                        .map_or("-".into(), |c| format!(
-                            "{:.0} µs app + {:.0} µs PostgreSQL",
-                            c.app_us, c.pg_us
-                        )),
-                    self.breakdown
-                        .get(2)
-                        .and_then(|(_, r)| r.cpu.as_ref())
-                        .map_or("-".into(), |c| format!("{:.0} µs app", c.app_us)),
-                ));
+            let cores = self.machine.cores.max(1) as f64;
+            let busy = r.rps * (c.app_us + c.pg_us + c.rest_us) / (cores * 1e6) * 100.0;
+            let cpu_of = |i: usize| self.breakdown.get(i).and_then(|(_, r)| r.cpu.clone());
+            let (healthz, signed_in, login) = (cpu_of(0), cpu_of(1), cpu_of(2));
+            let mut text = format!(
+                "Per shell page ({BREAKDOWN_CONNECTIONS} connections): about {:.0} µs of CPU in the app, {:.0} µs in \
+                 PostgreSQL and {:.0} µs elsewhere (wrk, the kernel, anything else); at {:.0} req/s that keeps the \
+                 {} cores about {:.0} % busy.",
+                c.app_us, c.pg_us, c.rest_us, r.rps, self.machine.cores, busy
+            );
+            if let (Some(h), Some(si), Some(l)) = (healthz, signed_in, login) {
+                let _ = write!(
+                    text,
+                    " Session and user loading cost about {:.0} µs in the app and {:.0} µs in PostgreSQL (`/healthz` \
+                     signed in against not); the rest of the app's time, about {:.0} µs, is the shell page's \
+                     rendering, against about {:.0} µs for the sign-in page's.",
+                    si.app_us - h.app_us,
+                    si.pg_us,
+                    (c.app_us - si.app_us).max(0.0),
+                    (l.app_us - h.app_us).max(0.0)
+                );
             }
+            if busy < 85.0 {
+                text.push_str(
+                    " The cores are not saturated: requests also wait (two PostgreSQL round trips each, hand-offs \
+                     between the app, PostgreSQL and wrk), so throughput is below what the CPU cost alone allows.",
+                );
+            }
+            out.push(text);
         }
         if let Some(o) = &self.db_ops
             && o.session_writes < 0.01
