@@ -1609,7 +1609,7 @@ impl Report {
                 "How signed-in `GET /` answers arrive, {TIMELINE_REQUESTS} requests one after the other on one \
                  kept-alive connection (raw socket, client TCP_NODELAY; each cell lists the reads as size at time \
                  since that request was written). The first request of a connection is acknowledged at once by the \
-                 client's kernel (quick-ACK mode); later ones meet its delayed ACK:\n"
+                 client's kernel (quick-ACK mode); later ones can meet its delayed ACK:\n"
             );
             let _ = writeln!(s, "| Server | request on the connection | pieces |\n|---|---|---|");
             for (label, runs) in &self.timelines {
