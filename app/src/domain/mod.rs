@@ -4,8 +4,12 @@ pub mod access;
 pub mod load;
 pub mod login;
 pub mod roles;
+pub mod rota;
 pub mod tokens;
 pub mod tomatic;
+/// Reads YAML, which only the server needs.
+#[cfg(feature = "ssr")]
+pub mod tomatic_import;
 pub mod users;
 
 /// A rule broken by input: names the field so a form can show the message next to it.
