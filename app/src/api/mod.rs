@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod rota;
 
 #[cfg(feature = "ssr")]
 pub(crate) use guard::{require, respond};

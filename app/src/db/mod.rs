@@ -1,6 +1,12 @@
 //! SQL, one module per aggregate. Used by the server functions and by the workers alike.
+pub mod availability;
+pub mod fixed_turns;
+pub mod holidays;
 pub mod login_failures;
+pub mod people;
+pub mod team;
 pub mod tokens;
+pub mod tomatic_import;
 pub mod users;
 
 pub use sqlx::PgPool;

@@ -7,17 +7,21 @@ use super::roles::Role;
 pub enum Area {
     /// The landing page every signed-in user sees.
     Home,
+    /// The helpline rota: people, availability, holidays, fixed turns. Everyone reads it;
+    /// what each role may change is decided by [`RotaEdit`].
+    Rota,
     /// Users, roles and API tokens.
     Admin,
 }
 
 impl Area {
     /// Areas in navigation order.
-    pub const ALL: [Area; 2] = [Area::Home, Area::Admin];
+    pub const ALL: [Area; 3] = [Area::Home, Area::Rota, Area::Admin];
 
     pub fn title(self) -> &'static str {
         match self {
             Area::Home => "Home",
+            Area::Rota => "Rota",
             Area::Admin => "Admin",
         }
     }
@@ -25,6 +29,7 @@ impl Area {
     pub fn path(self) -> &'static str {
         match self {
             Area::Home => "/",
+            Area::Rota => "/rota",
             Area::Admin => "/admin",
         }
     }
@@ -32,7 +37,7 @@ impl Area {
     /// The roles that open this area; admins open everything.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Area::Home => &Role::ALL,
+            Area::Home | Area::Rota => &Role::ALL,
             Area::Admin => &[Role::Admin],
         }
     }
@@ -46,7 +51,31 @@ impl Area {
     pub fn topic_prefix(self) -> &'static str {
         match self {
             Area::Home => "home",
+            Area::Rota => "rota",
             Area::Admin => "admin",
+        }
+    }
+}
+
+/// What a user may change in the rota.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum RotaEdit {
+    /// Only their own availability and contact fields (agents, managers).
+    Own,
+    /// People, availability, holidays and fixed turns of everyone (coordinators).
+    Team,
+    /// Also the team settings and the Tomàtic import (admins).
+    Settings,
+}
+
+impl RotaEdit {
+    pub fn of(roles: &[Role]) -> RotaEdit {
+        if roles.contains(&Role::Admin) {
+            RotaEdit::Settings
+        } else if roles.contains(&Role::Coordinator) {
+            RotaEdit::Team
+        } else {
+            RotaEdit::Own
         }
     }
 }
@@ -99,6 +128,18 @@ mod tests {
         }
         assert!(Area::Home.allows(&[Role::Agent]));
         assert!(!Area::Home.allows(&[]), "a user without roles opens nothing");
+    }
+
+    #[test]
+    fn rota_is_read_by_all_and_edited_by_role() {
+        for r in Role::ALL {
+            assert!(Area::Rota.allows(&[r]));
+        }
+        assert_eq!(RotaEdit::of(&[Role::Agent]), RotaEdit::Own);
+        assert_eq!(RotaEdit::of(&[Role::Manager]), RotaEdit::Own);
+        assert_eq!(RotaEdit::of(&[Role::Agent, Role::Coordinator]), RotaEdit::Team);
+        assert_eq!(RotaEdit::of(&[Role::Admin]), RotaEdit::Settings);
+        assert_eq!(page_access("/rota/people/anna"), PageAccess::Area(Area::Rota));
     }
 
     #[test]

@@ -654,6 +654,24 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
 }
 
+/// A day asked for in a week view, refused when its year cannot be meant.
+pub fn check_week_day(d: NaiveDate) -> Result<NaiveDate, Invalid> {
+    check_date("day", d)
+}
+
+/// The first and last day of a year, for year views.
+pub fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), Invalid> {
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(Invalid::new(
+            "year",
+            format!("{year} is outside {FIRST_YEAR}–{LAST_YEAR}"),
+        ));
+    }
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| Invalid::new("year", "not a year"))?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Invalid::new("year", "not a year"))?;
+    Ok((from, to))
+}
+
 /// Who is busy in one turn of one day, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusyPerson {

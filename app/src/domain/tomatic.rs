@@ -108,6 +108,96 @@ impl BusyLineError {
     }
 }
 
+/// One file of the folder: its path relative to the folder, `/`-separated, and its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TomaticFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// A line that cannot be imported. `line` is 1-based; `None` when the problem is the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub file: String,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.reason),
+            None => write!(f, "{}: {}", self.file, self.reason),
+        }
+    }
+}
+
+/// How many things of one kind an import created, changed and found already as in the files.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCount {
+    pub what: String,
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+/// What an import did, or, when anything was rejected, what it would have done: then nothing
+/// was written (`applied` is false) and every rejected line is listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub applied: bool,
+    pub counts: Vec<ImportCount>,
+    pub rejected: Vec<Rejected>,
+    pub notes: Vec<String>,
+}
+
+impl ImportReport {
+    /// The count line for `what`, made on first use so the report keeps the order of the work.
+    pub fn count(&mut self, what: &str) -> &mut ImportCount {
+        if let Some(i) = self.counts.iter().position(|c| c.what == what) {
+            return &mut self.counts[i];
+        }
+        self.counts.push(ImportCount {
+            what: what.to_string(),
+            ..Default::default()
+        });
+        self.counts.last_mut().expect("just pushed")
+    }
+
+    /// Whether the import changed anything.
+    pub fn changed_anything(&self) -> bool {
+        self.counts.iter().any(|c| c.created + c.updated > 0)
+    }
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.applied {
+            writeln!(f, "Imported:")?;
+        } else {
+            writeln!(
+                f,
+                "Nothing was imported: {} line(s) were rejected.",
+                self.rejected.len()
+            )?;
+        }
+        for c in &self.counts {
+            writeln!(
+                f,
+                "  {:<22} {:>5} created {:>5} updated {:>5} unchanged",
+                c.what, c.created, c.updated, c.unchanged
+            )?;
+        }
+        for r in &self.rejected {
+            writeln!(f, "  rejected {r}")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "  note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
 /// `1` for busy turns, `0` for free ones: the file notation.
 pub fn mask_text(turns: &[bool]) -> String {
     turns.iter().map(|b| if *b { '1' } else { '0' }).collect()

@@ -11,34 +11,10 @@ use super::rota::{
     AvailabilityInput, AvailabilityKind, FixedSeat, Holiday, PersonFields, check_colour, check_handle,
     parse_holidays_file,
 };
-use super::tomatic::{BusyDay, WEEKDAY_CODES, parse_busy_file};
+use super::tomatic::{BusyDay, Rejected, TomaticFile, WEEKDAY_CODES, parse_busy_file};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// One file of the folder: its path relative to the folder, `/`-separated, and its text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TomaticFile {
-    pub name: String,
-    pub text: String,
-}
-
-/// A line that cannot be imported. `line` is 1-based; `None` when the problem is the file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rejected {
-    pub file: String,
-    pub line: Option<usize>,
-    pub reason: String,
-}
-
-impl std::fmt::Display for Rejected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.reason),
-            None => write!(f, "{}: {}", self.file, self.reason),
-        }
-    }
-}
 
 /// An availability entry with where it came from, so a rejection can point at its line.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,419 @@
+//! Rota data: team settings, people, availability, holidays, fixed turns, Tomàtic import.
+//! Everyone in the rota area reads; `RotaEdit` decides who changes what.
+use super::error::ApiError;
+use crate::domain::access::RotaEdit;
+use crate::domain::rota::{
+    AvailabilityInput, BusyDayView, ContactFields, FixedSeat, Holiday, PersonFields, TeamSettings,
+};
+use crate::domain::tomatic::{ImportReport, TomaticFile};
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Live topic of every rota data change: pages showing rota data refetch on it.
+pub const TOPIC_ROTA: &str = "rota.data";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: i64,
+    pub fields: PersonFields,
+    /// The linked account's user name.
+    pub username: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AvailabilityEntry {
+    pub id: i64,
+    pub person_id: i64,
+    pub handle: String,
+    pub entry: AvailabilityInput,
+}
+
+/// What every rota page needs: the settings and what the viewer may change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RotaInfo {
+    pub settings: TeamSettings,
+    pub edit: RotaEdit,
+    /// The handle of the viewer's own person, if their account is linked to one.
+    pub me: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonDetail {
+    pub person: Person,
+    pub entries: Vec<AvailabilityEntry>,
+    /// The viewer may change this person's availability and contact fields.
+    pub may_edit_own: bool,
+    /// The viewer may change every field.
+    pub may_edit_all: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BusyWeek {
+    pub monday: NaiveDate,
+    pub days: Vec<BusyDayView>,
+    /// People on the rota this week (active, with an ideal load).
+    pub on_rota: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FixedTemplate {
+    pub seats: Vec<FixedSeat>,
+    /// Active people: handle, full name, colour.
+    pub people: Vec<(String, String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+use {
+    super::auth::Me,
+    super::{require, respond},
+    crate::ctx::{Services, services},
+    crate::db,
+    crate::domain::access::Area,
+};
+
+#[cfg(feature = "ssr")]
+fn require_edit(level: RotaEdit) -> Result<Me, ApiError> {
+    let me = require(Area::Rota)?;
+    if RotaEdit::of(&me.roles) < level {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(me)
+}
+
+/// The viewer may change `person_id`'s own things: coordinators anyone's, others only their own.
+#[cfg(feature = "ssr")]
+async fn require_own(s: &Services, person_id: i64) -> Result<Me, ApiError> {
+    let me = require(Area::Rota)?;
+    if RotaEdit::of(&me.roles) >= RotaEdit::Team {
+        return Ok(me);
+    }
+    match db::people::of_user(&s.db, me.id).await? {
+        Some(p) if p.id == person_id => Ok(me),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn changed(s: &Services, what: &str) {
+    s.events.announce(TOPIC_ROTA, serde_json::json!({ "what": what })).await;
+}
+
+#[server(prefix = "/api", endpoint = "rota/context", input = server_fn::codec::Json)]
+pub async fn rota_context() -> Result<RotaInfo, ApiError> {
+    respond(async move {
+        let me = require(Area::Rota)?;
+        let s = services()?;
+        Ok(RotaInfo {
+            settings: db::team::get(&s.db).await?,
+            edit: RotaEdit::of(&me.roles),
+            me: db::people::of_user(&s.db, me.id).await?.map(|p| p.fields.handle),
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/settings", input = server_fn::codec::Json)]
+pub async fn save_settings(settings: TeamSettings) -> Result<(), ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Settings)?;
+        let settings = settings.normalized()?;
+        let s = services()?;
+        db::team::save(&s.db, &settings).await?;
+        changed(&s, "settings").await;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/people", input = server_fn::codec::Json)]
+pub async fn list_people() -> Result<Vec<Person>, ApiError> {
+    respond(async move {
+        require(Area::Rota)?;
+        Ok(db::people::list(&services()?.db).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/person", input = server_fn::codec::Json)]
+pub async fn person_page(handle: String) -> Result<PersonDetail, ApiError> {
+    respond(async move {
+        let me = require(Area::Rota)?;
+        let s = services()?;
+        let person = db::people::by_handle(&s.db, &handle.trim().to_lowercase())
+            .await
+            .map_err(|e| not_found(e, "person"))?;
+        let entries = db::availability::of_person(&s.db, person.id).await?;
+        let may_edit_all = RotaEdit::of(&me.roles) >= RotaEdit::Team;
+        Ok(PersonDetail {
+            may_edit_own: may_edit_all || person.fields.user_id == Some(me.id),
+            may_edit_all,
+            person,
+            entries,
+        })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn not_found(e: db::DbError, what: &str) -> ApiError {
+    match e {
+        db::DbError::NotFound => ApiError::NotFound(what.into()),
+        e => e.into(),
+    }
+}
+
+/// Creates (`id` none) or updates a person. `account` is the user name to link, if any.
+#[server(prefix = "/api", endpoint = "rota/person/save", input = server_fn::codec::Json)]
+pub async fn save_person(id: Option<i64>, fields: PersonFields, account: Option<String>) -> Result<String, ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Team)?;
+        let s = services()?;
+        let mut fields = fields.normalized()?;
+        fields.user_id = match account.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) {
+            Some(name) => Some(
+                db::users::id_by_username(&s.db, &name)
+                    .await
+                    .map_err(|_| ApiError::invalid("account", format!("there is no user named '{name}'")))?,
+            ),
+            None => None,
+        };
+        match id {
+            Some(id) => db::people::update(&s.db, id, &fields)
+                .await
+                .map_err(|e| not_found(e, "person"))?,
+            None => {
+                db::people::insert(&s.db, &fields).await?;
+            }
+        }
+        changed(&s, "people").await;
+        Ok(fields.handle)
+    })
+    .await
+}
+
+/// An agent's own email and colour (coordinators may change anyone's).
+#[server(prefix = "/api", endpoint = "rota/person/contact", input = server_fn::codec::Json)]
+pub async fn save_contact(person_id: i64, contact: ContactFields) -> Result<(), ApiError> {
+    respond(async move {
+        let s = services()?;
+        require_own(&s, person_id).await?;
+        let contact = contact.normalized()?;
+        db::people::set_contact(&s.db, person_id, &contact)
+            .await
+            .map_err(|e| not_found(e, "person"))?;
+        changed(&s, "people").await;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/group", input = server_fn::codec::Json)]
+pub async fn group_members(name: String) -> Result<Vec<Person>, ApiError> {
+    respond(async move {
+        require(Area::Rota)?;
+        Ok(db::people::in_group(&services()?.db, &name.trim().to_lowercase()).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/availability/add", input = server_fn::codec::Json)]
+pub async fn add_availability(person_id: i64, entry: AvailabilityInput) -> Result<i64, ApiError> {
+    respond(async move {
+        let s = services()?;
+        require_own(&s, person_id).await?;
+        let settings = db::team::get(&s.db).await?;
+        let entry = entry.normalized(settings.turns())?;
+        db::people::by_id(&s.db, person_id)
+            .await
+            .map_err(|e| not_found(e, "person"))?;
+        let id = db::availability::insert(&s.db, person_id, &entry)
+            .await?
+            .ok_or_else(|| ApiError::Conflict("This entry is already recorded.".into()))?;
+        changed(&s, "availability").await;
+        Ok(id)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/availability/delete", input = server_fn::codec::Json)]
+pub async fn delete_availability(id: i64) -> Result<(), ApiError> {
+    respond(async move {
+        let s = services()?;
+        require(Area::Rota)?;
+        let entry = db::availability::get(&s.db, id)
+            .await
+            .map_err(|e| not_found(e, "entry"))?;
+        require_own(&s, entry.person_id).await?;
+        db::availability::delete(&s.db, id)
+            .await
+            .map_err(|e| not_found(e, "entry"))?;
+        changed(&s, "availability").await;
+        Ok(())
+    })
+    .await
+}
+
+/// Who is busy in each turn of the week holding `day` (this week when none), and why.
+#[server(prefix = "/api", endpoint = "rota/week-busy", input = server_fn::codec::Json)]
+pub async fn week_busy(day: Option<NaiveDate>) -> Result<BusyWeek, ApiError> {
+    use crate::domain::rota::{check_week_day, week_busy as busy, week_start};
+    respond(async move {
+        require(Area::Rota)?;
+        let s = services()?;
+        let settings = db::team::get(&s.db).await?;
+        let day = match day {
+            Some(d) => check_week_day(d)?,
+            None => chrono::Utc::now().date_naive(),
+        };
+        let monday = week_start(day);
+        let holidays = db::holidays::between(&s.db, monday, monday + chrono::Duration::days(6)).await?;
+        let entries: Vec<(String, AvailabilityInput)> = db::availability::in_week(&s.db, monday)
+            .await?
+            .into_iter()
+            .map(|e| (e.handle, e.entry))
+            .collect();
+        let on_rota = db::people::list(&s.db)
+            .await?
+            .iter()
+            .filter(|p| p.fields.active && p.fields.ideal_load.is_some())
+            .count() as u32;
+        Ok(BusyWeek {
+            monday,
+            days: busy(&settings, &holidays, &entries, monday),
+            on_rota,
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/holidays", input = server_fn::codec::Json)]
+pub async fn list_holidays(year: i32) -> Result<Vec<Holiday>, ApiError> {
+    respond(async move {
+        require(Area::Rota)?;
+        let (from, to) = crate::domain::rota::year_bounds(year)?;
+        Ok(db::holidays::between(&services()?.db, from, to).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/holidays/save", input = server_fn::codec::Json)]
+pub async fn save_holiday(holiday: Holiday) -> Result<(), ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Team)?;
+        let holiday = holiday.normalized()?;
+        let s = services()?;
+        db::holidays::upsert(&s.db, &holiday).await?;
+        changed(&s, "holidays").await;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/holidays/delete", input = server_fn::codec::Json)]
+pub async fn delete_holiday(day: NaiveDate) -> Result<(), ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Team)?;
+        let s = services()?;
+        db::holidays::delete(&s.db, day)
+            .await
+            .map_err(|e| not_found(e, "holiday"))?;
+        changed(&s, "holidays").await;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "rota/fixed", input = server_fn::codec::Json)]
+pub async fn fixed_week() -> Result<FixedTemplate, ApiError> {
+    respond(async move {
+        require(Area::Rota)?;
+        let s = services()?;
+        let people = db::people::list(&s.db)
+            .await?
+            .into_iter()
+            .filter(|p| p.fields.active)
+            .map(|p| (p.fields.handle, p.fields.full_name, p.fields.colour))
+            .collect();
+        Ok(FixedTemplate {
+            seats: db::fixed_turns::all(&s.db).await?,
+            people,
+        })
+    })
+    .await
+}
+
+/// What a fixed seat should hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "person", rename_all = "snake_case")]
+pub enum SeatChoice {
+    /// Free for the solver.
+    Free,
+    /// Keep the seat empty.
+    Nobody,
+    Person(String),
+}
+
+#[server(prefix = "/api", endpoint = "rota/fixed/set", input = server_fn::codec::Json)]
+pub async fn set_fixed_seat(weekday: u8, turn: u32, line: u32, choice: SeatChoice) -> Result<(), ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Team)?;
+        let s = services()?;
+        let settings = db::team::get(&s.db).await?;
+        let seat = FixedSeat {
+            weekday,
+            turn,
+            line,
+            person: match &choice {
+                SeatChoice::Person(h) => Some(h.trim().to_lowercase()),
+                _ => None,
+            },
+        };
+        seat.check(&settings)?;
+        match &seat.person {
+            _ if choice == SeatChoice::Free => db::fixed_turns::clear(&s.db, weekday, turn, line).await?,
+            Some(h) => {
+                let p = db::people::by_handle(&s.db, h)
+                    .await
+                    .map_err(|_| ApiError::invalid("person", format!("there is no person '{h}'")))?;
+                db::fixed_turns::set(&s.db, &seat, Some(p.id)).await?;
+            }
+            None => db::fixed_turns::set(&s.db, &seat, None).await?,
+        }
+        changed(&s, "fixed").await;
+        Ok(())
+    })
+    .await
+}
+
+/// Adds (`add`) or removes the last phone line; returns the new count.
+#[server(prefix = "/api", endpoint = "rota/lines", input = server_fn::codec::Json)]
+pub async fn change_lines(add: bool) -> Result<u32, ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Team)?;
+        let s = services()?;
+        let lines = if add {
+            db::fixed_turns::add_line(&s.db).await?
+        } else {
+            db::fixed_turns::remove_line(&s.db).await?
+        };
+        changed(&s, "settings").await;
+        Ok(lines)
+    })
+    .await
+}
+
+/// Imports a Tomàtic folder sent as its files; all or nothing.
+#[server(prefix = "/api", endpoint = "rota/import-tomatic", input = server_fn::codec::Json)]
+pub async fn import_tomatic(files: Vec<TomaticFile>) -> Result<ImportReport, ApiError> {
+    respond(async move {
+        require_edit(RotaEdit::Settings)?;
+        let s = services()?;
+        let report = db::tomatic_import::import(&s.db, &files).await?;
+        if report.applied && report.changed_anything() {
+            changed(&s, "import").await;
+        }
+        Ok(report)
+    })
+    .await
+}
