@@ -5,11 +5,13 @@ pub mod caller;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod exports;
 pub mod live;
 pub mod ops;
 pub mod pg;
 pub mod state;
 pub mod testing;
+pub mod tomatic_dir;
 pub mod web;
 
 use app::ctx::Services;

@@ -42,6 +42,12 @@ enum Command {
     /// The embedded PostgreSQL cluster.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Import a Tomàtic folder (people, availability, holidays, fixed turns, timetables): all
+    /// or nothing; a second import of the same folder changes nothing.
+    ImportTomatic {
+        /// The folder holding persons.yaml, indisponibilitats.conf, … (data/ and graelles/ too).
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -285,6 +291,21 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                         .map_err(|_| CliError::Usage(format!("no active token with id {id}")))?;
                     println!("token {id} revoked");
                 }
+            }
+            Ok(())
+        }
+        Command::ImportTomatic { dir } => {
+            let files = server::tomatic_dir::read(&dir)?;
+            if files.is_empty() {
+                return Err(CliError::Usage(format!("{}: no Tomàtic files found", dir.display())));
+            }
+            let db = open_db(&cfg).await?;
+            let report = app::db::tomatic_import::import(&db, &files).await?;
+            print!("{report}");
+            if !report.applied {
+                return Err(CliError::Usage(
+                    "the import was refused: fix the lines above and run it again".into(),
+                ));
             }
             Ok(())
         }

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, machine routes, live events,
 //! operations routes, and the layers around them (sessions, user, metrics, request log).
 use crate::state::AppState;
-use crate::{live, ops};
+use crate::{exports, live, ops};
 use app::api::auth::Me;
 use app::api::error::ApiError;
 use app::domain::access::{PageAccess, page_access};
@@ -41,6 +41,8 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
     let machine = Router::new()
         .route("/api/events", get(live::events))
         .route("/api/v1/whoami", get(ops::whoami))
+        .route("/api/rota/people.csv", get(exports::people))
+        .route("/api/rota/holidays.ics", get(exports::holidays))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

@@ -5,6 +5,7 @@ pub mod load;
 pub mod login;
 pub mod roles;
 pub mod rota;
+pub mod rota_export;
 pub mod tokens;
 pub mod tomatic;
 /// Reads YAML, which only the server needs.
