@@ -54,12 +54,15 @@ CREATE TABLE availability (
     CHECK (kind <> 'weekly' OR (date_from IS NULL AND date_to IS NULL)),
     CHECK (kind = 'weekly' OR (weekday IS NULL AND date_from IS NOT NULL AND date_to IS NOT NULL AND date_to >= date_from)),
     CHECK (kind <> 'oneoff' OR date_from = date_to),
-    CHECK (kind <> 'leave' OR turns IS NULL)
+    CHECK (kind <> 'leave' OR turns IS NULL),
+    CHECK (turns IS NULL OR cardinality(turns) > 0)
 );
 -- The same entry twice means nothing more; this also makes a repeated import a no-op.
+-- (Index expressions must be immutable: an array cast to text is not, so an all-day entry's
+-- NULL mask is indexed as the empty array, which no stored mask can be.)
 CREATE UNIQUE INDEX availability_same_entry ON availability (
     person_id, kind, coalesce(weekday, -1), coalesce(date_from, 'infinity'), coalesce(date_to, 'infinity'),
-    coalesce(turns::text, '*'), mandatory, reason
+    coalesce(turns, '{}'::boolean[]), mandatory, reason
 );
 CREATE INDEX availability_dates ON availability (date_from, date_to) WHERE kind <> 'weekly';
 
