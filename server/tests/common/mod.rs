@@ -275,3 +275,4 @@ impl Sse {
         }
     }
 }
+pub mod rota;
