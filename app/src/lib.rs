@@ -60,6 +60,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=pages::home::HomePage/>
+                    <Route path=path!("rota") view=pages::rota::week::RotaWeekPage/>
+                    <Route path=path!("rota/people") view=pages::rota::people::PeoplePage/>
+                    <Route path=path!("rota/people/:handle") view=pages::rota::person::PersonPage/>
+                    <Route path=path!("rota/groups/:name") view=pages::rota::people::GroupPage/>
+                    <Route path=path!("rota/holidays") view=pages::rota::holidays::HolidaysPage/>
+                    <Route path=path!("rota/fixed") view=pages::rota::fixed::FixedTurnsPage/>
+                    <Route path=path!("rota/settings") view=pages::rota::settings::RotaSettingsPage/>
+                    <Route path=path!("rota/import") view=pages::rota::import::ImportPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                 </ParentRoute>
             </Routes>

@@ -37,7 +37,7 @@ pub fn Shell() -> impl IntoView {
                         let links = Area::ALL
                             .into_iter()
                             .filter(|a| a.allows(&u.roles))
-                            .map(|a| view! { <A href=a.path() exact=true>{a.title()}</A> })
+                            .map(|a| view! { <A href=a.path() exact=a == Area::Home>{a.title()}</A> })
                             .collect_view();
                         let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
                         view! {
@@ -133,6 +133,11 @@ pub fn LiveBadge() -> impl IntoView {
         LiveState::Reconnecting => "badge warn",
     };
     view! { <span class=class data-testid="live-state" title="Live updates">{label}</span> }
+}
+
+/// The error of a finished server action, if it failed.
+pub fn failed<T>(value: Option<Result<T, ApiError>>) -> Option<ApiError> {
+    value.and_then(Result::err)
 }
 
 /// An error from a server function, shown where the action happened.

@@ -198,6 +198,22 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
+/// Whether a path in the folder is one the import reads.
+pub fn is_tomatic_file(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    [
+        "persons.yaml",
+        "indisponibilitats.conf",
+        "oneshot.conf",
+        "indisponibilitats-vacances.conf",
+        "holidays.conf",
+        "forced-turns.yaml",
+    ]
+    .contains(&name)
+        || name == "data/forced-turns.yaml"
+        || (base.starts_with("graella-") && base.ends_with(".yaml"))
+}
+
 /// `1` for busy turns, `0` for free ones: the file notation.
 pub fn mask_text(turns: &[bool]) -> String {
     turns.iter().map(|b| if *b { '1' } else { '0' }).collect()

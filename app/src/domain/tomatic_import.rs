@@ -11,6 +11,7 @@ use super::rota::{
     AvailabilityInput, AvailabilityKind, FixedSeat, Holiday, PersonFields, check_colour, check_handle,
     parse_holidays_file,
 };
+pub use super::tomatic::is_tomatic_file;
 use super::tomatic::{BusyDay, Rejected, TomaticFile, WEEKDAY_CODES, parse_busy_file};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -71,22 +72,6 @@ const FILE_WEEKLY: &str = "indisponibilitats.conf";
 const FILE_ONESHOT: &str = "oneshot.conf";
 const FILE_LEAVE: &str = "indisponibilitats-vacances.conf";
 const FILE_HOLIDAYS: &str = "holidays.conf";
-
-/// Whether a path in the folder is one the import reads.
-pub fn is_tomatic_file(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    [
-        FILE_PERSONS,
-        FILE_WEEKLY,
-        FILE_ONESHOT,
-        FILE_LEAVE,
-        FILE_HOLIDAYS,
-        "forced-turns.yaml",
-    ]
-    .contains(&name)
-        || name == "data/forced-turns.yaml"
-        || (base.starts_with("graella-") && base.ends_with(".yaml"))
-}
 
 /// The line of `key:` inside the top-level `section:` of a YAML text, for pointing at it.
 fn yaml_line(text: &str, section: &str, key: &str) -> Option<usize> {

@@ -3,8 +3,7 @@ use crate::api::admin::{
     CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TOPIC_TOKENS, TOPIC_USERS,
     TokenSummary, UserSummary, list_tokens, list_users,
 };
-use crate::api::error::ApiError;
-use crate::components::{ErrorLine, RequireArea, use_me};
+use crate::components::{ErrorLine, RequireArea, failed, use_me};
 use crate::domain::access::Area;
 use crate::domain::roles::Role;
 use crate::domain::tokens::Scope;
@@ -31,11 +30,6 @@ fn when(t: DateTime<Utc>) -> String {
 
 fn ask(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
-}
-
-/// The error of a finished action, if it failed.
-fn failed<T>(value: Option<Result<T, ApiError>>) -> Option<ApiError> {
-    value.and_then(Result::err)
 }
 
 /// A secret shown once, with whom it belongs to.

@@ -2,3 +2,4 @@
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod rota;

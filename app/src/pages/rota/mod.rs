@@ -1,0 +1,77 @@
+//! The rota area: the team's week, people, availability, holidays, fixed turns, settings and
+//! the Tomàtic import. Every view refetches when rota data changes anywhere (live topic).
+pub mod fixed;
+pub mod holidays;
+pub mod import;
+pub mod people;
+pub mod person;
+pub mod settings;
+pub mod week;
+
+use crate::api::error::ApiError;
+use crate::api::rota::{RotaInfo, TOPIC_ROTA, rota_context};
+use crate::domain::access::RotaEdit;
+use crate::live::use_topic;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The rota's settings and what the viewer may change, refetched on every rota change.
+pub fn use_rota_info() -> Resource<Result<RotaInfo, ApiError>> {
+    let topic = use_topic(TOPIC_ROTA);
+    Resource::new(move || topic.get().seq, |_| rota_context())
+}
+
+/// The counter of rota changes, for a page's own resources to refetch on.
+pub fn rota_changes() -> Signal<u64> {
+    let topic = use_topic(TOPIC_ROTA);
+    Signal::derive(move || topic.get().seq)
+}
+
+/// The rota's tabs.
+#[component]
+pub fn RotaNav(#[prop(optional)] edit: Option<RotaEdit>) -> impl IntoView {
+    let admin = edit == Some(RotaEdit::Settings);
+    view! {
+        <nav class="tabs" aria-label="Rota">
+            <A href="/rota" exact=true>"Week"</A>
+            <A href="/rota/people">"People"</A>
+            <A href="/rota/holidays">"Holidays"</A>
+            <A href="/rota/fixed">"Fixed turns"</A>
+            {admin.then(|| view! {
+                <A href="/rota/settings">"Settings"</A>
+                <A href="/rota/import">"Import"</A>
+            })}
+        </nav>
+    }
+}
+
+/// A colour dot for a person.
+#[component]
+pub fn Swatch(#[prop(into)] colour: String) -> impl IntoView {
+    view! { <span class="swatch" style=format!("background:{colour}")></span> }
+}
+
+/// Shows `children` with the rota info once loaded, or the error.
+#[component]
+pub fn WithRota<V: IntoView + 'static>(
+    info: Resource<Result<RotaInfo, ApiError>>,
+    children: impl Fn(RotaInfo) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || info.get().map(|r| match r {
+                Ok(i) => children(i).into_any(),
+                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// `"a, b c"` → `["a", "b", "c"]`.
+pub fn split_words(s: &str) -> Vec<String> {
+    s.split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}

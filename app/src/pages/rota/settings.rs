@@ -1,0 +1,101 @@
+//! Team settings (admins).
+use super::{RotaNav, WithRota, split_words, use_rota_info};
+use crate::api::rota::SaveSettings;
+use crate::components::{ErrorLine, RequireArea, failed};
+use crate::domain::access::{Area, RotaEdit};
+use crate::domain::rota::{TeamSettings, WEEKDAY_NAMES};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn RotaSettingsPage() -> impl IntoView {
+    view! {
+        <RequireArea area=Area::Rota>
+            <Title text="Rota settings"/>
+            <SettingsView/>
+        </RequireArea>
+    }
+}
+
+#[component]
+fn SettingsView() -> impl IntoView {
+    let info = use_rota_info();
+    view! {
+        <WithRota info=info let:i>
+            <h1>"Rota"</h1>
+            <RotaNav edit=i.edit/>
+            {if i.edit >= RotaEdit::Settings {
+                view! { <SettingsForm s=i.settings.clone()/> }.into_any()
+            } else {
+                view! { <crate::components::Forbidden/> }.into_any()
+            }}
+        </WithRota>
+    }
+}
+
+#[component]
+fn SettingsForm(s: TeamSettings) -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    let tz = RwSignal::new(s.time_zone.clone());
+    let bounds = RwSignal::new(s.turn_boundaries.join(" "));
+    let lines = RwSignal::new(s.lines.to_string());
+    let days = RwSignal::new(s.working_days.clone());
+    let max_day = RwSignal::new(s.max_turns_per_day.to_string());
+    let max_empty = RwSignal::new(s.max_empty_seats.to_string());
+    let local = RwSignal::new(None);
+    let saved = RwSignal::new(false);
+    Effect::new(move || saved.set(matches!(save.value().get(), Some(Ok(())))));
+    let error = Signal::derive(move || local.get().or_else(|| failed(save.value().get())));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let num = |field: &str, v: String| {
+            v.trim().parse::<u32>().map_err(|_| {
+                crate::api::error::ApiError::invalid(field, format!("'{}' is not a whole number", v.trim()))
+            })
+        };
+        let parsed = (|| {
+            Ok::<_, crate::api::error::ApiError>(TeamSettings {
+                time_zone: tz.get_untracked(),
+                turn_boundaries: split_words(&bounds.get_untracked()),
+                lines: num("lines", lines.get_untracked())?,
+                working_days: days.get_untracked(),
+                max_turns_per_day: num("max_turns_per_day", max_day.get_untracked())?,
+                max_empty_seats: num("max_empty_seats", max_empty.get_untracked())?,
+            })
+        })();
+        match parsed {
+            Ok(settings) => {
+                local.set(None);
+                save.dispatch(SaveSettings { settings });
+            }
+            Err(e) => local.set(Some(e)),
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Team settings"</h2>
+            <form class="stack" on:submit=submit data-testid="settings-form">
+                <label>"Time zone"<input name="time_zone" bind:value=tz/></label>
+                <label>"Turn boundaries (n times make n − 1 turns)"<input name="turn_boundaries" bind:value=bounds/></label>
+                <label>"Phone lines"<input name="lines" size="4" bind:value=lines/></label>
+                <fieldset class="chks">
+                    <legend>"Working days"</legend>
+                    {(0u8..7).map(|d| view! {
+                        <label class="chk">
+                            <input type="checkbox" name=format!("day-{d}") prop:checked=move || days.get().contains(&d)
+                                on:change=move |_| days.update(|v| if v.contains(&d) { v.retain(|x| *x != d) } else { v.push(d); v.sort_unstable() })/>
+                            {WEEKDAY_NAMES[usize::from(d)]}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label>"Most turns a person takes a day"<input name="max_turns_per_day" size="4" bind:value=max_day/></label>
+                <label>"Most empty seats per turn when editing by hand"<input name="max_empty_seats" size="4" bind:value=max_empty/></label>
+                <div class="row">
+                    <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save settings"</button>
+                    <Show when=move || saved.get()><span class="badge ok" role="status">"Saved"</span></Show>
+                </div>
+            </form>
+            <ErrorLine error=error/>
+        </section>
+    }
+}

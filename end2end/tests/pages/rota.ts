@@ -1,0 +1,72 @@
+import { expect, type Page } from '@playwright/test';
+
+async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__sbHydrated === true);
+}
+
+/** The people table and its add form. */
+export class PeoplePage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/rota/people');
+    await hydrated(this.page);
+  }
+
+  row(handle: string) {
+    return this.page.locator(`tr[data-handle="${handle}"]`);
+  }
+
+  async addPerson(p: { handle: string; name: string; load?: string; account?: string }) {
+    await this.page.getByRole('button', { name: 'Add person' }).click();
+    const form = this.page.getByTestId('person-form');
+    await form.getByLabel('Handle').fill(p.handle);
+    await form.getByLabel('Full name').fill(p.name);
+    if (p.load) await form.getByLabel('Ideal load').fill(p.load);
+    if (p.account) await form.getByLabel('Account').fill(p.account);
+    await form.getByRole('button', { name: 'Add person' }).click();
+    await expect(this.row(p.handle)).toBeVisible();
+  }
+}
+
+/** One person's page: details, weekly grid, dated entries. */
+export class PersonPage {
+  constructor(private readonly page: Page) {}
+
+  async open(handle: string) {
+    await this.page.goto(`/rota/people/${handle}`);
+    await hydrated(this.page);
+    await expect(this.page.getByTestId('person')).toBeVisible();
+  }
+
+  cell(day: number, turn: number) {
+    return this.page.getByTestId('weekly-grid').locator(`td[data-day="${day}"][data-turn="${turn}"]`);
+  }
+
+  weeklyForm() {
+    return this.page.getByTestId('weekly-form');
+  }
+
+  /** Selects the cells (weekday, turn) and records them as busy every week. */
+  async markWeeklyBusy(cells: [number, number][], reason: string) {
+    for (const [d, t] of cells) await this.cell(d, t).click();
+    await this.weeklyForm().getByLabel('Reason').fill(reason);
+    await this.weeklyForm().getByRole('button', { name: 'Mark busy every week' }).click();
+    for (const [d, t] of cells) await expect(this.cell(d, t)).toHaveText('busy');
+  }
+}
+
+/** The fixed-turns editor. */
+export class FixedTurnsPage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/rota/fixed');
+    await hydrated(this.page);
+    await expect(this.page.getByTestId('fixed-grid')).toBeVisible();
+  }
+
+  seat(day: number, turn: number, line: number) {
+    return this.page.locator(`select[data-day="${day}"][data-turn="${turn}"][data-line="${line}"]`);
+  }
+}
