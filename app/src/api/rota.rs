@@ -264,7 +264,7 @@ pub async fn week_busy(day: Option<NaiveDate>) -> Result<BusyWeek, ApiError> {
         let settings = db::team::get(&s.db).await?;
         let day = match day {
             Some(d) => check_week_day(d)?,
-            None => chrono::Utc::now().date_naive(),
+            None => settings.today(chrono::Utc::now()),
         };
         let monday = week_start(day);
         let holidays = db::holidays::between(&s.db, monday, monday + chrono::Duration::days(6)).await?;
@@ -287,12 +287,28 @@ pub async fn week_busy(day: Option<NaiveDate>) -> Result<BusyWeek, ApiError> {
     .await
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HolidayYear {
+    pub year: i32,
+    pub holidays: Vec<Holiday>,
+}
+
+/// The holidays of `year` (the team's current year when none).
 #[server(prefix = "/api", endpoint = "rota/holidays", input = server_fn::codec::Json)]
-pub async fn list_holidays(year: i32) -> Result<Vec<Holiday>, ApiError> {
+pub async fn list_holidays(year: Option<i32>) -> Result<HolidayYear, ApiError> {
+    use chrono::Datelike;
     respond(async move {
         require(Area::Rota)?;
+        let s = services()?;
+        let year = match year {
+            Some(y) => y,
+            None => db::team::get(&s.db).await?.today(chrono::Utc::now()).year(),
+        };
         let (from, to) = crate::domain::rota::year_bounds(year)?;
-        Ok(db::holidays::between(&services()?.db, from, to).await?)
+        Ok(HolidayYear {
+            year,
+            holidays: db::holidays::between(&s.db, from, to).await?,
+        })
     })
     .await
 }

@@ -60,6 +60,14 @@ impl TeamSettings {
         self.turn_boundaries.get(turn).cloned().unwrap_or_default()
     }
 
+    /// The team's date at `now` (in its time zone; UTC if the zone is unknown).
+    pub fn today(&self, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        match self.time_zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => now.with_timezone(&tz).date_naive(),
+            Err(_) => now.date_naive(),
+        }
+    }
+
     pub fn works_on(&self, date: NaiveDate) -> bool {
         self.working_days
             .contains(&(date.weekday().num_days_from_monday() as u8))
@@ -796,6 +804,15 @@ mod tests {
         bad(|s| s.working_days = vec![7], "working_days");
         bad(|s| s.max_turns_per_day = 0, "max_turns_per_day");
         bad(|s| s.max_empty_seats = 9, "max_empty_seats");
+    }
+
+    #[test]
+    fn today_is_the_team_zone_date() {
+        let s = TeamSettings::default();
+        let late = chrono::DateTime::parse_from_rfc3339("2026-11-20T23:30:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(s.today(late), d("2026-11-21"), "00:30 in Madrid");
     }
 
     #[test]

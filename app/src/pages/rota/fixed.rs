@@ -67,16 +67,15 @@ fn FixedGrid(t: FixedTemplate, settings: TeamSettings, team: bool, set: ServerAc
     let seats = StoredValue::new(t.seats.clone());
     let lines = settings.lines;
     let days = settings.working_days.clone();
-    let head = days
+    let head = (0..lines).map(|l| view! { <th>"Line " {l + 1}</th> }).collect_view();
+    let turns = settings.turns();
+    // One row per day and turn, one column per line: fits 1280 px with 8 to 10 lines.
+    let rows = days
         .iter()
-        .map(|d| view! { <th colspan=lines>{WEEKDAY_NAMES[usize::from(*d)]}</th> })
-        .collect_view();
-    let rows = (0..settings.turns())
-        .map(|turn| {
-            let cells = days
-                .iter()
-                .flat_map(|&day| (0..lines).map(move |line| (day, line)))
-                .map(|(day, line)| {
+        .flat_map(|&day| (0..turns).map(move |turn| (day, turn)))
+        .map(|(day, turn)| {
+            let cells = (0..lines)
+                .map(|line| {
                     let seat = seats.with_value(|s| {
                         s.iter()
                             .find(|s| s.weekday == day && s.turn == turn as u32 && s.line == line)
@@ -87,7 +86,9 @@ fn FixedGrid(t: FixedTemplate, settings: TeamSettings, team: bool, set: ServerAc
                         Some(None) => ("nobody".to_string(), String::new()),
                         Some(Some(h)) => (
                             format!("p:{h}"),
-                            people.with_value(|p| p.iter().find(|(x, _, _)| x == h).map(|(_, _, c)| c.clone()).unwrap_or_default()),
+                            people.with_value(|p| {
+                                p.iter().find(|(x, _, _)| x == h).map(|(_, _, c)| c.clone()).unwrap_or_default()
+                            }),
                         ),
                     };
                     let options = people.with_value(|p| {
@@ -97,7 +98,7 @@ fn FixedGrid(t: FixedTemplate, settings: TeamSettings, team: bool, set: ServerAc
                     });
                     let label = format!("{} turn {} line {}", WEEKDAY_NAMES[usize::from(day)], turn + 1, line + 1);
                     view! {
-                        <td class="seat" class:first-line=line == 0 style=if colour.is_empty() { String::new() } else { format!("border-left: 4px solid {colour}") }>
+                        <td class="seat" class:nobody=seat == Some(None) style=if colour.is_empty() { String::new() } else { format!("box-shadow: inset 4px 0 0 {colour}") }>
                             <select
                                 aria-label=label
                                 data-day=day data-turn=turn data-line=line
@@ -121,13 +122,14 @@ fn FixedGrid(t: FixedTemplate, settings: TeamSettings, team: bool, set: ServerAc
                     }
                 })
                 .collect_view();
-            view! { <tr><th>{settings.turn_label(turn)}</th>{cells}</tr> }
+            let day_cell = (turn == 0).then(|| view! { <th rowspan=turns class="day">{WEEKDAY_NAMES[usize::from(day)]}</th> });
+            view! { <tr class:day-start=turn == 0>{day_cell}<th>{settings.turn_label(turn)}</th>{cells}</tr> }
         })
         .collect_view();
     view! {
         <div class="scroll">
             <table class="grid fixed" data-testid="fixed-grid">
-                <thead><tr><th></th>{head}</tr></thead>
+                <thead><tr><th></th><th></th>{head}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>

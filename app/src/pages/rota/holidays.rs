@@ -37,8 +37,15 @@ const MONTHS: [&str; 12] = [
 fn HolidaysView() -> impl IntoView {
     let info = use_rota_info();
     let changes = rota_changes();
-    let year = RwSignal::new(chrono::Utc::now().year());
+    // None until the server says which year it is in the team's time zone.
+    let year = RwSignal::new(None::<i32>);
     let holidays = Resource::new(move || (changes.get(), year.get()), |(_, y)| list_holidays(y));
+    let shown = move || holidays.get().and_then(Result::ok).map(|h| h.year);
+    let go = move |delta: i32| {
+        if let Some(y) = shown() {
+            year.set(Some(y + delta));
+        }
+    };
     view! {
         <WithRota info=info let:i>
             {
@@ -49,10 +56,10 @@ fn HolidaysView() -> impl IntoView {
                     <RotaNav edit=i.edit/>
                     <section class="card">
                         <div class="row">
-                            <h2>"Holidays and no-service days " {move || year.get()}</h2>
+                            <h2>"Holidays and no-service days " {shown}</h2>
                             <span class="spacer"></span>
-                            <button class="btn" on:click=move |_| year.update(|y| *y -= 1)>"← " {move || year.get() - 1}</button>
-                            <button class="btn" on:click=move |_| year.update(|y| *y += 1)>{move || year.get() + 1} " →"</button>
+                            <button class="btn" on:click=move |_| go(-1) aria-label="Previous year">"← Previous year"</button>
+                            <button class="btn" on:click=move |_| go(1) aria-label="Next year">"Next year →"</button>
                             <a class="btn" href="/api/rota/holidays.ics" rel="external">"Export iCalendar"</a>
                         </div>
                         {team.then(|| view! { <HolidayForm/> })}
@@ -60,9 +67,9 @@ fn HolidaysView() -> impl IntoView {
                             {
                                 let working_days = working_days.clone();
                                 move || holidays.get().map(|r| match r {
-                                    Ok(list) => view! {
-                                        <YearCalendar year=year.get_untracked() holidays=list.clone() working_days=working_days.clone()/>
-                                        <HolidayList holidays=list team=team/>
+                                    Ok(h) => view! {
+                                        <YearCalendar year=h.year holidays=h.holidays.clone() working_days=working_days.clone()/>
+                                        <HolidayList holidays=h.holidays team=team/>
                                     }.into_any(),
                                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                                 })
