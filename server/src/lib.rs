@@ -9,6 +9,7 @@ pub mod live;
 pub mod ops;
 pub mod pg;
 pub mod state;
+pub mod telephony;
 pub mod testing;
 pub mod web;
 

@@ -42,6 +42,8 @@ enum Command {
     /// The embedded PostgreSQL cluster.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Run the simulated telephony provider (Twilio REST dialect) on its own port.
+    Telsim(server::telephony::telsim::TelsimArgs),
 }
 
 #[derive(Subcommand)]
@@ -186,6 +188,10 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
 async fn run(cli: Cli) -> Result<(), CliError> {
     let cfg = Config::load()?;
     match cli.command {
+        Command::Telsim(args) => {
+            init_logs(cfg.log_json);
+            Ok(server::telephony::telsim::run(args, shutdown_signal()).await?)
+        }
         Command::Serve { demo } => {
             init_logs(cfg.log_json);
             serve(cfg, demo).await
