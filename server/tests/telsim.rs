@@ -507,9 +507,10 @@ async fn concurrency_limit_delays_calls_instead_of_refusing_them() {
 
 #[tokio::test]
 async fn calls_per_second_limit_spaces_calls_out() {
-    // 2 calls per simulated second at ×20: one call every 25 ms of real time.
+    // 2 calls per simulated second at ×4: one call every 125 ms of real time, while the four
+    // calls are created within a few milliseconds (they wait, queued).
     let telsim = start_telsim(|c| {
-        c.speed = 20.0;
+        c.speed = 4.0;
         c.cps = Some(2);
     })
     .await;
@@ -524,31 +525,31 @@ async fn calls_per_second_limit_spaces_calls_out() {
         assert_eq!(c.status, ProviderStatus::Queued);
         sids.push(c.sid);
     }
-    let mut rang = Vec::new();
     for sid in &sids {
         let got = rx.until_status(sid, "ringing").await;
         assert!(got.iter().all(|r| r.valid));
     }
+    // Each call left the queue at its own slot, 1/cps (simulated) apart, and rang no earlier.
+    let at = |v: &Value| v.as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let mut slots = Vec::new();
     for c in listing(&telsim).await {
-        let e = c["events"]
+        let ringing = c["events"]
             .as_array()
             .unwrap()
             .iter()
             .find(|e| e["status"] == "ringing")
-            .cloned()
             .unwrap();
-        rang.push(
-            e["at"]
-                .as_str()
-                .unwrap()
-                .parse::<chrono::DateTime<chrono::Utc>>()
-                .unwrap(),
+        let (slot, rang) = (at(&c["dialled_at"]), at(&ringing["at"]));
+        assert!(
+            rang >= slot - chrono::TimeDelta::milliseconds(2),
+            "rang {rang} before its slot {slot}"
         );
+        slots.push(slot);
     }
-    rang.sort();
-    for w in rang.windows(2) {
+    slots.sort();
+    for w in slots.windows(2) {
         let gap = (w[1] - w[0]).num_milliseconds();
-        assert!(gap >= 20, "calls dialled {gap} ms apart: {rang:?}");
+        assert!(gap >= 120, "calls dialled {gap} ms apart: {slots:?}");
     }
 }
 

@@ -227,6 +227,8 @@ struct SimCall {
     script: Script,
     status_callback: Option<(String, String)>,
     date_created: DateTime<Utc>,
+    /// When the call left the queue (its calls-per-second slot).
+    dialled_at: Option<DateTime<Utc>>,
     answered_at: Option<Instant>,
     start_time: Option<DateTime<Utc>>,
     end_time: Option<DateTime<Utc>>,
@@ -396,6 +398,7 @@ impl Sim {
                     "status": c.status.as_str(),
                     "duration": c.duration,
                     "events": c.events,
+                    "dialled_at": c.dialled_at,
                     "script_fetch": c.script_fetch,
                     "status_callback": c.status_callback.as_ref().map(|(url, _)| url),
                 })
@@ -503,28 +506,37 @@ impl Sim {
         }
     }
 
-    /// Waits for a line (max concurrent) and a dialling slot (calls per second).
-    async fn admit(&self) -> Option<OwnedSemaphorePermit> {
+    /// Waits for a line (max concurrent) and a dialling slot (calls per second); returns the
+    /// line and the slot's time (slots are exactly 1/cps simulated seconds apart).
+    async fn admit(&self) -> (Option<OwnedSemaphorePermit>, DateTime<Utc>) {
         let permit = match &self.lines {
             Some(lines) => Some(lines.clone().acquire_owned().await.expect("semaphore never closed")),
             None => None,
         };
+        let mut slot = Utc::now();
         if let Some(cps) = self.cfg.cps {
-            let at = {
+            let (at, now) = {
                 let mut next = self.next_dial.lock().await;
-                let at = (*next).max(Instant::now());
+                let now = Instant::now();
+                let at = (*next).max(now);
                 *next = at + self.sim_time(1.0 / cps as f64);
-                at
+                (at, now)
             };
+            slot = Utc::now() + (at - now);
             tokio::time::sleep_until(at).await;
         }
-        permit
+        (permit, slot)
     }
 
     /// A call's life after it was accepted.
     async fn lifecycle(self: Arc<Self>, sid: String, fate: Fate, hangup: Arc<Notify>) {
         let permit = tokio::select! {
-            p = self.admit() => p,
+            (permit, slot) = self.admit() => {
+                if let Some(c) = self.calls.lock().expect("telsim calls").0.get_mut(&sid) {
+                    c.dialled_at = Some(slot);
+                }
+                permit
+            }
             _ = hangup.notified() => return,
         };
         let _completed_normally = match fate {
@@ -673,6 +685,7 @@ async fn create(
         script,
         status_callback,
         date_created: Utc::now(),
+        dialled_at: None,
         answered_at: None,
         start_time: None,
         end_time: None,
