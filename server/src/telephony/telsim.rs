@@ -333,8 +333,8 @@ impl Sim {
         Duration::from_secs_f64((secs / self.cfg.speed).max(0.0))
     }
 
-    /// Basic auth, then the account in the path.
-    fn authorize(&self, headers: &HeaderMap, account: Option<&str>) -> Result<(), Response> {
+    /// Basic auth, then the account in the path: the refusal to answer, if any.
+    fn refusal(&self, headers: &HeaderMap, account: Option<&str>) -> Option<Response> {
         let ok = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -347,16 +347,16 @@ impl Sim {
                 })
             });
         if !ok {
-            return Err(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"));
+            return Some(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"));
         }
         if account.is_some_and(|a| a != self.cfg.account_sid) {
-            return Err(twilio_error(
+            return Some(twilio_error(
                 StatusCode::NOT_FOUND,
                 20404,
                 "The requested resource was not found",
             ));
         }
-        Ok(())
+        None
     }
 
     fn resource(&self, c: &SimCall) -> Value {
@@ -623,7 +623,7 @@ async fn create(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = sim.authorize(&headers, Some(&account)) {
+    if let Some(r) = sim.refusal(&headers, Some(&account)) {
         return r;
     }
     let bad = |code, msg: String| twilio_error(StatusCode::BAD_REQUEST, code, msg);
@@ -716,7 +716,7 @@ async fn fetch(
     Path((account, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = sim.authorize(&headers, Some(&account)) {
+    if let Some(r) = sim.refusal(&headers, Some(&account)) {
         return r;
     }
     let calls = sim.calls.lock().expect("telsim calls");
@@ -737,7 +737,7 @@ async fn update(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = sim.authorize(&headers, Some(&account)) {
+    if let Some(r) = sim.refusal(&headers, Some(&account)) {
         return r;
     }
     let wanted = param(&form, "Status").map(str::to_ascii_lowercase);
@@ -770,7 +770,7 @@ async fn update(
 }
 
 async fn list(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
-    if let Err(r) = sim.authorize(&headers, None) {
+    if let Some(r) = sim.refusal(&headers, None) {
         return r;
     }
     Json(sim.listing()).into_response()
