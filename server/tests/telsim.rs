@@ -473,10 +473,12 @@ async fn concurrency_limit_delays_calls_instead_of_refusing_them() {
     let client = client_for(&telsim.url(), SID, TOKEN);
     let mut sids = Vec::new();
     for to in ["+34612345670", "+34612345671", "+34612345672"] {
-        let c = client
-            .create_call(call_to(to, &rx))
-            .await
-            .expect("accepted, not refused");
+        let mut call = call_to(to, &rx);
+        call.url_or_twiml = CallScript::Url {
+            url: format!("{}/twiml", rx.base),
+            method: "POST".into(),
+        };
+        let c = client.create_call(call).await.expect("accepted, not refused");
         assert_eq!(c.status, ProviderStatus::Queued);
         sids.push(c.sid);
     }
@@ -484,6 +486,19 @@ async fn concurrency_limit_delays_calls_instead_of_refusing_them() {
         let got = rx.until_final(sid).await;
         assert_eq!(final_call_status(&got), CallStatus::Completed);
     }
+    // Each answered call's Url was fetched with POST, the parameters in the signed body.
+    let mut fetched = Vec::new();
+    for _ in &sids {
+        let script = rx.next_script().await;
+        assert!(script.valid, "{script:?}");
+        assert_eq!(script.url, format!("{}/twiml", rx.base));
+        assert_eq!(script.get("CallStatus"), "in-progress");
+        fetched.push(script.get("CallSid").to_string());
+    }
+    fetched.sort();
+    let mut expected = sids.clone();
+    expected.sort();
+    assert_eq!(fetched, expected);
     // One line: each call rang only after the one before it had ended.
     let listed = listing(&telsim).await;
     let times = |c: &Value, status: &str| -> chrono::DateTime<chrono::Utc> {
@@ -553,6 +568,65 @@ async fn calls_per_second_limit_spaces_calls_out() {
     }
 }
 
+#[tokio::test]
+async fn failed_callback_deliveries_are_retried_in_order() {
+    // A receiver that answers 503 to its first two requests (as Switchboard may for a CallSid
+    // it has not stored yet), then 204.
+    let (tx, mut got) = mpsc::unbounded_channel::<(u16, Vec<(String, String)>)>();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let app = Router::new().route(
+        "/cb",
+        post(move |Form(pairs): Form<Vec<(String, String)>>| {
+            let (tx, hits) = (tx.clone(), hits.clone());
+            async move {
+                let status = if hits.fetch_add(1, Ordering::SeqCst) < 2 {
+                    503
+                } else {
+                    204
+                };
+                let _ = tx.send((status, pairs));
+                StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cb = format!("http://{}/cb", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let telsim = start_telsim(|_| {}).await;
+    let client = client_for(&telsim.url(), SID, TOKEN);
+    let created = client
+        .create_call(CreateCall {
+            status_callback: Some(cb),
+            ..plain_call_to("+34612345675")
+        })
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let (status, pairs) = tokio::time::timeout(HANG_GUARD, got.recv())
+            .await
+            .expect("in time")
+            .unwrap();
+        let p: HashMap<_, _> = pairs.into_iter().collect();
+        assert_eq!(p["CallSid"], created.sid);
+        seen.push((status, p["CallStatus"].clone(), p["SequenceNumber"].clone()));
+        if status == 204 && p["CallStatus"] == "busy" {
+            break;
+        }
+    }
+    let s = |a: u16, b: &str, c: &str| (a, b.to_string(), c.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            s(503, "queued", "0"),
+            s(503, "queued", "0"),
+            s(204, "queued", "0"),
+            s(204, "busy", "1")
+        ]
+    );
+}
+
 /// A provider stub that fails `failures` times with `status` (and `Retry-After: 0` on 429), then
 /// answers a call resource; it counts the requests.
 async fn flaky_provider(status: u16, failures: usize) -> (String, Arc<AtomicUsize>) {
@@ -593,8 +667,12 @@ async fn flaky_provider(status: u16, failures: usize) -> (String, Arc<AtomicUsiz
 }
 
 fn plain_call() -> CreateCall {
+    plain_call_to("+34612345670")
+}
+
+fn plain_call_to(to: &str) -> CreateCall {
     CreateCall {
-        to: "+34612345670".into(),
+        to: to.into(),
         from: "+34900000000".into(),
         url_or_twiml: CallScript::Twiml("<Response/>".into()),
         status_callback: None,
