@@ -16,6 +16,8 @@ pub mod ctx;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod ports;
 
 use components::{CurrentUser, NotFound, Shell};
 use leptos::prelude::*;

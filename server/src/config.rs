@@ -194,12 +194,11 @@ impl Config {
             return Ok(key);
         }
         let path = self.data_dir.join("session.key");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(key) = hex::decode(text.trim()) {
-                if key.len() >= 64 {
-                    return Ok(key);
-                }
-            }
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(key) = hex::decode(text.trim())
+            && key.len() >= 64
+        {
+            return Ok(key);
         }
         let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
         std::fs::create_dir_all(&self.data_dir).map_err(|source| ConfigError::Read {

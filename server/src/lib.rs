@@ -10,6 +10,7 @@ pub mod live;
 pub mod ops;
 pub mod pg;
 pub mod state;
+pub mod telephony;
 pub mod testing;
 pub mod tomatic_dir;
 pub mod web;

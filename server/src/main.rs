@@ -48,6 +48,8 @@ enum Command {
         /// The folder holding persons.yaml, indisponibilitats.conf, … (data/ and graelles/ too).
         dir: std::path::PathBuf,
     },
+    /// Run the simulated telephony provider (Twilio REST dialect) on its own port.
+    Telsim(server::telephony::telsim::TelsimArgs),
 }
 
 #[derive(Subcommand)]
@@ -192,6 +194,10 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
 async fn run(cli: Cli) -> Result<(), CliError> {
     let cfg = Config::load()?;
     match cli.command {
+        Command::Telsim(args) => {
+            init_logs(cfg.log_json);
+            Ok(server::telephony::telsim::run(args, shutdown_signal()).await?)
+        }
         Command::Serve { demo } => {
             init_logs(cfg.log_json);
             serve(cfg, demo).await

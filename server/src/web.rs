@@ -81,10 +81,10 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
 /// Puts the signed-in user (if any) into the request, once, for pages, server functions and
 /// machine routes alike.
 async fn resolve_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/pkg/") {
-        if let Some(me) = app::auth::session_user(&session, &st.services.db).await {
-            req.extensions_mut().insert(me);
-        }
+    if !req.uri().path().starts_with("/pkg/")
+        && let Some(me) = app::auth::session_user(&session, &st.services.db).await
+    {
+        req.extensions_mut().insert(me);
     }
     next.run(req).await
 }

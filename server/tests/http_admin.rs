@@ -58,7 +58,7 @@ async fn every_admin_function_refuses_users_without_the_admin_role() {
             .call("/api/admin/users/roles", json!({"id": me, "roles": ["admin"]}))
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(b.who_am_i().await.unwrap().roles.contains(&Role::Admin), false);
+        assert!(!b.who_am_i().await.unwrap().roles.contains(&Role::Admin));
     }
     assert_eq!(snapshot(&app.db).await, before, "refused calls changed nothing");
 }

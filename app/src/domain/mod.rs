@@ -1,8 +1,13 @@
 //! Rules without I/O. Plain Rust, unit-tested; no leptos or sqlx in here, so the server
 //! functions, the workers and the browser all apply the same rules.
 pub mod access;
+pub mod caller_id;
+pub mod callouts;
+pub mod calls;
 pub mod load;
 pub mod login;
+pub mod pacing;
+pub mod phone;
 pub mod roles;
 pub mod rota;
 pub mod rota_export;
