@@ -33,3 +33,142 @@ pub async fn first_accounts(db: &PgPool, admin_password: Option<String>, demo: b
     }
     Ok(created)
 }
+
+/// Given names for the demo team (40 people: a full 8-line helpline of 4-turn weeks).
+const DEMO_NAMES: [&str; 40] = [
+    "Carla", "Alex", "Anna", "Bea", "Biel", "Clara", "Dani", "Elena", "Ernest", "Fina", "Gemma", "Guillem", "Helena",
+    "Irene", "Jan", "Joana", "Jordi", "Laia", "Lluc", "Marc", "Marta", "Mireia", "Nil", "Núria", "Oriol", "Pau",
+    "Pere", "Queralt", "Roger", "Rosa", "Sergi", "Sílvia", "Teresa", "Toni", "Ursula", "Vicenç", "Xavi", "Yolanda",
+    "Zoe", "Òscar",
+];
+
+/// The demo team as Tomàtic files, so the demo also shows what an import brings in.
+fn demo_tomatic_files() -> Vec<app::domain::tomatic::TomaticFile> {
+    use std::fmt::Write;
+    let handle = |n: &str| {
+        n.to_lowercase()
+            .replace(['à', 'á'], "a")
+            .replace(['è', 'é'], "e")
+            .replace(['í', 'ï'], "i")
+            .replace(['ò', 'ó'], "o")
+            .replace(['ú', 'ü'], "u")
+            .replace('ç', "c")
+    };
+    let colours = [
+        "e57373", "64b5f6", "81c784", "ffb74d", "ba68c8", "4db6ac", "f06292", "a1887f", "90a4ae", "dce775",
+    ];
+    let mut persons = String::from("names:\n");
+    for n in DEMO_NAMES {
+        let _ = writeln!(persons, "  {}: {n}", handle(n));
+    }
+    persons.push_str("extensions:\n");
+    for (i, n) in DEMO_NAMES.iter().enumerate() {
+        let _ = writeln!(persons, "  {}: '{}'", handle(n), 201 + i);
+    }
+    persons.push_str("colors:\n");
+    for (i, n) in DEMO_NAMES.iter().enumerate() {
+        let _ = writeln!(persons, "  {}: '{}'", handle(n), colours[i % colours.len()]);
+    }
+    persons.push_str("tables:\n");
+    for (i, n) in DEMO_NAMES.iter().enumerate() {
+        let _ = writeln!(persons, "  {}: {}", handle(n), i / 8);
+    }
+    persons.push_str("idealloads:\n");
+    for (i, n) in DEMO_NAMES.iter().enumerate() {
+        // Most do 4 turns a week; a few part-timers do fewer, coordinators more.
+        let load = match i % 10 {
+            0 => 6,
+            3 => 2,
+            7 => 3,
+            _ => 4,
+        };
+        let _ = writeln!(persons, "  {}: {load}", handle(n));
+    }
+    persons.push_str("groups:\n  billing:\n");
+    for n in &DEMO_NAMES[..14] {
+        let _ = writeln!(persons, "    - {}", handle(n));
+    }
+    persons.push_str("  contracts:\n");
+    for n in &DEMO_NAMES[14..28] {
+        let _ = writeln!(persons, "    - {}", handle(n));
+    }
+    let weekly = "\
++carla dl 1100 # coordinators' meeting
++bea dv # works Monday to Thursday
++biel dx 0011 # school run
+clara 0001 # rather not do the last turn
++dani dj # training course
+elena dm 1000 # rather not start early on Tuesdays
++gemma 1000 # starts at 10:15
++jordi dl 0110 # billing meeting
+laia dx 0100 # rather not
++marc dv 0011 # leaves early on Fridays
++rosa dm # day off
++teresa 0001 # leaves at 12:45
+";
+    let holidays = "\
+2026-12-08 Immaculate Conception
+2026-12-25 Christmas Day
+2026-12-26 Sant Esteve
+2027-01-01 New Year's Day
+2027-01-06 Epiphany
+2027-04-02 Good Friday
+2027-04-05 Easter Monday
+2027-05-01 Labour Day
+2027-06-24 Sant Joan
+2027-08-15 Assumption
+2027-09-11 National Day of Catalonia
+2027-10-12 National Day of Spain
+2027-11-01 All Saints' Day
+2027-12-06 Constitution Day
+2027-12-08 Immaculate Conception
+2027-12-25 Christmas Day
+2027-12-26 Sant Esteve
+";
+    [
+        ("persons.yaml", persons),
+        ("indisponibilitats.conf", weekly.into()),
+        ("holidays.conf", holidays.into()),
+    ]
+    .into_iter()
+    .map(|(name, text)| app::domain::tomatic::TomaticFile {
+        name: name.into(),
+        text,
+    })
+    .collect()
+}
+
+/// For `serve --demo` on an empty rota: a 40-person team with weekly unavailability and the
+/// holidays of the coming year, imported through the Tomàtic importer; the demo accounts carla
+/// and alex are linked to their people.
+pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
+    if !app::db::people::list(db).await?.is_empty() {
+        return Ok(false);
+    }
+    let report = app::db::tomatic_import::import(db, &demo_tomatic_files()).await?;
+    if !report.applied {
+        return Err(ApiError::internal("demo rota", report.to_string()));
+    }
+    for (account, handle) in [("carla", "carla"), ("alex", "alex")] {
+        if let (Ok(user), Ok(mut person)) = (
+            app::db::users::id_by_username(db, account).await,
+            app::db::people::by_handle(db, handle).await,
+        ) {
+            person.fields.user_id = Some(user);
+            app::db::people::update(db, person.id, &person.fields).await?;
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_files_plan_without_rejections() {
+        let plan = app::domain::tomatic_import::plan(&super::demo_tomatic_files(), 4);
+        assert!(plan.rejected.is_empty(), "{:?}", plan.rejected);
+        assert_eq!(plan.people.len(), 40);
+        let seats: u32 = plan.people.iter().filter_map(|p| p.fields.ideal_load).sum();
+        assert!((150..=170).contains(&seats), "about a full 160-seat week: {seats}");
+    }
+}

@@ -163,6 +163,9 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         .ok()
         .filter(|p| !p.is_empty());
     let created = bootstrap::first_accounts(&db, admin_password, demo).await?;
+    if demo && bootstrap::demo_rota(&db).await? {
+        println!("  Demo rota: 40 people, weekly unavailability and holidays imported.");
+    }
     let sessions = web::SessionSettings {
         key: cfg.session_key()?,
         secure: cfg.secure_cookies,
