@@ -8,6 +8,7 @@ pub mod error;
 pub mod live;
 pub mod ops;
 pub mod pg;
+pub mod rota_cli;
 pub mod state;
 pub mod testing;
 pub mod web;

@@ -42,6 +42,9 @@ enum Command {
     /// The embedded PostgreSQL cluster.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The rota solver on files (no database).
+    #[command(subcommand)]
+    Rota(server::rota_cli::RotaCommand),
 }
 
 #[derive(Subcommand)]
@@ -184,8 +187,12 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let command = match cli.command {
+        Command::Rota(cmd) => return server::rota_cli::run(cmd).await.map_err(CliError::Usage),
+        other => other,
+    };
     let cfg = Config::load()?;
-    match cli.command {
+    match command {
         Command::Serve { demo } => {
             init_logs(cfg.log_json);
             serve(cfg, demo).await

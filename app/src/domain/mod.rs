@@ -4,6 +4,7 @@ pub mod access;
 pub mod load;
 pub mod login;
 pub mod roles;
+pub mod solver;
 pub mod tokens;
 pub mod tomatic;
 pub mod users;
