@@ -43,7 +43,7 @@ fn week(days: usize, turns: usize, lines: usize, people: usize, seed: u64) -> Pr
     let labels = ["09:00", "10:15", "11:30", "12:45", "14:00", "15:15"];
     let mut busy = Vec::new();
     let mut free = vec![vec![vec![true; turns]; days]; people];
-    let mut mark = |busy: &mut Vec<Busy>, free: &mut Vec<Vec<Vec<bool>>>, p: usize, d: usize, t: usize| {
+    let mark = |busy: &mut Vec<Busy>, free: &mut [Vec<Vec<bool>>], p: usize, d: usize, t: usize| {
         if free[p][d][t] {
             free[p][d][t] = false;
             busy.push(Busy {
@@ -98,15 +98,22 @@ fn week(days: usize, turns: usize, lines: usize, people: usize, seed: u64) -> Pr
     let target = seats - 1 - g.below(4);
     let mut load = vec![0usize; people];
     let mut total = 0;
-    while total < target {
+    // Bounded: a small week may not have the capacity for its target.
+    for _ in 0..seats * 100 {
+        if total >= target {
+            break;
+        }
         let p = g.below(people);
-        if load[p] < capacity[p] && load[p] < seats / people + 1 {
+        if load[p] < capacity[p] && load[p] < seats.div_ceil(people) + 1 {
             load[p] += 1;
             total += 1;
         }
     }
     let mut fixed = Vec::new();
-    while fixed.len() < seats / 16 {
+    for _ in 0..seats * 100 {
+        if fixed.len() >= seats / 16 {
+            break;
+        }
         let (p, d, t) = (g.below(people), g.below(days), g.below(turns));
         if free[p][d][t] && load[p] > 0 {
             fixed.push(Fixed {

@@ -28,10 +28,13 @@ struct Ctx<'m> {
     best: Option<(i64, Vec<u32>)>,
     nodes: u64,
     node_limit: u64,
+    stop_at: i64,
 }
 
-/// The optimum, or `None` when more than `node_limit` nodes would be needed.
-pub(crate) fn exact(m: &Model, node_limit: u64) -> Option<Exact> {
+/// The optimum, or `None` when more than `node_limit` nodes would be needed. With `stop_at`,
+/// the search ends as soon as it finds a timetable of that cost (a lower bound: nothing
+/// cheaper exists, so that timetable is optimal).
+pub(crate) fn exact(m: &Model, node_limit: u64, stop_at: Option<i64>) -> Option<Exact> {
     let positions = m.persons * m.days;
     let slots = m.slots();
     let options: Vec<Vec<(u32, i64)>> = (0..positions)
@@ -41,13 +44,15 @@ pub(crate) fn exact(m: &Model, node_limit: u64) -> Option<Exact> {
                 .filter(|x| x & !m.avail[pd] == 0 && x.count_ones() <= m.max_per_day[p].min(m.load[p]))
                 .map(|x| (x, m.person_day_cost(p, d, x)))
                 .collect();
-            o.sort_by_key(|(x, c)| (*c, *x));
+            // Fuller days first: each turn taken is a seat filled, worth about an empty seat,
+            // so good timetables (and tight cuts) come early.
+            o.sort_by_key(|(x, c)| (*c - m.w.empty_seat * x.count_ones() as i64, *x));
             o
         })
         .collect();
     let mut rest_min = vec![0i64; positions + 1];
     for i in (0..positions).rev() {
-        rest_min[i] = rest_min[i + 1] + options[i].first().map_or(0, |o| o.1);
+        rest_min[i] = rest_min[i + 1] + options[i].iter().map(|o| o.1).min().unwrap_or(0);
     }
     let mut rest_avail = vec![0u32; (positions + 1) * slots];
     for i in (0..positions).rev() {
@@ -73,6 +78,7 @@ pub(crate) fn exact(m: &Model, node_limit: u64) -> Option<Exact> {
         best: None,
         nodes: 0,
         node_limit,
+        stop_at: stop_at.unwrap_or(i64::MIN),
     };
     if !ctx.dfs(0, 0) {
         return None;
@@ -110,6 +116,9 @@ impl Ctx<'_> {
             if self.best.as_ref().is_none_or(|(b, _)| total < *b) {
                 self.best = Some((total, self.masks.clone()));
             }
+            return true;
+        }
+        if self.best.as_ref().is_some_and(|(b, _)| *b <= self.stop_at) {
             return true;
         }
         let (p, d) = (pos / m.days, pos % m.days);

@@ -255,9 +255,11 @@ fn run(
 
 /// The proven optimum of a small problem by exhaustive search, or `None` when it would take
 /// more than `node_limit` search nodes. For tests and benchmarks: exponential in the size.
+/// The search ends early when it finds a timetable as cheap as the lower bound.
 pub fn exhaustive(problem: &Problem, node_limit: u64) -> Result<Option<(i64, Timetable)>, Invalid> {
     let (model, _) = problem::Model::build(problem, problem.previous.as_ref())?;
-    Ok(exact::exact(&model, node_limit).map(|e| (e.cost, model.timetable(&e.masks))))
+    let bound = bound::lower_bound(&model);
+    Ok(exact::exact(&model, node_limit, Some(bound)).map(|e| (e.cost, model.timetable(&e.masks))))
 }
 
 /// The lower bound alone (as in [`Solution::lower_bound`]).

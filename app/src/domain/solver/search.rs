@@ -221,7 +221,9 @@ impl<'m> State<'m> {
                     return;
                 }
                 let with = self.masks[p * m.days + d] | 1 << (s % m.turns);
-                if self.n[s] < m.cap[s] {
+                // Replacing is tried even when there is room: a desk or group limit may let `p`
+                // in only if someone of their desk or group leaves.
+                if self.n[s] < m.cap[s] && (self.n[s] == 0 || rng.below(2) == 0) {
                     if self.rules_ok(p, s, None) && accept(self.empty_delta(s, true) + self.pd_delta(p, d, with), rng) {
                         self.add(p, s);
                     }
@@ -266,7 +268,9 @@ impl<'m> State<'m> {
                 if d1 != d2 && self.day_full(p, d2) {
                     return;
                 }
-                if self.n[s2] < m.cap[s2] {
+                // A swap is worth trying even when s2 has room: moving one person alone may cost
+                // an empty seat that the other half of the swap would have filled.
+                if self.n[s2] < m.cap[s2] && (self.n[s2] == 0 || rng.below(2) == 0) {
                     if !self.rules_ok(p, s2, None) {
                         return;
                     }
@@ -352,10 +356,16 @@ pub(crate) fn search(
     .into_iter()
     .max()
     .unwrap_or(1) as f64;
-    let (t0, t1) = (scale * 0.7, scale * 0.01);
+    // Some improvements need a chain of moves whose first step opens an empty seat (100 or
+    // more); so the runs take turns at starting hotter, each from the best timetable.
+    const HEAT: [f64; 4] = [1.0, 3.0, 1.0, 8.0];
+    let t1 = scale * 0.01;
     let mut iterations = 0u64;
     let mut idle = 0;
+    let mut run = 0;
     'runs: while best.cost > lower_bound {
+        let t0 = scale * 0.7 * HEAT[run % HEAT.len()];
+        run += 1;
         let mut st = State::new(m, &best.masks);
         let mut improved = false;
         let mut temp = t0;
