@@ -187,12 +187,10 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
-    let command = match cli.command {
-        Command::Rota(cmd) => return server::rota_cli::run(cmd).await.map_err(CliError::Usage),
-        other => other,
-    };
     let cfg = Config::load()?;
-    match command {
+    match cli.command {
+        // Files only: the configuration is read, the database is never opened.
+        Command::Rota(cmd) => server::rota_cli::run(cmd).await.map_err(CliError::Usage),
         Command::Serve { demo } => {
             init_logs(cfg.log_json);
             serve(cfg, demo).await

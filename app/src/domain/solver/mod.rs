@@ -54,9 +54,12 @@
 //! with restarts from the best timetable; moves take a seat, replace someone, leave a seat,
 //! move someone to another turn or swap two people's turns, and only moves that keep the hard
 //! rules are proposed. A person's day is a bitmask, so a move's delta is a few table look-ups.
-//! A Lagrangian lower bound (see `bound.rs`) tells how far from optimal the result can be; the
-//! search stops as soon as it reaches it (proven optimal) or after a number of runs without
-//! improvement. [`exhaustive`] solves small weeks exactly (branch and bound).
+//! A Lagrangian lower bound (see `bound.rs`: seat prices per turn, desk and group limits
+//! priced too) tells how far from optimal the result can be; its subgradient ascent runs a
+//! few steps between the annealing runs, steered by the best cost so far. The search stops
+//! as soon as cost and bound meet (proven optimal), or after a number of runs without
+//! improvement once the bound has converged. [`exhaustive`] solves small weeks exactly
+//! (branch and bound).
 //!
 //! The same problem and seed give the same result when the search ends by itself (bound
 //! reached, or settled) or on an iteration budget; a wall-clock limit that cuts it short may
@@ -216,7 +219,6 @@ fn run(
     on_improvement: &mut dyn FnMut(&Progress),
 ) -> Result<Solution, Invalid> {
     let (model, warnings) = problem::Model::build(problem, previous)?;
-    let lower_bound = bound::lower_bound(&model);
     let start = model
         .base
         .clone()
@@ -225,9 +227,8 @@ fn run(
         &model,
         &start,
         problem.seed,
-        lower_bound,
         budget,
-        &mut |masks: &[u32], cost: i64, found_s: f64, iterations: u64| {
+        &mut |masks: &[u32], cost: i64, lower_bound: i64, found_s: f64, iterations: u64| {
             on_improvement(&Progress {
                 cost,
                 lower_bound,
@@ -241,8 +242,8 @@ fn run(
     debug_assert_eq!(penalties.iter().map(|p| p.points).sum::<i64>(), found.cost);
     Ok(Solution {
         cost: found.cost,
-        lower_bound,
-        proven_optimal: found.cost <= lower_bound,
+        lower_bound: found.lower_bound,
+        proven_optimal: found.cost <= found.lower_bound,
         totals: cost::totals(&penalties),
         penalties,
         timetable: model.timetable(&found.masks),
@@ -258,12 +259,21 @@ fn run(
 /// The search ends early when it finds a timetable as cheap as the lower bound.
 pub fn exhaustive(problem: &Problem, node_limit: u64) -> Result<Option<(i64, Timetable)>, Invalid> {
     let (model, _) = problem::Model::build(problem, problem.previous.as_ref())?;
-    let bound = bound::lower_bound(&model);
+    let bound = bound_of(&model);
     Ok(exact::exact(&model, node_limit, Some(bound)).map(|e| (e.cost, model.timetable(&e.masks))))
 }
 
-/// The lower bound alone (as in [`Solution::lower_bound`]).
+/// The lower bound alone, with the greedy timetable as the ascent's upper bound. The solver's
+/// [`Solution::lower_bound`] steers the same ascent with its best timetable, so it may be higher.
 pub fn lower_bound(problem: &Problem) -> Result<i64, Invalid> {
     let (model, _) = problem::Model::build(problem, problem.previous.as_ref())?;
-    Ok(bound::lower_bound(&model))
+    Ok(bound_of(&model))
+}
+
+fn bound_of(model: &problem::Model) -> i64 {
+    let start = model
+        .base
+        .clone()
+        .unwrap_or_else(|| vec![0; model.persons * model.days]);
+    bound::lower_bound(model, search::greedy_cost(model, &start))
 }

@@ -5,6 +5,7 @@
 //! four person-days, so its delta is a handful of table look-ups; only moves that keep every
 //! hard rule are proposed, so the state is always a valid timetable.
 use super::Budget;
+use super::bound::Dual;
 use super::problem::{Model, NO_DESK};
 
 /// splitmix64: small, fast, and the same sequence on every platform (wasm included).
@@ -303,10 +304,19 @@ impl<'m> State<'m> {
     }
 }
 
+/// The cost of the greedy timetable built from `start`: an upper bound for the lower bound's
+/// step lengths.
+pub(crate) fn greedy_cost(m: &Model, start: &[u32]) -> i64 {
+    let mut st = State::new(m, start);
+    st.greedy_fill();
+    st.cost
+}
+
 /// What the search found.
 pub(crate) struct Found {
     pub masks: Vec<u32>,
     pub cost: i64,
+    pub lower_bound: i64,
     pub found_s: f64,
     pub iterations: u64,
 }
@@ -314,28 +324,34 @@ pub(crate) struct Found {
 /// Runs without improvement after which the search ends on its own: by then it has settled,
 /// and ending makes the result independent of the time limit.
 const IDLE_RUNS: u32 = 60;
+/// Steps of the lower bound's ascent before the first run and between runs.
+const DUAL_FIRST: usize = 300;
+const DUAL_BETWEEN: usize = 100;
 
-/// Searches from `start` (a valid timetable), reporting each new best (masks, cost, seconds
-/// when found, iterations). Ends when the budget says so, when the cost reaches
-/// `lower_bound` (proven optimal), or after [`IDLE_RUNS`] runs without improvement.
+/// Searches from `start` (a valid timetable), reporting each new best (masks, cost, lower
+/// bound, seconds when found, iterations). Between runs it also raises the lower bound. Ends
+/// when the budget says so, when the cost reaches the bound (proven optimal), or after
+/// [`IDLE_RUNS`] runs without improvement once the bound has converged.
 pub(crate) fn search(
     m: &Model,
     start: &[u32],
     seed: u64,
-    lower_bound: i64,
     budget: &mut dyn Budget,
-    report: &mut dyn FnMut(&[u32], i64, f64, u64),
+    report: &mut dyn FnMut(&[u32], i64, i64, f64, u64),
 ) -> Found {
     let mut rng = Rng::new(seed);
     let mut st = State::new(m, start);
     st.greedy_fill();
+    let mut dual = Dual::new(m);
+    dual.ascend(st.cost, DUAL_FIRST);
     let mut best = Found {
         masks: st.masks.clone(),
         cost: st.cost,
+        lower_bound: dual.bound(),
         found_s: budget.elapsed_s(),
         iterations: 0,
     };
-    report(&best.masks, best.cost, best.found_s, 0);
+    report(&best.masks, best.cost, best.lower_bound, best.found_s, 0);
     if m.persons == 0 || m.slots() == 0 {
         return best;
     }
@@ -363,7 +379,7 @@ pub(crate) fn search(
     let mut iterations = 0u64;
     let mut idle = 0;
     let mut run = 0;
-    'runs: while best.cost > lower_bound {
+    while best.cost > best.lower_bound {
         let t0 = scale * 0.7 * HEAT[run % HEAT.len()];
         run += 1;
         let mut st = State::new(m, &best.masks);
@@ -384,21 +400,30 @@ pub(crate) fn search(
                 best.cost = st.cost;
                 best.masks.copy_from_slice(&st.masks);
                 best.found_s = budget.elapsed_s();
-                best.iterations = iterations;
                 improved = true;
-                if best.cost <= lower_bound {
+                if best.cost <= best.lower_bound {
                     break;
                 }
             }
         }
-        if improved {
-            report(&best.masks, best.cost, best.found_s, iterations);
-            idle = 0;
-        } else {
-            idle += 1;
+        if stopped {
+            break;
         }
-        if stopped || idle >= IDLE_RUNS {
-            break 'runs;
+        let before = best.lower_bound;
+        if !dual.converged() {
+            dual.ascend(best.cost, DUAL_BETWEEN);
+            best.lower_bound = dual.bound().max(before);
+        }
+        if improved || best.lower_bound > before {
+            report(&best.masks, best.cost, best.lower_bound, best.found_s, iterations);
+        }
+        if improved {
+            idle = 0;
+        } else if dual.converged() {
+            idle += 1;
+            if idle >= IDLE_RUNS {
+                break;
+            }
         }
     }
     best.iterations = iterations;
