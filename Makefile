@@ -33,6 +33,7 @@ bench:
 	@scripts/bootstrap.sh bench
 	cargo leptos build --release
 	cargo bench -p server --bench foundation
+	cargo bench -p server --bench solver
 
 lint: bootstrap
 	cargo fmt --all --check

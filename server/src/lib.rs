@@ -9,6 +9,7 @@ pub mod exports;
 pub mod live;
 pub mod ops;
 pub mod pg;
+pub mod rota_cli;
 pub mod state;
 pub mod telephony;
 pub mod testing;

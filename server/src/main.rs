@@ -50,6 +50,9 @@ enum Command {
     },
     /// Run the simulated telephony provider (Twilio REST dialect) on its own port.
     Telsim(server::telephony::telsim::TelsimArgs),
+    /// The rota solver on files (no database).
+    #[command(subcommand)]
+    Rota(server::rota_cli::RotaCommand),
 }
 
 #[derive(Subcommand)]
@@ -201,6 +204,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             init_logs(cfg.log_json);
             Ok(server::telephony::telsim::run(args, shutdown_signal()).await?)
         }
+        // Files only: the configuration is read, the database is never opened.
+        Command::Rota(cmd) => server::rota_cli::run(cmd).await.map_err(CliError::Usage),
         Command::Serve { demo } => {
             init_logs(cfg.log_json);
             serve(cfg, demo).await

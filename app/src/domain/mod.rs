@@ -11,6 +11,7 @@ pub mod phone;
 pub mod roles;
 pub mod rota;
 pub mod rota_export;
+pub mod solver;
 pub mod tokens;
 pub mod tomatic;
 /// Reads YAML, which only the server needs.
