@@ -45,7 +45,7 @@ pub fn people_csv(people: &[(PersonFields, Option<String>)]) -> String {
 }
 
 /// Text escaped for an iCalendar value (RFC 5545 §3.3.11).
-fn ics_text(s: &str) -> String {
+pub(crate) fn ics_text(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
@@ -53,7 +53,7 @@ fn ics_text(s: &str) -> String {
 }
 
 /// Folds a content line at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character.
-fn ics_line(out: &mut String, line: &str) {
+pub(crate) fn ics_line(out: &mut String, line: &str) {
     let mut len = 0;
     for c in line.chars() {
         if len + c.len_utf8() > 75 {
