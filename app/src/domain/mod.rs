@@ -11,7 +11,6 @@ pub mod phone;
 pub mod roles;
 pub mod rota;
 pub mod rota_calendar;
-pub mod rota_calendar;
 pub mod rota_export;
 pub mod rota_plan;
 pub mod solver;
