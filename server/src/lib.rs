@@ -1,6 +1,7 @@
 //! The `switchboard` server: configuration, the embedded PostgreSQL, the HTTP application and
 //! the command line's operations. The pages, server functions and rules live in the `app` crate.
 pub mod bootstrap;
+pub mod calendar;
 pub mod caller;
 pub mod config;
 pub mod database;

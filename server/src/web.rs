@@ -43,6 +43,7 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .route("/api/v1/whoami", get(ops::whoami))
         .route("/api/rota/people.csv", get(exports::people))
         .route("/api/rota/holidays.ics", get(exports::holidays))
+        .route("/calendar/{file}", get(crate::calendar::feed))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

@@ -1,6 +1,7 @@
 //! Server functions per area: thin — authorize, validate, call `db`/`domain`, map errors.
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod error;
 pub mod rota;
 

@@ -1,5 +1,6 @@
 //! SQL, one module per aggregate. Used by the server functions and by the workers alike.
 pub mod availability;
+pub mod calendar;
 pub mod fixed_turns;
 pub mod holidays;
 pub mod login_failures;

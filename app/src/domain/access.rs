@@ -95,6 +95,7 @@ pub fn page_access(path: &str) -> PageAccess {
     if path == "/login"
         || path.starts_with("/api/")
         || path.starts_with("/pkg/")
+        || path.starts_with("/calendar/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico")
     {
         return PageAccess::Public;
@@ -146,6 +147,7 @@ mod tests {
     fn paths_map_to_areas() {
         assert_eq!(page_access("/login"), PageAccess::Public);
         assert_eq!(page_access("/api/login123"), PageAccess::Public);
+        assert_eq!(page_access("/calendar/anna.ics"), PageAccess::Public);
         assert_eq!(page_access("/admin"), PageAccess::Area(Area::Admin));
         assert_eq!(page_access("/admin/users"), PageAccess::Area(Area::Admin));
         assert_eq!(page_access("/administrator"), PageAccess::Area(Area::Home));

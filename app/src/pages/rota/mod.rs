@@ -1,5 +1,6 @@
 //! The rota area: the team's week, people, availability, holidays, fixed turns, settings and
 //! the Tomàtic import. Every view refetches when rota data changes anywhere (live topic).
+pub mod calendar;
 pub mod fixed;
 pub mod holidays;
 pub mod import;
