@@ -11,6 +11,7 @@ pub mod live;
 pub mod ops;
 pub mod pg;
 pub mod rota_cli;
+pub mod rota_worker;
 pub mod state;
 pub mod telephony;
 pub mod testing;
@@ -69,6 +70,7 @@ pub async fn start(
     };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
     let router = web::router(state, &sessions, store.clone());
+    tokio::spawn(rota_worker::run(services.clone()));
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod calendar;
 pub mod error;
 pub mod rota;
+pub mod timetable;
 
 #[cfg(feature = "ssr")]
 pub(crate) use guard::{require, respond};

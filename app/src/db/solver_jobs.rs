@@ -1,0 +1,120 @@
+//! Solver runs: queued by a coordinator, claimed by one worker (any instance) with a lease.
+use super::{DbError, PgPool};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub monday: NaiveDate,
+    pub status: String,
+    pub repair: bool,
+    pub seed: i64,
+    pub time_limit_s: f64,
+    #[sqlx(json(nullable))]
+    pub progress: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub stop_requested: bool,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str =
+    "id, monday, status, repair, seed, time_limit_s, progress, error, stop_requested, created_at, finished_at";
+
+/// Queues a run; refused while another run of the same week is queued or running.
+pub async fn create(
+    db: &PgPool,
+    monday: NaiveDate,
+    seed: i64,
+    time_limit_s: f64,
+    repair: bool,
+    by: i64,
+) -> Result<i64, DbError> {
+    sqlx::query_scalar(
+        "INSERT INTO solver_jobs (monday, seed, time_limit_s, repair, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(monday)
+    .bind(seed)
+    .bind(time_limit_s)
+    .bind(repair)
+    .bind(by)
+    .fetch_one(db)
+    .await
+    .map_err(super::conflict_as("A solver run for this week is already going: wait for it or stop it."))
+}
+
+/// The latest run of a week.
+pub async fn latest(db: &PgPool, monday: NaiveDate) -> Result<Option<Job>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM solver_jobs WHERE monday = $1 ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(monday)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Takes the oldest waiting run (or one whose worker's lease ran out) for `worker`.
+pub async fn claim(db: &PgPool, worker: &str, lease_s: f64) -> Result<Option<Job>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE solver_jobs SET status = 'running', claimed_by = $1,
+             lease_until = clock_timestamp() + make_interval(secs => $2)
+         WHERE id = (SELECT id FROM solver_jobs
+                     WHERE status = 'queued' OR (status = 'running' AND lease_until < clock_timestamp())
+                     ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+         RETURNING {COLUMNS}"
+    ))
+    .bind(worker)
+    .bind(lease_s)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Records progress, extends the lease, and says whether a stop was asked for.
+pub async fn heartbeat(
+    db: &PgPool,
+    id: i64,
+    worker: &str,
+    lease_s: f64,
+    progress: Option<&serde_json::Value>,
+) -> Result<bool, DbError> {
+    let stop: Option<bool> = sqlx::query_scalar(
+        "UPDATE solver_jobs SET progress = coalesce($3, progress), lease_until = clock_timestamp() + make_interval(secs => $4)
+         WHERE id = $1 AND claimed_by = $2 RETURNING stop_requested",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(progress)
+    .bind(lease_s)
+    .fetch_optional(db)
+    .await?;
+    // Lost the claim (lease expired and someone else took it): stop too.
+    Ok(stop.unwrap_or(true))
+}
+
+pub async fn finish(db: &PgPool, id: i64, status: &str, error: Option<&str>) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE solver_jobs SET status = $2, error = $3, finished_at = now(), lease_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Asks the week's running or queued run to stop; a queued one stops at once.
+pub async fn request_stop(db: &PgPool, monday: NaiveDate) -> Result<bool, DbError> {
+    let n = sqlx::query(
+        "UPDATE solver_jobs SET stop_requested = true,
+             status = CASE WHEN status = 'queued' THEN 'stopped' ELSE status END,
+             finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
+         WHERE monday = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(monday)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
