@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("rota") view=pages::rota::week::RotaWeekPage/>
+                    <Route path=path!("rota/timetable") view=pages::rota::timetable::TimetablePage/>
                     <Route path=path!("rota/people") view=pages::rota::people::PeoplePage/>
                     <Route path=path!("rota/people/:handle") view=pages::rota::person::PersonPage/>
                     <Route path=path!("rota/groups/:name") view=pages::rota::people::GroupPage/>

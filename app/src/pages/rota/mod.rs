@@ -7,6 +7,7 @@ pub mod import;
 pub mod people;
 pub mod person;
 pub mod settings;
+pub mod timetable;
 pub mod week;
 
 use crate::api::error::ApiError;
@@ -35,6 +36,7 @@ pub fn RotaNav(#[prop(optional)] edit: Option<RotaEdit>) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Rota">
             <A href="/rota" exact=true>"Week"</A>
+            <A href="/rota/timetable">"Timetable"</A>
             <A href="/rota/people">"People"</A>
             <A href="/rota/holidays">"Holidays"</A>
             <A href="/rota/fixed">"Fixed turns"</A>

@@ -103,6 +103,7 @@ fn PersonBody(d: PersonDetail, settings: TeamSettings) -> impl IntoView {
             </Show>
             {(d.may_edit_own && !d.may_edit_all).then(|| view! { <ContactForm id=d.person.id email=f.email.clone() colour=f.colour.clone()/> })}
         </section>
+        {d.may_edit_own.then(|| view! { <super::calendar::CalendarCard person_id=d.person.id handle=f.handle.clone()/> })}
         <section class="card">
             <h2>"Weekly availability"</h2>
             <WeeklyGrid person_id=d.person.id entries=weekly.clone() settings=settings.clone() editable=d.may_edit_own/>
