@@ -161,8 +161,8 @@ impl Budget for Deadline {
     }
 }
 
-/// A new best timetable was found (reported after the greedy start and then at most once per
-/// annealing run).
+/// A new best timetable or a higher lower bound (reported after the greedy start, then at most
+/// once per annealing run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub cost: i64,
@@ -170,6 +170,9 @@ pub struct Progress {
     pub totals: Vec<RuleTotal>,
     /// When this best was found, in the budget's seconds.
     pub found_s: f64,
+    /// When this report was made.
+    pub elapsed_s: f64,
+    /// Moves tried so far.
     pub iterations: u64,
 }
 
@@ -228,12 +231,13 @@ fn run(
         &start,
         problem.seed,
         budget,
-        &mut |masks: &[u32], cost: i64, lower_bound: i64, found_s: f64, iterations: u64| {
+        &mut |masks: &[u32], cost: i64, lower_bound: i64, found_s: f64, elapsed_s: f64, iterations: u64| {
             on_improvement(&Progress {
                 cost,
                 lower_bound,
                 totals: cost::totals(&cost::explain(&model, masks)),
                 found_s,
+                elapsed_s,
                 iterations,
             })
         },

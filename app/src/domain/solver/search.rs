@@ -329,7 +329,7 @@ const DUAL_FIRST: usize = 300;
 const DUAL_BETWEEN: usize = 100;
 
 /// Searches from `start` (a valid timetable), reporting each new best (masks, cost, lower
-/// bound, seconds when found, iterations). Between runs it also raises the lower bound. Ends
+/// bound, seconds when found, seconds now, iterations). Between runs it also raises the lower bound. Ends
 /// when the budget says so, when the cost reaches the bound (proven optimal), or after
 /// [`IDLE_RUNS`] runs without improvement once the bound has converged.
 pub(crate) fn search(
@@ -337,7 +337,7 @@ pub(crate) fn search(
     start: &[u32],
     seed: u64,
     budget: &mut dyn Budget,
-    report: &mut dyn FnMut(&[u32], i64, i64, f64, u64),
+    report: &mut dyn FnMut(&[u32], i64, i64, f64, f64, u64),
 ) -> Found {
     let mut rng = Rng::new(seed);
     let mut st = State::new(m, start);
@@ -351,7 +351,7 @@ pub(crate) fn search(
         found_s: budget.elapsed_s(),
         iterations: 0,
     };
-    report(&best.masks, best.cost, best.lower_bound, best.found_s, 0);
+    report(&best.masks, best.cost, best.lower_bound, best.found_s, best.found_s, 0);
     if m.persons == 0 || m.slots() == 0 {
         return best;
     }
@@ -415,7 +415,8 @@ pub(crate) fn search(
             best.lower_bound = dual.bound().max(before);
         }
         if improved || best.lower_bound > before {
-            report(&best.masks, best.cost, best.lower_bound, best.found_s, iterations);
+            let now = budget.elapsed_s();
+            report(&best.masks, best.cost, best.lower_bound, best.found_s, now, iterations);
         }
         if improved {
             idle = 0;
