@@ -357,7 +357,9 @@ pub(crate) fn search(
         return best;
     }
     let seats: u64 = m.cap.iter().map(|c| *c as u64).sum();
-    let run_len = (seats * 2000).clamp(20_000, 2_000_000);
+    // Longer runs for larger weeks (better on the tight ones), short ones for small weeks so
+    // that the hotter runs come soon.
+    let run_len = (seats * (1000 + 25 * seats)).clamp(20_000, 4_000_000);
     // Temperatures in points: hot enough at first to trade a pattern penalty for another,
     // cold enough at the end to settle in a local optimum.
     let w = &m.w;

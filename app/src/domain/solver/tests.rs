@@ -486,7 +486,7 @@ fn random_problems_keep_the_hard_rules_and_price_honestly() {
         assert_eq!(independent, s.cost, "seed {seed}: independent cost\n{:?}", s.timetable);
         assert!(s.lower_bound <= s.cost, "seed {seed}");
         let (model, _) = Model::build(&p, None).unwrap();
-        if let Some(e) = super::exact::exact(&model, 200_000, None) {
+        if let Some(e) = super::exact::exact(&model, 50_000, None) {
             let (best, tt) = (e.cost, model.timetable(&e.masks));
             assert_eq!(independent_cost(&p, &tt), Ok(best), "seed {seed}: exhaustive timetable");
             assert!(
