@@ -126,7 +126,7 @@ impl<'m> Dual<'m> {
                 value -= u * m.group_limit[i % groups] as f64;
             }
             let mut wanted = vec![0f64; slots];
-            for s in 0..slots {
+            for (s, want) in wanted.iter_mut().enumerate() {
                 let (mut low, mut arg) = (f64::INFINITY, 0);
                 for n in 0..=m.cap[s] {
                     let v = m.empty_cost(s, n) as f64 - self.lambda[s] * n as f64;
@@ -135,7 +135,7 @@ impl<'m> Dual<'m> {
                     }
                 }
                 value += low;
-                wanted[s] = arg as f64;
+                *want = arg as f64;
             }
             if value > self.best + 1e-9 {
                 self.best = value;

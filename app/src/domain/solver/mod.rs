@@ -226,22 +226,16 @@ fn run(
         .base
         .clone()
         .unwrap_or_else(|| vec![0; model.persons * model.days]);
-    let found = search::search(
-        &model,
-        &start,
-        problem.seed,
-        budget,
-        &mut |masks: &[u32], cost: i64, lower_bound: i64, found_s: f64, elapsed_s: f64, iterations: u64| {
-            on_improvement(&Progress {
-                cost,
-                lower_bound,
-                totals: cost::totals(&cost::explain(&model, masks)),
-                found_s,
-                elapsed_s,
-                iterations,
-            })
-        },
-    );
+    let found = search::search(&model, &start, problem.seed, budget, &mut |news: &search::News| {
+        on_improvement(&Progress {
+            cost: news.cost,
+            lower_bound: news.lower_bound,
+            totals: cost::totals(&cost::explain(&model, news.masks)),
+            found_s: news.found_s,
+            elapsed_s: news.elapsed_s,
+            iterations: news.iterations,
+        })
+    });
     let penalties = cost::explain(&model, &found.masks);
     debug_assert_eq!(penalties.iter().map(|p| p.points).sum::<i64>(), found.cost);
     Ok(Solution {

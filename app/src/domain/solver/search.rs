@@ -328,16 +328,26 @@ const IDLE_RUNS: u32 = 60;
 const DUAL_FIRST: usize = 300;
 const DUAL_BETWEEN: usize = 100;
 
-/// Searches from `start` (a valid timetable), reporting each new best (masks, cost, lower
-/// bound, seconds when found, seconds now, iterations). Between runs it also raises the lower bound. Ends
-/// when the budget says so, when the cost reaches the bound (proven optimal), or after
-/// [`IDLE_RUNS`] runs without improvement once the bound has converged.
+/// A new best timetable or a higher bound, for the caller's progress report.
+pub(crate) struct News<'a> {
+    pub masks: &'a [u32],
+    pub cost: i64,
+    pub lower_bound: i64,
+    pub found_s: f64,
+    pub elapsed_s: f64,
+    pub iterations: u64,
+}
+
+/// Searches from `start` (a valid timetable), reporting each new best. Between runs it also
+/// raises the lower bound. Ends when the budget says so, when the cost reaches the bound
+/// (proven optimal), or after [`IDLE_RUNS`] runs without improvement once the bound has
+/// converged.
 pub(crate) fn search(
     m: &Model,
     start: &[u32],
     seed: u64,
     budget: &mut dyn Budget,
-    report: &mut dyn FnMut(&[u32], i64, i64, f64, f64, u64),
+    report: &mut dyn FnMut(&News),
 ) -> Found {
     let mut rng = Rng::new(seed);
     let mut st = State::new(m, start);
@@ -352,7 +362,14 @@ pub(crate) fn search(
         found_s: budget.elapsed_s(),
         iterations: 0,
     };
-    report(&best.masks, best.cost, best.lower_bound, best.found_s, best.found_s, 0);
+    report(&News {
+        masks: &best.masks,
+        cost: best.cost,
+        lower_bound: best.lower_bound,
+        found_s: best.found_s,
+        elapsed_s: best.found_s,
+        iterations: 0,
+    });
     if m.persons == 0 || m.slots() == 0 {
         return best;
     }
@@ -390,11 +407,11 @@ pub(crate) fn search(
         let mut temp = t0;
         let mut stopped = false;
         for i in 0..run_len {
-            if iterations % 1024 == 0 && budget.should_stop(iterations) {
+            if iterations.is_multiple_of(1024) && budget.should_stop(iterations) {
                 stopped = true;
                 break;
             }
-            if i % 256 == 0 {
+            if i.is_multiple_of(256) {
                 temp = t0 * (t1 / t0).powf(i as f64 / run_len as f64);
             }
             iterations += 1;
@@ -420,8 +437,14 @@ pub(crate) fn search(
             best.lower_bound = dual.bound().max(before);
         }
         if improved || best.lower_bound > before {
-            let now = budget.elapsed_s();
-            report(&best.masks, best.cost, best.lower_bound, best.found_s, now, iterations);
+            report(&News {
+                masks: &best.masks,
+                cost: best.cost,
+                lower_bound: best.lower_bound,
+                found_s: best.found_s,
+                elapsed_s: budget.elapsed_s(),
+                iterations,
+            });
         }
         if improved {
             idle = 0;
