@@ -92,7 +92,8 @@
 //!
 //! The result ([`Solution`]): `cost`, `lower_bound`, `proven_optimal`, `penalties`
 //! (`{points, rule, text}`), `totals` per rule, `timetable` (per day, per turn, the people
-//! then `null` for each empty seat), `time_to_best_s`, `elapsed_s`, `iterations`, `warnings`.
+//! then `null` for each seat not taken, seats fixed empty included), `time_to_best_s`,
+//! `elapsed_s`, `iterations`, `warnings`.
 use super::Invalid;
 use serde::{Deserialize, Serialize};
 
