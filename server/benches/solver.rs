@@ -280,7 +280,7 @@ fn main() {
         (3, 4, 2, 5, 6, false),
         (2, 4, 4, 6, 7, true),
         (2, 4, 4, 7, 8, true),
-        (3, 4, 4, 8, 9, true),
+        (3, 4, 3, 6, 9, true),
     ] {
         let mut p = week(days, turns, lines, people, seed);
         if tight {
@@ -288,7 +288,7 @@ fn main() {
         }
         p.time_limit_s = 1.0;
         let t = Instant::now();
-        let optimum = exhaustive(&p, 200_000_000).unwrap().map(|(c, _)| c);
+        let optimum = exhaustive(&p, 50_000_000).unwrap().map(|(c, _)| c);
         let exact_s = t.elapsed().as_secs_f64();
         let r = run(&p);
         let name = format!(
@@ -456,11 +456,32 @@ fn report(rows: &[Row], smalls: &[Small], load_start: &str, total_s: f64) -> Str
             of.len()
         );
     }
+    let unproven: Vec<&Row> = rows.iter().filter(|r| r.main.cost > r.lower_bound).collect();
+    if !unproven.is_empty() {
+        let agreed = unproven.iter().filter(|r| r.main.cost == r.best_known).count();
+        let worst = unproven
+            .iter()
+            .map(|r| 100.0 * (r.main.cost - r.lower_bound) as f64 / r.main.cost.max(1) as f64)
+            .fold(0.0, f64::max);
+        let _ = writeln!(
+            s,
+            "- Not proven: {} weeks, at most {worst:.1} % above their bound; on {agreed} of them the other two \
+             seeds found no better timetable. The bound relaxes the links between people (seats, desk and \
+             group limits), so a gap may be the bound's as much as the search's.",
+            unproven.len()
+        );
+    }
     let matched = smalls.iter().filter(|m| m.optimum == Some(m.solver)).count();
     let _ = writeln!(
         s,
         "- Small weeks: the solver matched the exhaustive optimum on {matched} of {}.",
         smalls.len()
+    );
+    let _ = writeln!(
+        s,
+        "- The weeks are generated (shapes above), not real Tomàtic weeks. For reference, Tomàtic's \
+         MiniZinc + COIN-BC model proves the optimum of its own 160-seat week in 1.2–1.4 s (a figure \
+         from the task description, not measured here)."
     );
     s
 }

@@ -81,3 +81,30 @@ fn a_missing_file_fails_with_its_name() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/week.json"));
 }
+
+#[test]
+fn a_dash_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["rota", "solve-file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            br#"{"days": ["Mon"], "turns": 2, "lines": 1, "persons": [{"id": "anna", "load": 2}], "time_limit_s": 1}"#,
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Anna on both turns: 10 × 2 × 1 for two turns on one day, and 10 because with two turns
+    // the midday boundary lies between them (no break); better than two empty seats.
+    assert_eq!(v["cost"], 30);
+    assert_eq!(v["timetable"], serde_json::json!([[["anna"], ["anna"]]]));
+}

@@ -17,6 +17,7 @@ use super::problem::{Model, NO_DESK};
 const PATIENCE: u32 = 100;
 /// θ below this: the ascent has converged as far as it will.
 const MIN_THETA: f64 = 1e-4;
+const RESETS: u32 = 3;
 
 /// The Lagrangian dual, improved a few steps at a time so the search can interleave it with
 /// its runs: both stop when they meet (the timetable is then proven optimal).
@@ -28,6 +29,8 @@ pub(crate) struct Dual<'m> {
     best: f64,
     theta: f64,
     since_better: u32,
+    /// Times θ was reset after stalling: a fresh start from the current prices often climbs on.
+    resets: u32,
     /// Per person-day, the feasible masks and their fixed part of the cost.
     masks_of: Vec<Vec<(u32, f64)>>,
 }
@@ -45,6 +48,7 @@ impl<'m> Dual<'m> {
             best: if slots == 0 { 0.0 } else { f64::NEG_INFINITY },
             theta: 2.0,
             since_better: 0,
+            resets: 0,
             masks_of: (0..m.persons * m.days)
                 .map(|pd| {
                     let (p, d) = (pd / m.days, pd % m.days);
@@ -71,10 +75,11 @@ impl<'m> Dual<'m> {
         self.theta < MIN_THETA || self.m.slots() == 0
     }
 
-    /// Up to `steps` subgradient steps; `upper` is the cost of a known timetable: it sets the
-    /// step lengths (Polyak's rule, θ × (upper − value) / ‖g‖²) and ends the ascent once the
-    /// bound reaches it.
-    pub fn ascend(&mut self, upper: i64, steps: usize) {
+    /// Up to `steps` subgradient steps. `upper` is the cost of a known timetable: the ascent
+    /// ends once the bound reaches it. `target` sets the step lengths (Polyak's rule,
+    /// θ × (target − value) / ‖g‖²): a target somewhat above the optimum (the greedy
+    /// timetable's cost) keeps the steps long enough to climb out of slow stretches.
+    pub fn ascend(&mut self, upper: i64, target: i64, steps: usize) {
         let m = self.m;
         let slots = m.slots();
         let groups = m.group_limit.len();
@@ -121,7 +126,7 @@ impl<'m> Dual<'m> {
                 value -= u * m.group_limit[i % groups] as f64;
             }
             let mut wanted = vec![0f64; slots];
-            for s in 0..slots {
+            for (s, want) in wanted.iter_mut().enumerate() {
                 let (mut low, mut arg) = (f64::INFINITY, 0);
                 for n in 0..=m.cap[s] {
                     let v = m.empty_cost(s, n) as f64 - self.lambda[s] * n as f64;
@@ -130,7 +135,7 @@ impl<'m> Dual<'m> {
                     }
                 }
                 value += low;
-                wanted[s] = arg as f64;
+                *want = arg as f64;
             }
             if value > self.best + 1e-9 {
                 self.best = value;
@@ -140,6 +145,10 @@ impl<'m> Dual<'m> {
                 if self.since_better >= PATIENCE {
                     self.theta *= 0.5;
                     self.since_better = 0;
+                    if self.theta < MIN_THETA && self.resets < RESETS {
+                        self.resets += 1;
+                        self.theta = 1.0;
+                    }
                 }
             }
             // Subgradients; a limit price at 0 whose limit is slack cannot go lower, so it
@@ -168,7 +177,7 @@ impl<'m> Dual<'m> {
                 self.theta = 0.0;
                 return;
             }
-            let step = self.theta * (upper as f64 - value).max(1.0) / norm2;
+            let step = self.theta * (target as f64 - value).max(1.0) / norm2;
             for (l, g) in self.lambda.iter_mut().zip(&g_lambda) {
                 *l += step * g;
             }
@@ -189,7 +198,7 @@ pub(crate) fn lower_bound(m: &Model, upper: i64) -> i64 {
         if dual.converged() || dual.bound() >= upper {
             break;
         }
-        dual.ascend(upper, 1000);
+        dual.ascend(upper, upper, 1000);
     }
     dual.bound()
 }

@@ -92,7 +92,8 @@
 //!
 //! The result ([`Solution`]): `cost`, `lower_bound`, `proven_optimal`, `penalties`
 //! (`{points, rule, text}`), `totals` per rule, `timetable` (per day, per turn, the people
-//! then `null` for each empty seat), `time_to_best_s`, `elapsed_s`, `iterations`, `warnings`.
+//! then `null` for each seat not taken, seats fixed empty included), `time_to_best_s`,
+//! `elapsed_s`, `iterations`, `warnings`.
 use super::Invalid;
 use serde::{Deserialize, Serialize};
 
@@ -161,8 +162,8 @@ impl Budget for Deadline {
     }
 }
 
-/// A new best timetable was found (reported after the greedy start and then at most once per
-/// annealing run).
+/// A new best timetable or a higher lower bound (reported after the greedy start, then at most
+/// once per annealing run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub cost: i64,
@@ -170,6 +171,9 @@ pub struct Progress {
     pub totals: Vec<RuleTotal>,
     /// When this best was found, in the budget's seconds.
     pub found_s: f64,
+    /// When this report was made.
+    pub elapsed_s: f64,
+    /// Moves tried so far.
     pub iterations: u64,
 }
 
@@ -223,21 +227,16 @@ fn run(
         .base
         .clone()
         .unwrap_or_else(|| vec![0; model.persons * model.days]);
-    let found = search::search(
-        &model,
-        &start,
-        problem.seed,
-        budget,
-        &mut |masks: &[u32], cost: i64, lower_bound: i64, found_s: f64, iterations: u64| {
-            on_improvement(&Progress {
-                cost,
-                lower_bound,
-                totals: cost::totals(&cost::explain(&model, masks)),
-                found_s,
-                iterations,
-            })
-        },
-    );
+    let found = search::search(&model, &start, problem.seed, budget, &mut |news: &search::News| {
+        on_improvement(&Progress {
+            cost: news.cost,
+            lower_bound: news.lower_bound,
+            totals: cost::totals(&cost::explain(&model, news.masks)),
+            found_s: news.found_s,
+            elapsed_s: news.elapsed_s,
+            iterations: news.iterations,
+        })
+    });
     let penalties = cost::explain(&model, &found.masks);
     debug_assert_eq!(penalties.iter().map(|p| p.points).sum::<i64>(), found.cost);
     Ok(Solution {

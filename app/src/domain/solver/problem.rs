@@ -14,7 +14,7 @@ pub const MAX_DAYS: usize = 14;
 pub struct Problem {
     /// Names of the working days, in order (holidays are left out: they have no seats).
     pub days: Vec<String>,
-    /// Labels of the turns of a day, e.g. "09:00". In JSON a count is accepted too.
+    /// Labels of the turns of a day, e.g. "09:00". [`Problem::from_json`] also accepts a count.
     pub turns: Vec<String>,
     /// People on the phone in every turn.
     pub lines: i64,

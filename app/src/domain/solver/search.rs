@@ -328,22 +328,33 @@ const IDLE_RUNS: u32 = 60;
 const DUAL_FIRST: usize = 300;
 const DUAL_BETWEEN: usize = 100;
 
-/// Searches from `start` (a valid timetable), reporting each new best (masks, cost, lower
-/// bound, seconds when found, iterations). Between runs it also raises the lower bound. Ends
-/// when the budget says so, when the cost reaches the bound (proven optimal), or after
-/// [`IDLE_RUNS`] runs without improvement once the bound has converged.
+/// A new best timetable or a higher bound, for the caller's progress report.
+pub(crate) struct News<'a> {
+    pub masks: &'a [u32],
+    pub cost: i64,
+    pub lower_bound: i64,
+    pub found_s: f64,
+    pub elapsed_s: f64,
+    pub iterations: u64,
+}
+
+/// Searches from `start` (a valid timetable), reporting each new best. Between runs it also
+/// raises the lower bound. Ends when the budget says so, when the cost reaches the bound
+/// (proven optimal), or after [`IDLE_RUNS`] runs without improvement once the bound has
+/// converged.
 pub(crate) fn search(
     m: &Model,
     start: &[u32],
     seed: u64,
     budget: &mut dyn Budget,
-    report: &mut dyn FnMut(&[u32], i64, i64, f64, u64),
+    report: &mut dyn FnMut(&News),
 ) -> Found {
     let mut rng = Rng::new(seed);
     let mut st = State::new(m, start);
     st.greedy_fill();
     let mut dual = Dual::new(m);
-    dual.ascend(st.cost, DUAL_FIRST);
+    let greedy = st.cost;
+    dual.ascend(greedy, greedy, DUAL_FIRST);
     let mut best = Found {
         masks: st.masks.clone(),
         cost: st.cost,
@@ -351,12 +362,21 @@ pub(crate) fn search(
         found_s: budget.elapsed_s(),
         iterations: 0,
     };
-    report(&best.masks, best.cost, best.lower_bound, best.found_s, 0);
+    report(&News {
+        masks: &best.masks,
+        cost: best.cost,
+        lower_bound: best.lower_bound,
+        found_s: best.found_s,
+        elapsed_s: best.found_s,
+        iterations: 0,
+    });
     if m.persons == 0 || m.slots() == 0 {
         return best;
     }
     let seats: u64 = m.cap.iter().map(|c| *c as u64).sum();
-    let run_len = (seats * 2000).clamp(20_000, 2_000_000);
+    // Longer runs for larger weeks (better on the tight ones), short ones for small weeks so
+    // that the hotter runs come soon.
+    let run_len = (seats * (1000 + 25 * seats)).clamp(20_000, 4_000_000);
     // Temperatures in points: hot enough at first to trade a pattern penalty for another,
     // cold enough at the end to settle in a local optimum.
     let w = &m.w;
@@ -387,11 +407,11 @@ pub(crate) fn search(
         let mut temp = t0;
         let mut stopped = false;
         for i in 0..run_len {
-            if iterations % 1024 == 0 && budget.should_stop(iterations) {
+            if iterations.is_multiple_of(1024) && budget.should_stop(iterations) {
                 stopped = true;
                 break;
             }
-            if i % 256 == 0 {
+            if i.is_multiple_of(256) {
                 temp = t0 * (t1 / t0).powf(i as f64 / run_len as f64);
             }
             iterations += 1;
@@ -411,11 +431,20 @@ pub(crate) fn search(
         }
         let before = best.lower_bound;
         if !dual.converged() {
-            dual.ascend(best.cost, DUAL_BETWEEN);
+            // An idle search gives the bound more of the time: proving is then what is left.
+            let steps = if improved { DUAL_BETWEEN } else { 4 * DUAL_BETWEEN };
+            dual.ascend(best.cost, greedy, steps);
             best.lower_bound = dual.bound().max(before);
         }
         if improved || best.lower_bound > before {
-            report(&best.masks, best.cost, best.lower_bound, best.found_s, iterations);
+            report(&News {
+                masks: &best.masks,
+                cost: best.cost,
+                lower_bound: best.lower_bound,
+                found_s: best.found_s,
+                elapsed_s: budget.elapsed_s(),
+                iterations,
+            });
         }
         if improved {
             idle = 0;

@@ -486,7 +486,7 @@ fn random_problems_keep_the_hard_rules_and_price_honestly() {
         assert_eq!(independent, s.cost, "seed {seed}: independent cost\n{:?}", s.timetable);
         assert!(s.lower_bound <= s.cost, "seed {seed}");
         let (model, _) = Model::build(&p, None).unwrap();
-        if let Some(e) = super::exact::exact(&model, 200_000, None) {
+        if let Some(e) = super::exact::exact(&model, 50_000, None) {
             let (best, tt) = (e.cost, model.timetable(&e.masks));
             assert_eq!(independent_cost(&p, &tt), Ok(best), "seed {seed}: exhaustive timetable");
             assert!(
@@ -719,4 +719,48 @@ fn the_bound_is_tight_on_an_easy_week() {
     let s = solve_n(&p, 500_000);
     assert_eq!(s.lower_bound, s.cost);
     assert!(s.proven_optimal);
+}
+
+#[test]
+fn random_repairs_keep_the_hard_rules() {
+    for seed in 0..60u64 {
+        let mut rng = Rng::new(seed + 1000);
+        let p = random_week(
+            seed + 1000,
+            1 + rng.below(3),
+            2 + rng.below(3),
+            1 + rng.below(3),
+            2 + rng.below(4),
+        );
+        let before = solve_n(&p, 20_000);
+        // Someone falls ill for a day, and someone's load drops by one.
+        let mut changed = p.clone();
+        let ill = rng.below(p.persons.len());
+        let day = rng.below(p.days.len()) as i64;
+        for t in 0..p.turns.len() as i64 {
+            changed.busy.push(Busy {
+                person: p.persons[ill].id.clone(),
+                day,
+                turn: t,
+                optional: false,
+            });
+        }
+        let other = rng.below(p.persons.len());
+        changed.persons[other].load = (changed.persons[other].load - 1).max(0);
+        let after = repair(&changed, &before.timetable, &mut Iterations(20_000), &mut |_| {}).unwrap();
+        let priced_without_changes =
+            independent_cost(&changed, &after.timetable).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let changes: i64 = texts(&after, "changed_seat").len() as i64 * changed.weights.changed_seat;
+        assert_eq!(priced_without_changes + changes, after.cost, "seed {seed}");
+        assert_eq!(
+            after.penalties.iter().map(|x| x.points).sum::<i64>(),
+            after.cost,
+            "seed {seed}"
+        );
+        assert_eq!(
+            turns_of(&after, day as usize, &p.persons[ill].id),
+            Vec::<usize>::new(),
+            "seed {seed}"
+        );
+    }
 }
