@@ -123,7 +123,8 @@ pub struct NewCall {
 }
 
 /// Creates the calls of claimed participations, already handed to the worker (`queued`) and
-/// counted as sent from now. Returns their ids, in the order given.
+/// counted as sent from now. Times of sending and ending are `clock_timestamp()` (not the
+/// transaction's start), so the recorded history orders them as they happened. Returns their ids, in the order given.
 pub async fn insert_queued(
     tx: &mut PgConnection,
     callout_id: i64,
@@ -136,7 +137,7 @@ pub async fn insert_queued(
     let callers: Vec<Option<&str>> = calls.iter().map(|c| c.caller_id.as_deref()).collect();
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "INSERT INTO calls (participation_id, callout_id, attempt, phone, caller_id, status, sent_at, placed_by, history)
-         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', now(), $2,
+         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', clock_timestamp(), $2,
                 jsonb_build_array(jsonb_build_object('status', 'created', 'source', 'worker', 'at', now()),
                                   jsonb_build_object('status', 'queued', 'source', 'worker', 'at', now()))
          FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[]) AS u(pid, attempt, phone, caller_id)
@@ -283,7 +284,7 @@ pub async fn apply_provider(
                 "UPDATE calls SET status = $2, provider_status = $3, updated_at = now(),
                      duration_secs = coalesce($4, duration_secs),
                      answered_at = CASE WHEN $3 = 'in-progress' OR $2 = 'completed' THEN coalesce(answered_at, now()) ELSE answered_at END,
-                     completed_at = CASE WHEN $5 THEN now() ELSE completed_at END,
+                     completed_at = CASE WHEN $5 THEN clock_timestamp() ELSE completed_at END,
                      history = history || jsonb_build_array(jsonb_build_object(
                          'status', $2, 'provider_status', $3, 'source', $6, 'at', now()))
                  WHERE id = $1",
@@ -328,7 +329,7 @@ pub async fn finish(
     }
     sqlx::query(
         "UPDATE calls SET status = $2, error_code = coalesce($3, error_code), error_message = coalesce($4, error_message),
-             completed_at = now(), updated_at = now(),
+             completed_at = clock_timestamp(), updated_at = now(),
              history = history || jsonb_build_array(jsonb_build_object('status', $2, 'source', 'worker', 'at', now()))
          WHERE id = $1",
     )
