@@ -28,6 +28,43 @@ struct FileConfig {
     session_idle_minutes: Option<i64>,
     log_format: Option<String>,
     site_root: Option<String>,
+    default_country_code: Option<String>,
+    dialer_tick_ms: Option<u64>,
+    telephony: Option<FileTelephony>,
+}
+
+/// `[telephony]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTelephony {
+    base_url: Option<String>,
+    account_sid: Option<String>,
+    auth_token: Option<String>,
+    public_url: Option<String>,
+}
+
+/// The telephony provider (Twilio REST dialect). Without `base_url`, `serve` starts the simulated
+/// provider (telsim) in-process on a free port with a generated account sid and token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TelephonyConfig {
+    /// E.g. `https://api.twilio.com`.
+    pub base_url: Option<String>,
+    pub account_sid: Option<String>,
+    /// Secret: never logged.
+    pub auth_token: Option<String>,
+    /// The URL the provider calls back (status callbacks); default `http://<addr>`.
+    pub public_url: Option<String>,
+}
+
+impl std::fmt::Debug for TelephonyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelephonyConfig")
+            .field("base_url", &self.base_url)
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "<set>"))
+            .field("public_url", &self.public_url)
+            .finish()
+    }
 }
 
 #[derive(Clone)]
@@ -46,6 +83,11 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub log_json: bool,
     pub site_root: String,
+    /// Country calling code for national numbers (contacts), e.g. `34`.
+    pub default_country_code: String,
+    /// How often the dialer looks for work.
+    pub dialer_tick_ms: u64,
+    pub telephony: TelephonyConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -61,6 +103,9 @@ impl std::fmt::Debug for Config {
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("log_json", &self.log_json)
             .field("site_root", &self.site_root)
+            .field("default_country_code", &self.default_country_code)
+            .field("dialer_tick_ms", &self.dialer_tick_ms)
+            .field("telephony", &self.telephony)
             .finish()
     }
 }
@@ -159,7 +204,59 @@ impl Config {
                 message: "use letters, digits and '_' only".into(),
             });
         }
+        let default_country_code = app::domain::phone::check_country_code(
+            &env("SWITCHBOARD_DEFAULT_COUNTRY_CODE")
+                .or(f.default_country_code)
+                .unwrap_or_else(|| "34".into()),
+        )
+        .map_err(|e| ConfigError::Value {
+            name: "SWITCHBOARD_DEFAULT_COUNTRY_CODE",
+            message: e.message,
+        })?;
+        let dialer_tick_ms = match env("SWITCHBOARD_DIALER_TICK_MS") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_DIALER_TICK_MS",
+                message: format!("'{v}' is not a whole number of milliseconds"),
+            })?,
+            None => f.dialer_tick_ms.unwrap_or(1000),
+        };
+        if !(10..=60_000).contains(&dialer_tick_ms) {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_DIALER_TICK_MS",
+                message: "must be between 10 and 60000".into(),
+            });
+        }
+        let t = f.telephony.unwrap_or_default();
+        let telephony = TelephonyConfig {
+            base_url: env("SWITCHBOARD_TELEPHONY_BASE_URL").or(t.base_url),
+            account_sid: env("SWITCHBOARD_TELEPHONY_ACCOUNT_SID").or(t.account_sid),
+            auth_token: env("SWITCHBOARD_TELEPHONY_AUTH_TOKEN").or(t.auth_token),
+            public_url: env("SWITCHBOARD_TELEPHONY_PUBLIC_URL").or(t.public_url),
+        };
+        if telephony.base_url.is_some() && (telephony.account_sid.is_none() || telephony.auth_token.is_none()) {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_TELEPHONY_BASE_URL",
+                message: "a provider needs SWITCHBOARD_TELEPHONY_ACCOUNT_SID and SWITCHBOARD_TELEPHONY_AUTH_TOKEN too"
+                    .into(),
+            });
+        }
+        for (name, v) in [
+            ("SWITCHBOARD_TELEPHONY_BASE_URL", &telephony.base_url),
+            ("SWITCHBOARD_TELEPHONY_PUBLIC_URL", &telephony.public_url),
+        ] {
+            if let Some(u) = v
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(ConfigError::Value {
+                    name,
+                    message: format!("'{u}' is not an http:// or https:// URL"),
+                });
+            }
+        }
         Ok(Config {
+            default_country_code,
+            dialer_tick_ms,
+            telephony,
             addr,
             database_url: env("DATABASE_URL").or(f.database_url),
             data_dir: env("SWITCHBOARD_DATA_DIR")

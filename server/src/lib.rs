@@ -10,18 +10,21 @@ pub mod exports;
 pub mod live;
 pub mod ops;
 pub mod pg;
+pub mod rest;
 pub mod rota_cli;
-pub mod rota_worker;
 pub mod state;
 pub mod telephony;
 pub mod testing;
 pub mod tomatic_dir;
 pub mod web;
+pub mod workers;
 
 use app::ctx::Services;
 use leptos::prelude::LeptosOptions;
 use state::AppState;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use telephony::provider::Provider;
 use tokio::net::TcpListener;
 
 /// Leptos settings: the built site (JS, wasm, CSS) is served from `site_root`.
@@ -50,9 +53,29 @@ pub struct Running {
     pub addr: SocketAddr,
     pub services: Services,
     pub task: tokio::task::JoinHandle<()>,
+    /// The telephony provider in use (telsim in-process when none is configured).
+    pub provider: Arc<Provider>,
 }
 
-/// Starts the live-event listener and serves on `listener` until `shutdown` resolves.
+/// Options of `start_with` beyond the web app's.
+#[derive(Clone, Debug)]
+pub struct StartOptions {
+    pub telephony: config::TelephonyConfig,
+    pub dialer: workers::dialer::DialerSettings,
+    pub default_country_code: String,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            telephony: config::TelephonyConfig::default(),
+            dialer: workers::dialer::DialerSettings::default(),
+            default_country_code: "34".into(),
+        }
+    }
+}
+
+/// `start_with` with the default options (telsim in-process, a 1 s dialer tick).
 pub async fn start(
     db: app::db::PgPool,
     listener: TcpListener,
@@ -60,17 +83,40 @@ pub async fn start(
     sessions: web::SessionSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, std::io::Error> {
+    start_with(db, listener, site_root, sessions, StartOptions::default(), shutdown).await
+}
+
+/// Starts the live-event listener and the workers (dialer), and serves on `listener` until
+/// `shutdown` resolves; the workers stop with it.
+pub async fn start_with(
+    db: app::db::PgPool,
+    listener: TcpListener,
+    site_root: &str,
+    sessions: web::SessionSettings,
+    options: StartOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, std::io::Error> {
     let addr = listener.local_addr()?;
     let services = Services::new(db.clone());
     services.events.start_listener().await.map_err(std::io::Error::other)?;
+    let provider = Arc::new(Provider::from_config(&options.telephony, addr).await?);
     let state = AppState {
         services: services.clone(),
         leptos: leptos_options(site_root, addr),
         metrics: ops::metrics_handle(),
+        telephony: Some(provider.clone()),
+        default_country_code: options.default_country_code.clone(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let dialer = workers::dialer::spawn(services.clone(), provider.clone(), options.dialer.clone(), stop_rx);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        let _ = dialer.await;
     };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
     let router = web::router(state, &sessions, store.clone());
-    tokio::spawn(rota_worker::run(services.clone()));
+    tokio::spawn(workers::solver::run(services.clone()));
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;
@@ -95,5 +141,10 @@ pub async fn start(
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(Running { addr, services, task })
+    Ok(Running {
+        addr,
+        services,
+        task,
+        provider,
+    })
 }

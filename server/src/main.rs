@@ -175,9 +175,29 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         idle_minutes: cfg.session_idle_minutes,
     };
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
-    let running = server::start(db, listener, &cfg.site_root, sessions, shutdown_signal()).await?;
+    let options = server::StartOptions {
+        telephony: cfg.telephony.clone(),
+        dialer: server::workers::dialer::DialerSettings {
+            tick: std::time::Duration::from_millis(cfg.dialer_tick_ms),
+            ..Default::default()
+        },
+        default_country_code: cfg.default_country_code.clone(),
+    };
+    let running = server::start_with(db, listener, &cfg.site_root, sessions, options, shutdown_signal()).await?;
     println!();
     println!("  Switchboard is running at http://{}/", running.addr);
+    let p = &running.provider;
+    if p.telsim.is_some() {
+        println!(
+            "  Telephony: the simulated provider (telsim) at {} (account {}); callbacks to {}",
+            p.base_url, p.account_sid, p.public_url
+        );
+    } else {
+        println!(
+            "  Telephony: {} (account {}); callbacks to {}",
+            p.base_url, p.account_sid, p.public_url
+        );
+    }
     if created.is_empty() {
         println!("  Sign in with your account (reset one with `switchboard user passwd NAME`).");
     } else {

@@ -9,6 +9,10 @@ pub struct AppState {
     pub services: Services,
     pub leptos: LeptosOptions,
     pub metrics: PrometheusHandle,
+    /// The telephony provider (status callbacks check its token); None: callouts cannot dial.
+    pub telephony: Option<std::sync::Arc<crate::telephony::provider::Provider>>,
+    /// Country calling code given to national numbers of contacts.
+    pub default_country_code: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

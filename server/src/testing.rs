@@ -37,6 +37,7 @@ pub struct TestApp {
     pub url: String,
     pub db: PgPool,
     pub services: app::ctx::Services,
+    pub provider: std::sync::Arc<crate::telephony::provider::Provider>,
 }
 
 impl TestApp {
@@ -47,6 +48,11 @@ impl TestApp {
 
     /// Another instance of the app on an existing database (as a second server would be).
     pub async fn spawn_on(db: PgPool) -> TestApp {
+        Self::spawn_with(db, crate::StartOptions::default()).await
+    }
+
+    /// An instance with its own options (telephony provider, dialer tick).
+    pub async fn spawn_with(db: PgPool, options: crate::StartOptions) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
         let sessions = web::SessionSettings {
@@ -55,11 +61,12 @@ impl TestApp {
             idle_minutes: 60,
         };
         let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
-        let running = crate::start(
+        let running = crate::start_with(
             db.clone(),
             listener,
             &site.to_string_lossy(),
             sessions,
+            options,
             std::future::pending(),
         )
         .await
@@ -69,6 +76,7 @@ impl TestApp {
             url: format!("http://{}", running.addr),
             db,
             services: running.services,
+            provider: running.provider,
         }
     }
 

@@ -41,6 +41,11 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
     let machine = Router::new()
         .route("/api/events", get(live::events))
         .route("/api/v1/whoami", get(ops::whoami))
+        .route(
+            crate::telephony::provider::STATUS_PATH,
+            axum::routing::post(crate::telephony::callbacks::status),
+        )
+        .merge(crate::rest::router())
         .route("/api/rota/people.csv", get(exports::people))
         .route("/api/rota/holidays.ics", get(exports::holidays))
         .route("/calendar/{file}", get(crate::calendar::feed))

@@ -1,9 +1,13 @@
 //! SQL, one module per aggregate. Used by the server functions and by the workers alike.
 pub mod availability;
 pub mod calendar;
+pub mod callouts;
+pub mod calls;
+pub mod contacts;
 pub mod fixed_turns;
 pub mod holidays;
 pub mod login_failures;
+pub mod participations;
 pub mod people;
 pub mod rota_source;
 pub mod solver_jobs;

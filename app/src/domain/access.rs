@@ -10,18 +10,22 @@ pub enum Area {
     /// The helpline rota: people, availability, holidays, fixed turns. Everyone reads it;
     /// what each role may change is decided by [`RotaEdit`].
     Rota,
+    /// Callouts: contacts, campaigns, their calls and statistics. Managers and coordinators run
+    /// them, agents may look; what each may change is decided by [`CalloutEdit`].
+    Callouts,
     /// Users, roles and API tokens.
     Admin,
 }
 
 impl Area {
     /// Areas in navigation order.
-    pub const ALL: [Area; 3] = [Area::Home, Area::Rota, Area::Admin];
+    pub const ALL: [Area; 4] = [Area::Home, Area::Rota, Area::Callouts, Area::Admin];
 
     pub fn title(self) -> &'static str {
         match self {
             Area::Home => "Home",
             Area::Rota => "Rota",
+            Area::Callouts => "Callouts",
             Area::Admin => "Admin",
         }
     }
@@ -30,6 +34,7 @@ impl Area {
         match self {
             Area::Home => "/",
             Area::Rota => "/rota",
+            Area::Callouts => "/callouts",
             Area::Admin => "/admin",
         }
     }
@@ -38,8 +43,14 @@ impl Area {
     pub fn roles(self) -> &'static [Role] {
         match self {
             Area::Home | Area::Rota => &Role::ALL,
+            Area::Callouts => &[Role::Manager, Role::Coordinator, Role::Agent],
             Area::Admin => &[Role::Admin],
         }
+    }
+
+    /// The area has pages to link to (callouts have only the REST API so far).
+    pub fn has_pages(self) -> bool {
+        self != Area::Callouts
     }
 
     pub fn allows(self, roles: &[Role]) -> bool {
@@ -52,6 +63,7 @@ impl Area {
         match self {
             Area::Home => "home",
             Area::Rota => "rota",
+            Area::Callouts => "callouts",
             Area::Admin => "admin",
         }
     }
@@ -76,6 +88,29 @@ impl RotaEdit {
             RotaEdit::Team
         } else {
             RotaEdit::Own
+        }
+    }
+}
+
+/// What a user may do with callouts and contacts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum CalloutEdit {
+    /// Look at callouts, contacts, calls and statistics (agents).
+    View,
+    /// Also create, change, populate, start, pause, resume and stop them (managers,
+    /// coordinators, admins).
+    Run,
+}
+
+impl CalloutEdit {
+    pub fn of(roles: &[Role]) -> CalloutEdit {
+        if roles
+            .iter()
+            .any(|r| matches!(r, Role::Admin | Role::Manager | Role::Coordinator))
+        {
+            CalloutEdit::Run
+        } else {
+            CalloutEdit::View
         }
     }
 }
@@ -141,6 +176,20 @@ mod tests {
         assert_eq!(RotaEdit::of(&[Role::Agent, Role::Coordinator]), RotaEdit::Team);
         assert_eq!(RotaEdit::of(&[Role::Admin]), RotaEdit::Settings);
         assert_eq!(page_access("/rota/people/anna"), PageAccess::Area(Area::Rota));
+    }
+
+    #[test]
+    fn callouts_are_run_by_managers_and_coordinators_and_viewed_by_agents() {
+        for r in Role::ALL {
+            assert!(Area::Callouts.allows(&[r]), "{r} opens callouts");
+        }
+        assert_eq!(CalloutEdit::of(&[Role::Agent]), CalloutEdit::View);
+        assert_eq!(CalloutEdit::of(&[Role::Manager]), CalloutEdit::Run);
+        assert_eq!(CalloutEdit::of(&[Role::Coordinator]), CalloutEdit::Run);
+        assert_eq!(CalloutEdit::of(&[Role::Agent, Role::Admin]), CalloutEdit::Run);
+        assert_eq!(CalloutEdit::of(&[]), CalloutEdit::View);
+        assert_eq!(page_access("/callouts/3"), PageAccess::Area(Area::Callouts));
+        assert!(topic_allowed("callouts.3", &[Role::Agent]));
     }
 
     #[test]

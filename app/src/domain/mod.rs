@@ -2,6 +2,7 @@
 //! functions, the workers and the browser all apply the same rules.
 pub mod access;
 pub mod caller_id;
+pub mod callout_settings;
 pub mod callouts;
 pub mod calls;
 pub mod load;

@@ -1,0 +1,154 @@
+//! Participations: a contact in a callout (at most once), with its attempts and whether it was
+//! answered. Populated from a contact filter or a list of ids in one `INSERT … SELECT`.
+use super::contacts::{FilterArgs, Page, filter_sql};
+use super::{DbError, PgPool};
+use crate::domain::callout_settings::ContactFilter;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Participation {
+    pub id: i64,
+    pub callout_id: i64,
+    pub contact_id: i64,
+    pub phone: String,
+    pub name: String,
+    /// pending, calling or done.
+    pub state: String,
+    /// answered, max_attempts or not_retried (when done).
+    pub done_reason: Option<String>,
+    pub attempts: i32,
+    pub answered: bool,
+    pub last_call_status: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_by: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SELECT: &str = "SELECT p.id, p.callout_id, p.contact_id, c.phone, c.name, p.state, p.done_reason, p.attempts,
+    p.answered, p.last_call_status, p.next_attempt_at, p.claimed_by, p.lease_until, p.created_at, p.updated_at
+    FROM participations p JOIN contacts c ON c.id = p.contact_id";
+
+async fn callout_exists(db: &PgPool, callout_id: i64) -> Result<(), DbError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM callouts WHERE id = $1")
+        .bind(callout_id)
+        .fetch_optional(db)
+        .await?;
+    found.map(|_| ()).ok_or(DbError::NotFound)
+}
+
+/// Adds every contact matching `filter` that is not in the callout yet; returns how many.
+pub async fn populate(db: &PgPool, callout_id: i64, filter: &ContactFilter) -> Result<u64, DbError> {
+    callout_exists(db, callout_id).await?;
+    let args = FilterArgs::from(filter);
+    let done = sqlx::query(&format!(
+        "INSERT INTO participations (callout_id, contact_id)
+         SELECT $1, c.id FROM contacts c WHERE {} ORDER BY c.id
+         ON CONFLICT (callout_id, contact_id) DO NOTHING",
+        filter_sql(2)
+    ))
+    .bind(callout_id)
+    .bind(&args.search)
+    .bind(&args.tags)
+    .bind(&args.metadata)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Adds these contacts (unknown ids are skipped); returns how many were added.
+pub async fn populate_ids(db: &PgPool, callout_id: i64, contact_ids: &[i64]) -> Result<u64, DbError> {
+    callout_exists(db, callout_id).await?;
+    let done = sqlx::query(
+        "INSERT INTO participations (callout_id, contact_id)
+         SELECT $1, c.id FROM contacts c WHERE c.id = ANY($2) ORDER BY c.id
+         ON CONFLICT (callout_id, contact_id) DO NOTHING",
+    )
+    .bind(callout_id)
+    .bind(contact_ids)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn list(
+    db: &PgPool,
+    callout_id: i64,
+    state: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<Participation>, DbError> {
+    callout_exists(db, callout_id).await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM participations p WHERE p.callout_id = $1 AND ($2::text IS NULL OR p.state = $2)",
+    )
+    .bind(callout_id)
+    .bind(state)
+    .fetch_one(db)
+    .await?;
+    let items: Vec<Participation> = sqlx::query_as(&format!(
+        "{SELECT} WHERE p.callout_id = $1 AND ($2::text IS NULL OR p.state = $2) ORDER BY p.id LIMIT $3 OFFSET $4"
+    ))
+    .bind(callout_id)
+    .bind(state)
+    .bind(per_page)
+    .bind((page - 1) * per_page)
+    .fetch_all(db)
+    .await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+pub async fn get(db: &PgPool, id: i64) -> Result<Participation, DbError> {
+    sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
+/// A participation the dialer claimed: call it now.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    /// This attempt's number (1 for the first call).
+    pub attempts: i32,
+    pub phone: String,
+}
+
+/// Claims up to `n` due participations of a callout for `instance` until `lease_secs` from now:
+/// they move to `calling` with one more attempt. Rows locked by another transaction are skipped.
+pub async fn claim(
+    tx: &mut sqlx::PgConnection,
+    callout_id: i64,
+    n: i64,
+    instance: &str,
+    lease_secs: f64,
+) -> Result<Vec<Claimed>, DbError> {
+    Ok(sqlx::query_as(
+        "WITH due AS (
+             SELECT id FROM participations
+             WHERE callout_id = $1 AND state = 'pending' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at, id
+             LIMIT $2
+             FOR UPDATE SKIP LOCKED
+         )
+         UPDATE participations p SET state = 'calling', attempts = p.attempts + 1, claimed_by = $3,
+             lease_until = now() + make_interval(secs => $4), updated_at = now()
+         FROM due, contacts c
+         WHERE p.id = due.id AND c.id = p.contact_id
+         RETURNING p.id, p.attempts, c.phone",
+    )
+    .bind(callout_id)
+    .bind(n)
+    .bind(instance)
+    .bind(lease_secs)
+    .fetch_all(&mut *tx)
+    .await?)
+}
