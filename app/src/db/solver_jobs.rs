@@ -92,16 +92,31 @@ pub async fn heartbeat(
     Ok(stop.unwrap_or(true))
 }
 
-pub async fn finish(db: &PgPool, id: i64, status: &str, error: Option<&str>) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE solver_jobs SET status = $2, error = $3, finished_at = now(), lease_until = NULL WHERE id = $1",
+/// Whether `worker` still holds the run: its lease may have run out and another worker taken it.
+pub async fn holds(db: &PgPool, id: i64, worker: &str) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM solver_jobs WHERE id = $1 AND claimed_by = $2 AND status = 'running')",
+    )
+    .bind(id)
+    .bind(worker)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Ends `worker`'s run; does nothing (and says so) when another worker has taken it since.
+pub async fn finish(db: &PgPool, id: i64, worker: &str, status: &str, error: Option<&str>) -> Result<bool, DbError> {
+    let n = sqlx::query(
+        "UPDATE solver_jobs SET status = $2, error = $3, finished_at = now(), lease_until = NULL
+         WHERE id = $1 AND claimed_by = $4",
     )
     .bind(id)
     .bind(status)
     .bind(error)
+    .bind(worker)
     .execute(db)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(n > 0)
 }
 
 /// Asks the week's running or queued run to stop; a queued one stops at once.

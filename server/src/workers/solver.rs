@@ -21,7 +21,7 @@ pub async fn run(services: Services) {
                 let id = job.id;
                 if let Err(e) = run_job(&services, &worker, job).await {
                     tracing::error!(job = id, error = %e, "solver run failed");
-                    let _ = solver_jobs::finish(&services.db, id, "failed", Some(&e)).await;
+                    let _ = solver_jobs::finish(&services.db, id, &worker, "failed", Some(&e)).await;
                     announce(&services, id, "failed").await;
                 }
             }
@@ -103,6 +103,14 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         "proven_optimal": solution.proven_optimal, "warnings": solution.warnings,
     });
     let _ = solver_jobs::heartbeat(db, job.id, worker, LEASE_S, Some(&final_progress)).await;
+    // A worker whose lease ran out, and whose run another worker took, leaves the result to it.
+    if !solver_jobs::holds(db, job.id, worker)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        tracing::warn!(job = job.id, "solver run taken over by another worker: result dropped");
+        return Ok(());
+    }
     let grid = timetables::Grid {
         days: plan.days.clone(),
         seats: seats_of(&solution.timetable, lines),
@@ -138,7 +146,7 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
     .await
     .map_err(|e| e.to_string())?;
     let status = if stopped { "stopped" } else { "done" };
-    solver_jobs::finish(db, job.id, status, None)
+    solver_jobs::finish(db, job.id, worker, status, None)
         .await
         .map_err(|e| e.to_string())?;
     announce(s, job.id, status).await;
