@@ -913,3 +913,59 @@ async fn an_imported_tomatic_timetable_shows_as_a_published_week() {
     assert_eq!(h.changes[0].text, "imported from Tomàtic (graella-2023-08-07.yaml)");
     assert_eq!(count(db, "rota_weeks").await, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The worker's claim
+
+/// A worker whose lease ran out (its run taken by another worker) may neither finish the run
+/// nor say it still holds it; the worker that took it over finishes it.
+#[tokio::test]
+async fn a_run_taken_over_is_finished_only_by_the_new_worker() {
+    use app::db::solver_jobs;
+    // No app: no worker of its own takes the run.
+    let db = server::testing::fresh_db().await;
+    app::accounts::create_user(&db, "carla", "carla", &[Role::Coordinator], None)
+        .await
+        .unwrap();
+    let carla = user_id(&db, "carla").await;
+    let m = monday("2027-04-05");
+    let id = solver_jobs::create(&db, m, 1, 10.0, false, carla).await.unwrap();
+    let a = solver_jobs::claim(&db, "a", 0.0)
+        .await
+        .unwrap()
+        .expect("a takes the run");
+    assert_eq!((a.id, a.status.as_str()), (id, "running"));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let b = solver_jobs::claim(&db, "b", 30.0)
+        .await
+        .unwrap()
+        .expect("b takes it over");
+    assert_eq!(b.id, id);
+    assert!(
+        solver_jobs::claim(&db, "c", 30.0).await.unwrap().is_none(),
+        "b's lease holds"
+    );
+
+    assert!(
+        solver_jobs::heartbeat(&db, id, "a", 30.0, None).await.unwrap(),
+        "a is told to stop"
+    );
+    assert!(!solver_jobs::holds(&db, id, "a").await.unwrap());
+    assert!(solver_jobs::holds(&db, id, "b").await.unwrap());
+    assert!(!solver_jobs::finish(&db, id, "a", "stopped", None).await.unwrap());
+    let job = solver_jobs::latest(&db, m).await.unwrap().unwrap();
+    assert_eq!(
+        (job.status.as_str(), job.finished_at),
+        ("running", None),
+        "a changed nothing"
+    );
+
+    assert!(!solver_jobs::heartbeat(&db, id, "b", 30.0, None).await.unwrap());
+    assert!(solver_jobs::finish(&db, id, "b", "done", None).await.unwrap());
+    let job = solver_jobs::latest(&db, m).await.unwrap().unwrap();
+    assert_eq!(job.status, "done");
+    assert!(
+        !solver_jobs::holds(&db, id, "b").await.unwrap(),
+        "a finished run is nobody's"
+    );
+}
