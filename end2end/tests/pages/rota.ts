@@ -70,3 +70,39 @@ export class FixedTurnsPage {
     return this.page.locator(`select[data-day="${day}"][data-turn="${turn}"][data-line="${line}"]`);
   }
 }
+
+/** The weekly timetable editor. */
+export class TimetablePage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto('/rota/timetable');
+    await hydrated(this.page);
+    await expect(this.page.getByTestId('timetable')).toBeVisible();
+  }
+
+  status() {
+    return this.page.getByTestId('week-status');
+  }
+
+  progress() {
+    return this.page.getByTestId('solver-progress');
+  }
+
+  seat(day: string, turn: number, line: number) {
+    return this.page.locator(`button.chip[data-day="${day}"][data-turn="${turn}"][data-line="${line}"]`);
+  }
+
+  firstDay() {
+    return this.page.locator('button.chip').first().getAttribute('data-day');
+  }
+
+  async generate(timeLimit: string) {
+    await this.page.getByLabel('Time limit (s)').fill(timeLimit);
+    await this.page.getByRole('button', { name: 'Generate' }).click();
+  }
+
+  picker() {
+    return this.page.getByTestId('seat-picker');
+  }
+}

@@ -19,10 +19,13 @@ fn origin() -> String {
 pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoView {
     let create = ServerAction::<CreateCalendarToken>::new();
     let revoke = ServerAction::<RevokeCalendarToken>::new();
-    let tokens = Resource::new(
-        move || (person_id, create.version().get(), revoke.version().get()),
-        |(person_id, _, _)| calendar_tokens(person_id),
-    );
+    // Loaded in the browser only: the card sits inside the person page's own loading, and a
+    // resource made there is not part of the server's page (hydration would not find it).
+    let tokens = LocalResource::new(move || {
+        create.version().track();
+        revoke.version().track();
+        calendar_tokens(person_id)
+    });
     let shown = RwSignal::new(None::<String>);
     Effect::new(move || {
         if let Some(Ok(link)) = create.value().get() {
@@ -65,18 +68,18 @@ pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoVi
         <section class="card" data-testid="calendar-card">
             <h2>"Calendar"</h2>
             <p class="muted">
-                "Subscribe to " {handle.clone()}
-                "'s published phone turns in any calendar app, with a reminder 15 minutes before each turn. "
+                "Subscribe to the published phone turns of " <strong>{handle.clone()}</strong>
+                " in any calendar app, with a reminder 15 minutes before each turn. "
                 "Each link is personal: anyone holding it sees the turns, so revoke a link you no longer use."
             </p>
-            <Show when=move || shown.get().is_some()>
+            {move || shown.get().map(|url| view! {
                 <div class="secret" role="status" data-testid="calendar-link">
                     <span>"Calendar link:"</span>
-                    <code>{move || shown.get()}</code>
+                    <code>{url}</code>
                     <span class="muted">"Copy it now: it is not shown again."</span>
                     <button class="btn ghost" on:click=move |_| shown.set(None)>"Done"</button>
                 </div>
-            </Show>
+            })}
             <button
                 class="btn primary"
                 disabled=move || create.pending().get()

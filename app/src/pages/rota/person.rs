@@ -54,6 +54,12 @@ fn PersonView() -> impl IntoView {
 #[component]
 fn PersonBody(d: PersonDetail, settings: TeamSettings) -> impl IntoView {
     let f = d.person.fields.clone();
+    // The calendar card is drawn in the browser only, once the page is live: its links are
+    // secrets shown once and it has nothing to offer before then (and drawing it on the server
+    // inside this page's own loading upset hydration).
+    let mounted = RwSignal::new(false);
+    Effect::new(move || mounted.set(true));
+    let (may_edit_own, person_id, handle) = (d.may_edit_own, d.person.id, f.handle.clone());
     let editing = RwSignal::new(false);
     let person = d.person.clone();
     let groups = f
@@ -103,7 +109,9 @@ fn PersonBody(d: PersonDetail, settings: TeamSettings) -> impl IntoView {
             </Show>
             {(d.may_edit_own && !d.may_edit_all).then(|| view! { <ContactForm id=d.person.id email=f.email.clone() colour=f.colour.clone()/> })}
         </section>
-        {d.may_edit_own.then(|| view! { <super::calendar::CalendarCard person_id=d.person.id handle=f.handle.clone()/> })}
+        {move || {
+            (mounted.get() && may_edit_own).then(|| view! { <super::calendar::CalendarCard person_id=person_id handle=handle.clone()/> })
+        }}
         <section class="card">
             <h2>"Weekly availability"</h2>
             <WeeklyGrid person_id=d.person.id entries=weekly.clone() settings=settings.clone() editable=d.may_edit_own/>
