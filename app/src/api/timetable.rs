@@ -254,6 +254,16 @@ pub async fn generate_week(
         }
         let seed = seed.unwrap_or_else(|| rand::random::<u32>() as u64);
         let s = services()?;
+        // A published week is what people follow: only a repair may change it wholesale.
+        if !repair
+            && db::timetables::week(&s.db, monday)
+                .await?
+                .is_some_and(|w| w.status == "published")
+        {
+            return Err(ApiError::Conflict(
+                "This week is published: use Repair to change only what must change.".into(),
+            ));
+        }
         let id = db::solver_jobs::create(&s.db, monday, seed as i64, limit, repair, me.id).await?;
         s.events
             .announce(TOPIC_SOLVER, serde_json::json!({ "job": id, "status": "queued" }))
@@ -380,6 +390,9 @@ pub async fn set_seat(seat: SeatRef, person: Option<String>) -> Result<(), ApiEr
                 .unwrap_or_default()
         );
         let person = person.map(|p| p.trim().to_lowercase()).filter(|p| !p.is_empty());
+        if person.is_none() && current.is_none() {
+            return Ok(()); // already empty: nothing to change or log
+        }
         match &person {
             None if current.is_some() => {
                 crate::domain::rota_plan::check_empty_seats(row, source.settings.max_empty_seats, &label)?
@@ -580,6 +593,7 @@ pub async fn set_load_override(day: NaiveDate, handle: String, load: Option<u32>
             return Err(ApiError::invalid("load", "at most 100 turns"));
         }
         let s = services()?;
+        let handle = handle.trim().to_lowercase();
         let person = db::people::by_handle(&s.db, &handle)
             .await
             .map_err(|_| ApiError::NotFound(format!("person '{handle}'")))?;

@@ -26,6 +26,64 @@ pub struct TeamSettings {
     pub max_turns_per_day: u32,
     /// Most empty seats a turn may have when the timetable is edited by hand.
     pub max_empty_seats: u32,
+    /// The solver's optional rule: at most this many people of one desk in a turn (noise).
+    #[serde(default)]
+    pub max_per_desk: Option<u32>,
+    /// The solver's optional rules per group.
+    #[serde(default)]
+    pub group_rules: Vec<GroupLimit>,
+}
+
+/// Limits on a group's members in one turn; each is off when `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLimit {
+    pub group: String,
+    /// At most this many members on the phone at once.
+    pub max_on_phone: Option<u32>,
+    /// At least this many members off the phone.
+    pub min_off_phone: Option<u32>,
+}
+
+impl GroupLimit {
+    /// `billing max=2 min_off=1`: the settings form's one-line notation.
+    pub fn to_line(&self) -> String {
+        let mut s = self.group.clone();
+        if let Some(n) = self.max_on_phone {
+            s += &format!(" max={n}");
+        }
+        if let Some(n) = self.min_off_phone {
+            s += &format!(" min_off={n}");
+        }
+        s
+    }
+
+    /// Reads lines of `group max=N min_off=N`; errors name the line.
+    pub fn parse_lines(text: &str) -> Result<Vec<GroupLimit>, Invalid> {
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let bad = |m: &str| Invalid::new("group_rules", format!("line {}: {m}", i + 1));
+            let mut words = line.split_whitespace();
+            let group = check_group(words.next().unwrap_or_default()).map_err(|e| bad(&e.message))?;
+            let mut rule = GroupLimit {
+                group,
+                ..Default::default()
+            };
+            for w in words {
+                let (k, v) = w.split_once('=').ok_or_else(|| bad("write max=N or min_off=N"))?;
+                let n: u32 = v.parse().map_err(|_| bad(&format!("'{v}' is not a whole number")))?;
+                match k {
+                    "max" => rule.max_on_phone = Some(n),
+                    "min_off" => rule.min_off_phone = Some(n),
+                    _ => return Err(bad(&format!("unknown limit '{k}' (use max or min_off)"))),
+                }
+            }
+            if rule.max_on_phone.is_none() && rule.min_off_phone.is_none() {
+                return Err(bad("give max=N, min_off=N or both"));
+            }
+            out.push(rule);
+        }
+        Ok(out)
+    }
 }
 
 impl Default for TeamSettings {
@@ -37,6 +95,8 @@ impl Default for TeamSettings {
             working_days: vec![0, 1, 2, 3, 4],
             max_turns_per_day: 2,
             max_empty_seats: 2,
+            max_per_desk: None,
+            group_rules: Vec::new(),
         }
     }
 }
@@ -127,6 +187,26 @@ impl TeamSettings {
         }
         if !(1..=24).contains(&self.max_turns_per_day) {
             return Err(Invalid::new("max_turns_per_day", "must be between 1 and 24"));
+        }
+        if self.max_per_desk == Some(0) {
+            return Err(Invalid::new("max_per_desk", "at least 1 (or empty for no limit)"));
+        }
+        let mut seen = Vec::new();
+        for r in &self.group_rules {
+            check_group(&r.group).map_err(|e| Invalid::new("group_rules", e.message))?;
+            if seen.contains(&r.group) {
+                return Err(Invalid::new(
+                    "group_rules",
+                    format!("group '{}' has two rules", r.group),
+                ));
+            }
+            seen.push(r.group.clone());
+            if r.max_on_phone.is_none() && r.min_off_phone.is_none() {
+                return Err(Invalid::new(
+                    "group_rules",
+                    format!("group '{}': give max or min_off", r.group),
+                ));
+            }
         }
         if self.max_empty_seats > self.lines {
             return Err(Invalid::new(
@@ -813,6 +893,22 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(s.today(late), d("2026-11-21"), "00:30 in Madrid");
+    }
+
+    #[test]
+    fn group_rules_read_from_lines_and_name_bad_ones() {
+        let rules = GroupLimit::parse_lines("billing max=2\n\nit min_off=1 max=3\n").unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[1].to_line(), "it max=3 min_off=1");
+        let err = GroupLimit::parse_lines("billing max=2\nit most=3").unwrap_err();
+        assert_eq!(err.field, "group_rules");
+        assert!(err.message.starts_with("line 2"), "{}", err.message);
+        assert!(GroupLimit::parse_lines("it").is_err());
+        let twice = TeamSettings {
+            group_rules: GroupLimit::parse_lines("it max=1\nit min_off=1").unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(twice.normalized().unwrap_err().field, "group_rules");
     }
 
     #[test]

@@ -195,7 +195,19 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
         busy,
         fixed,
         weights: Weights::default(),
-        rules: Rules::default(),
+        rules: Rules {
+            max_per_desk: s.max_per_desk.map(i64::from),
+            groups: s
+                .group_rules
+                .iter()
+                .map(|g| super::solver::GroupRule {
+                    group: g.group.clone(),
+                    max_on_phone: g.max_on_phone.map(i64::from),
+                    min_off_phone: g.min_off_phone.map(i64::from),
+                })
+                .collect(),
+            midday_after: None,
+        },
         time_limit_s,
         seed,
         previous: None,
@@ -344,6 +356,17 @@ mod tests {
             }]
         );
         assert!(plan_week(&source(), d("2026-11-24"), 1, 1.0).is_err());
+        assert_eq!(
+            plan.problem.rules,
+            Rules::default(),
+            "optional rules are off unless set"
+        );
+        let mut src = source();
+        src.settings.max_per_desk = Some(2);
+        src.settings.group_rules = crate::domain::rota::GroupLimit::parse_lines("it max=1").unwrap();
+        let rules = plan_week(&src, d("2026-11-23"), 1, 1.0).unwrap().problem.rules;
+        assert_eq!(rules.max_per_desk, Some(2));
+        assert_eq!(rules.groups[0].max_on_phone, Some(1));
     }
 
     #[test]

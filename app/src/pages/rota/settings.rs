@@ -42,6 +42,14 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
     let days = RwSignal::new(s.working_days.clone());
     let max_day = RwSignal::new(s.max_turns_per_day.to_string());
     let max_empty = RwSignal::new(s.max_empty_seats.to_string());
+    let per_desk = RwSignal::new(s.max_per_desk.map(|m| m.to_string()).unwrap_or_default());
+    let groups = RwSignal::new(
+        s.group_rules
+            .iter()
+            .map(crate::domain::rota::GroupLimit::to_line)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     let local = RwSignal::new(None);
     let saved = RwSignal::new(false);
     Effect::new(move || saved.set(matches!(save.value().get(), Some(Ok(())))));
@@ -61,6 +69,11 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
                 working_days: days.get_untracked(),
                 max_turns_per_day: num("max_turns_per_day", max_day.get_untracked())?,
                 max_empty_seats: num("max_empty_seats", max_empty.get_untracked())?,
+                max_per_desk: match per_desk.get_untracked().trim() {
+                    "" => None,
+                    v => Some(num("max_per_desk", v.to_string())?),
+                },
+                group_rules: crate::domain::rota::GroupLimit::parse_lines(&groups.get_untracked())?,
             })
         })();
         match parsed {
@@ -90,6 +103,14 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
                 </fieldset>
                 <label>"Most turns a person takes a day"<input name="max_turns_per_day" size="4" bind:value=max_day/></label>
                 <label>"Most empty seats per turn when editing by hand"<input name="max_empty_seats" size="4" bind:value=max_empty/></label>
+                <fieldset class="chks">
+                    <legend>"Solver rules (optional; empty = off)"</legend>
+                    <label>"Most people of one desk in a turn"<input name="max_per_desk" size="4" bind:value=per_desk/></label>
+                    <label>"Group limits, one per line: group max=N (on the phone at once) min_off=N (members off the phone)"
+                        <textarea name="group_rules" rows="3" cols="50" prop:value=move || groups.get()
+                            on:input=move |ev| groups.set(event_target_value(&ev))></textarea>
+                    </label>
+                </fieldset>
                 <div class="row">
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save settings"</button>
                     <Show when=move || saved.get()><span class="badge ok" role="status">"Saved"</span></Show>
