@@ -518,7 +518,8 @@ async fn two_instances_never_exceed_the_limit_nor_double_call() {
     wait_done(&api_b, id).await;
 
     // From the database: calls from being claimed (sent_at) to being over (completed_at).
-    let rows: Vec<(i64, i32, DateTime<Utc>, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+    type CallSpan = (i64, i32, DateTime<Utc>, DateTime<Utc>, Option<String>);
+    let rows: Vec<CallSpan> = sqlx::query_as(
         "SELECT participation_id, attempt, sent_at, completed_at, placed_by FROM calls
          WHERE callout_id = $1 ORDER BY participation_id, attempt",
     )

@@ -231,12 +231,14 @@ async fn known_week(t: &T, m: NaiveDate) {
             days: (0..5).map(|i| m + Duration::days(i)).collect(),
             seats: known_seats(),
         },
-        Some(0),
-        &[],
-        None,
-        "solve",
-        "generated (test)",
-        None,
+        app::db::timetables::Revision {
+            cost: Some(0),
+            penalties: &[],
+            by: None,
+            kind: "solve",
+            note: "generated (test)",
+            status: None,
+        },
     )
     .await
     .expect("store the week");

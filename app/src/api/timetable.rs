@@ -570,12 +570,14 @@ pub async fn restore_version(day: NaiveDate, version: i32) -> Result<(), ApiErro
                 lines: week.lines.max(1) as u32,
             },
             &grid,
-            week.cost,
-            &week.penalties,
-            Some(me.id),
-            "restore",
-            &format!("restored version {version}"),
-            None,
+            db::timetables::Revision {
+                cost: week.cost,
+                penalties: &week.penalties,
+                by: Some(me.id),
+                kind: "restore",
+                note: &format!("restored version {version}"),
+                status: None,
+            },
         )
         .await?;
         changed(&s).await;

@@ -79,7 +79,7 @@ pub async fn insert<'e>(
     person_id: i64,
     e: &AvailabilityInput,
 ) -> Result<Option<i64>, DbError> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO availability (person_id, kind, weekday, date_from, date_to, turns, mandatory, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
     )
@@ -93,7 +93,7 @@ pub async fn insert<'e>(
     .bind(&e.reason)
     .fetch_optional(db)
     .await
-    .map_err(conflict_as("this entry is already recorded"))?)
+    .map_err(conflict_as("this entry is already recorded"))
 }
 
 pub async fn delete(db: &PgPool, id: i64) -> Result<(), DbError> {

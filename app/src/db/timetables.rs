@@ -145,17 +145,26 @@ async fn bump(tx: &mut PgConnection, monday: NaiveDate, by: Option<i64>, note: &
     Ok(version)
 }
 
-async fn log(
-    tx: &mut PgConnection,
-    monday: NaiveDate,
-    version: i32,
+/// One line of the change log.
+#[derive(Default)]
+struct LogLine<'a> {
     by: Option<i64>,
-    kind: &str,
+    kind: &'a str,
     seat: Option<(NaiveDate, i16, i16)>,
-    from: Option<&str>,
-    to: Option<&str>,
-    note: Option<&str>,
-) -> Result<(), DbError> {
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+async fn log(tx: &mut PgConnection, monday: NaiveDate, version: i32, l: LogLine<'_>) -> Result<(), DbError> {
+    let LogLine {
+        by,
+        kind,
+        seat,
+        from,
+        to,
+        note,
+    } = l;
     sqlx::query(
         "INSERT INTO rota_changes (monday, version, by_user, kind, day, turn, line, from_handle, to_handle, note)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -219,6 +228,17 @@ pub struct Shape<'a> {
     pub lines: u32,
 }
 
+/// What a whole-grid change is: its cost and penalties (from the solver), who made it (`None`:
+/// the solver), its kind for the log, a note, and the status to set (`None`: keep).
+pub struct Revision<'a> {
+    pub cost: Option<i64>,
+    pub penalties: &'a [Penalty],
+    pub by: Option<i64>,
+    pub kind: &'a str,
+    pub note: &'a str,
+    pub status: Option<&'a str>,
+}
+
 /// Stores a whole grid (a solve, a repair, an import or a restore) as a new draft version,
 /// creating the week if needed; a published week stays published (a repair) unless `draft`.
 pub async fn store_grid(
@@ -226,13 +246,16 @@ pub async fn store_grid(
     monday: NaiveDate,
     shape: Shape<'_>,
     grid: &Grid,
-    cost: Option<i64>,
-    penalties: &[Penalty],
-    by: Option<i64>,
-    kind: &str,
-    note: &str,
-    status: Option<&str>,
+    r: Revision<'_>,
 ) -> Result<i32, DbError> {
+    let Revision {
+        cost,
+        penalties,
+        by,
+        kind,
+        note,
+        status,
+    } = r;
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO rota_weeks (monday, turn_boundaries, time_zone, lines, status) VALUES ($1, $2, $3, $4, coalesce($5, 'draft'))
@@ -255,7 +278,18 @@ pub async fn store_grid(
         .execute(&mut *tx)
         .await?;
     let version = bump(&mut tx, monday, by, note).await?;
-    log(&mut tx, monday, version, by, kind, None, None, None, Some(note)).await?;
+    log(
+        &mut tx,
+        monday,
+        version,
+        LogLine {
+            by,
+            kind,
+            note: Some(note),
+            ..Default::default()
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -294,18 +328,15 @@ pub async fn set_seat(
     .await
     .map_err(super::conflict_as("this person already has a seat in this turn"))?;
     let version = bump(tx, monday, Some(by), "seat changed").await?;
-    log(
-        tx,
-        monday,
-        version,
-        Some(by),
-        "seat",
-        Some(seat),
-        before.as_deref(),
-        handle,
-        None,
-    )
-    .await?;
+    let line = LogLine {
+        by: Some(by),
+        kind: "seat",
+        seat: Some(seat),
+        from: before.as_deref(),
+        to: handle,
+        note: None,
+    };
+    log(tx, monday, version, line).await?;
     Ok(before)
 }
 
@@ -352,18 +383,15 @@ pub async fn swap(
             .map_err(super::conflict_as("the swap would put a person twice in one turn"))?;
     }
     let version = bump(tx, monday, Some(by), "seats swapped").await?;
-    log(
-        tx,
-        monday,
-        version,
-        Some(by),
-        "swap",
-        Some(a),
-        None,
-        None,
-        Some(&format!("with {} turn {} line {}", b.0, b.1 + 1, b.2 + 1)),
-    )
-    .await?;
+    let note = format!("with {} turn {} line {}", b.0, b.1 + 1, b.2 + 1);
+    let line = LogLine {
+        by: Some(by),
+        kind: "swap",
+        seat: Some(a),
+        note: Some(&note),
+        ..Default::default()
+    };
+    log(tx, monday, version, line).await?;
     Ok(())
 }
 
@@ -380,26 +408,33 @@ pub async fn publish(db: &PgPool, monday: NaiveDate, by: i64) -> Result<(), DbEr
     .execute(&mut *tx)
     .await?;
     let version = bump(&mut tx, monday, Some(by), "published").await?;
-    log(&mut tx, monday, version, Some(by), "publish", None, None, None, None).await?;
+    let line = LogLine {
+        by: Some(by),
+        kind: "publish",
+        ..Default::default()
+    };
+    log(&mut tx, monday, version, line).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn changes(db: &PgPool, monday: NaiveDate, limit: i64) -> Result<Vec<Change>, DbError> {
-    let rows: Vec<(
-        DateTime<Utc>,
-        Option<String>,
-        String,
-        i32,
-        Option<NaiveDate>,
-        Option<i16>,
-        Option<i16>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        at: DateTime<Utc>,
+        username: Option<String>,
+        kind: String,
+        version: i32,
+        day: Option<NaiveDate>,
+        turn: Option<i16>,
+        line: Option<i16>,
+        from_handle: Option<String>,
+        to_handle: Option<String>,
+        note: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.at, u.username, c.kind, c.version, c.day, c.turn, c.line, c.from_handle, c.to_handle, c.note
-             FROM rota_changes c LEFT JOIN users u ON u.id = c.by_user WHERE c.monday = $1 ORDER BY c.id DESC LIMIT $2",
+         FROM rota_changes c LEFT JOIN users u ON u.id = c.by_user WHERE c.monday = $1 ORDER BY c.id DESC LIMIT $2",
     )
     .bind(monday)
     .bind(limit)
@@ -408,16 +443,16 @@ pub async fn changes(db: &PgPool, monday: NaiveDate, limit: i64) -> Result<Vec<C
     Ok(rows
         .into_iter()
         .map(|r| Change {
-            at: r.0,
-            by: r.1,
-            kind: r.2,
-            version: r.3,
-            day: r.4,
-            turn: r.5,
-            line: r.6,
-            from: r.7,
-            to: r.8,
-            note: r.9,
+            at: r.at,
+            by: r.username,
+            kind: r.kind,
+            version: r.version,
+            day: r.day,
+            turn: r.turn,
+            line: r.line,
+            from: r.from_handle,
+            to: r.to_handle,
+            note: r.note,
         })
         .collect())
 }
@@ -550,12 +585,14 @@ pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> 
             lines: lines as u32,
         },
         &Grid { days, seats },
-        None,
-        &[],
-        None,
-        "import",
-        &format!("imported from Tomàtic ({source})"),
-        Some("published"),
+        Revision {
+            cost: None,
+            penalties: &[],
+            by: None,
+            kind: "import",
+            note: &format!("imported from Tomàtic ({source})"),
+            status: Some("published"),
+        },
     )
     .await?;
     sqlx::query("UPDATE rota_weeks SET imported_from = $2, published_at = now() WHERE monday = $1")

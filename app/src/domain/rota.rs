@@ -665,8 +665,11 @@ impl Holiday {
     }
 }
 
+/// Lines read from a file: the good ones and the bad ones with why, each with its line number.
+pub type ReadLines<T> = (Vec<(usize, T)>, Vec<(usize, String)>);
+
 /// Reads Tomàtic's `holidays.conf`: `YYYY-MM-DD<tab or spaces>Name` per line; `#` comments.
-pub fn parse_holidays_file(text: &str) -> (Vec<(usize, Holiday)>, Vec<(usize, String)>) {
+pub fn parse_holidays_file(text: &str) -> ReadLines<Holiday> {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {

@@ -136,12 +136,14 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             lines: lines as u32,
         },
         &grid,
-        Some(solution.cost),
-        &solution.penalties,
-        None,
-        kind,
-        &note,
-        None,
+        timetables::Revision {
+            cost: Some(solution.cost),
+            penalties: &solution.penalties,
+            by: None,
+            kind,
+            note: &note,
+            status: None,
+        },
     )
     .await
     .map_err(|e| e.to_string())?;
