@@ -30,37 +30,13 @@ pub fn feed_path(handle: &str, token: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-use {
-    super::auth::Me,
-    super::{require, respond},
-    crate::ctx::{Services, services},
-    crate::db,
-    crate::domain::access::{Area, RotaEdit},
-};
-
-/// The viewer may manage `person_id`'s calendar links: their own linked account, or a
-/// coordinator or admin (then the person must exist). 401 without a session, 403 otherwise.
-#[cfg(feature = "ssr")]
-async fn require_own_calendar(s: &Services, person_id: i64) -> Result<(Me, crate::api::rota::Person), ApiError> {
-    let me = require(Area::Rota)?;
-    if RotaEdit::of(&me.roles) >= RotaEdit::Team {
-        let person = db::people::by_id(&s.db, person_id).await.map_err(|e| match e {
-            db::DbError::NotFound => ApiError::NotFound("person".into()),
-            e => e.into(),
-        })?;
-        return Ok((me, person));
-    }
-    match db::people::of_user(&s.db, me.id).await? {
-        Some(p) if p.id == person_id => Ok((me, p)),
-        _ => Err(ApiError::Forbidden),
-    }
-}
+use {super::respond, crate::ctx::services, crate::db};
 
 #[server(prefix = "/api", endpoint = "rota/calendar/tokens", input = server_fn::codec::Json)]
 pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiError> {
     respond(async move {
         let s = services()?;
-        require_own_calendar(&s, person_id).await?;
+        crate::api::rota::require_own(&s, person_id).await?;
         Ok(db::calendar::list(&s.db, person_id).await?)
     })
     .await
@@ -71,7 +47,7 @@ pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiEr
 pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiError> {
     respond(async move {
         let s = services()?;
-        let (me, person) = require_own_calendar(&s, person_id).await?;
+        let (me, person) = crate::api::rota::require_own(&s, person_id).await?;
         let (id, token) = db::calendar::create(&s.db, person_id).await.map_err(|e| match e {
             db::DbError::NotFound => ApiError::NotFound("person".into()),
             e => e.into(),
@@ -91,7 +67,7 @@ pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiEr
 pub async fn revoke_calendar_token(person_id: i64, id: i64) -> Result<(), ApiError> {
     respond(async move {
         let s = services()?;
-        let (me, person) = require_own_calendar(&s, person_id).await?;
+        let (me, person) = crate::api::rota::require_own(&s, person_id).await?;
         db::calendar::revoke(&s.db, person_id, id).await.map_err(|e| match e {
             db::DbError::NotFound => ApiError::NotFound("active calendar link".into()),
             e => e.into(),

@@ -81,15 +81,20 @@ fn require_edit(level: RotaEdit) -> Result<Me, ApiError> {
     Ok(me)
 }
 
-/// The viewer may change `person_id`'s own things: coordinators anyone's, others only their own.
+/// The viewer may change `person_id`'s own things (availability, contact, calendar links):
+/// coordinators anyone's, others only their own. Returns the viewer and the person; an unknown
+/// person is 404 for coordinators and 403 for everyone else (who may not learn who exists).
 #[cfg(feature = "ssr")]
-async fn require_own(s: &Services, person_id: i64) -> Result<Me, ApiError> {
+pub(crate) async fn require_own(s: &Services, person_id: i64) -> Result<(Me, Person), ApiError> {
     let me = require(Area::Rota)?;
     if RotaEdit::of(&me.roles) >= RotaEdit::Team {
-        return Ok(me);
+        let person = db::people::by_id(&s.db, person_id)
+            .await
+            .map_err(|e| not_found(e, "person"))?;
+        return Ok((me, person));
     }
     match db::people::of_user(&s.db, me.id).await? {
-        Some(p) if p.id == person_id => Ok(me),
+        Some(p) if p.id == person_id => Ok((me, p)),
         _ => Err(ApiError::Forbidden),
     }
 }
