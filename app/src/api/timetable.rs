@@ -148,7 +148,7 @@ pub async fn week_timetable(day: Option<NaiveDate>) -> Result<WeekView, ApiError
         let plan = crate::domain::rota_plan::plan_week(&source, monday, 0, 1.0)?;
         let (turn_labels, lines) = match &week {
             Some(w) => (
-                (0..w.turn_boundaries.len().saturating_sub(1))
+                (0..w.turns())
                     .map(|t| format!("{}–{}", w.turn_boundaries[t], w.turn_boundaries[t + 1]))
                     .collect::<Vec<_>>(),
                 w.lines.max(1) as u32,
@@ -297,20 +297,15 @@ pub async fn seat_candidates(seat: SeatRef) -> Result<Vec<Candidate>, ApiError> 
         let s = services()?;
         let monday = monday_of(seat.day)?;
         let source = db::rota_source::week_source(&s.db, monday).await?;
-        let week = db::timetables::week(&s.db, monday)
+        let (_, grid) = db::timetables::week_grid(&s.db, monday)
             .await?
             .ok_or_else(|| ApiError::NotFound("week".into()))?;
-        let turns = week.turn_boundaries.len().saturating_sub(1);
-        let grid = db::timetables::grid(&s.db, monday, turns, week.lines.max(1) as usize).await?;
         let plan = crate::domain::rota_plan::plan_week(&source, monday, 0, 1.0)?;
-        let d = grid
-            .days
-            .iter()
-            .position(|x| *x == seat.day)
-            .ok_or_else(|| ApiError::invalid("day", "this day has no seats"))?;
+        if !grid.days.contains(&seat.day) {
+            return Err(ApiError::invalid("day", "this day has no seats"));
+        }
         let in_turn = |h: &str| {
-            grid.seats[d]
-                .get(seat.turn as usize)
+            grid.row(seat.day, seat.turn as usize)
                 .is_some_and(|row| row.iter().any(|x| x.as_deref() == Some(h)))
         };
         let mut out: Vec<Candidate> = source
@@ -365,18 +360,14 @@ pub async fn set_seat(seat: SeatRef, person: Option<String>) -> Result<(), ApiEr
         let monday = monday_of(seat.day)?;
         let source = db::rota_source::week_source(&s.db, monday).await?;
         let mut tx = s.db.begin().await.map_err(db::DbError::from)?;
-        let week = db::timetables::lock(&mut tx, monday)
+        let (week, grid) = db::timetables::locked_grid(&mut tx, monday)
             .await?
             .ok_or_else(|| ApiError::NotFound("week (generate it first)".into()))?;
-        let turns = week.turn_boundaries.len().saturating_sub(1);
-        let grid = db::timetables::grid(&mut *tx, monday, turns, week.lines.max(1) as usize).await?;
-        let d = grid
-            .days
-            .iter()
-            .position(|x| *x == seat.day)
-            .ok_or_else(|| ApiError::invalid("day", "this day has no seats"))?;
-        let row = grid.seats[d]
-            .get(seat.turn as usize)
+        if !grid.days.contains(&seat.day) {
+            return Err(ApiError::invalid("day", "this day has no seats"));
+        }
+        let row = grid
+            .row(seat.day, seat.turn as usize)
             .ok_or_else(|| ApiError::invalid("turn", "no such turn"))?;
         let current = row
             .get(seat.line as usize)
@@ -444,19 +435,14 @@ pub async fn swap_seats(a: SeatRef, b: SeatRef) -> Result<(), ApiError> {
         }
         let source = db::rota_source::week_source(&s.db, monday).await?;
         let mut tx = s.db.begin().await.map_err(db::DbError::from)?;
-        let week = db::timetables::lock(&mut tx, monday)
+        let (_, grid) = db::timetables::locked_grid(&mut tx, monday)
             .await?
             .ok_or_else(|| ApiError::NotFound("week".into()))?;
-        let turns = week.turn_boundaries.len().saturating_sub(1);
-        let grid = db::timetables::grid(&mut *tx, monday, turns, week.lines.max(1) as usize).await?;
         let at = |r: SeatRef| -> Result<Option<String>, ApiError> {
-            let d = grid
-                .days
-                .iter()
-                .position(|x| *x == r.day)
-                .ok_or_else(|| ApiError::invalid("day", "no seats"))?;
-            grid.seats[d]
-                .get(r.turn as usize)
+            if !grid.days.contains(&r.day) {
+                return Err(ApiError::invalid("day", "no seats"));
+            }
+            grid.row(r.day, r.turn as usize)
                 .and_then(|row| row.get(r.line as usize))
                 .cloned()
                 .ok_or_else(|| ApiError::invalid("line", "no such seat"))

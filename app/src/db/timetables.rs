@@ -20,6 +20,17 @@ pub struct WeekRow {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+impl WeekRow {
+    /// Turns in a day of this week (the week keeps the shape it was planned with).
+    pub fn turns(&self) -> usize {
+        self.turn_boundaries.len().saturating_sub(1)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.lines.max(1) as usize
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct WeekDbRow {
     monday: NaiveDate,
@@ -39,6 +50,14 @@ struct WeekDbRow {
 pub struct Grid {
     pub days: Vec<NaiveDate>,
     pub seats: Seats,
+}
+
+impl Grid {
+    /// The seats of one turn of `day`, if the day has seats and the turn exists.
+    pub fn row(&self, day: NaiveDate, turn: usize) -> Option<&[Option<String>]> {
+        let d = self.days.iter().position(|x| *x == day)?;
+        self.seats.get(d)?.get(turn).map(Vec::as_slice)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,6 +141,24 @@ pub async fn lock(tx: &mut PgConnection, monday: NaiveDate) -> Result<Option<Wee
         .execute(&mut *tx)
         .await?;
     week(&mut *tx, monday).await
+}
+
+/// The week (locked for a change) and its current seats; `None` when it was never planned.
+pub async fn locked_grid(tx: &mut PgConnection, monday: NaiveDate) -> Result<Option<(WeekRow, Grid)>, DbError> {
+    let Some(week) = lock(tx, monday).await? else {
+        return Ok(None);
+    };
+    let grid = grid(&mut *tx, monday, week.turns(), week.line_count()).await?;
+    Ok(Some((week, grid)))
+}
+
+/// The week and its current seats, for reading; `None` when it was never planned.
+pub async fn week_grid(db: &PgPool, monday: NaiveDate) -> Result<Option<(WeekRow, Grid)>, DbError> {
+    let Some(week) = week(db, monday).await? else {
+        return Ok(None);
+    };
+    let grid = grid(db, monday, week.turns(), week.line_count()).await?;
+    Ok(Some((week, grid)))
 }
 
 /// Bumps the version, snapshots the seats under it, and returns it.

@@ -1,9 +1,9 @@
 //! Uploading a Tomàtic folder (admins). The browser reads the chosen files and sends their text;
 //! the server imports all of it or nothing and says what it did or why not.
-use super::{RotaNav, WithRota, use_rota_info};
+use super::AdminRota;
 use crate::api::rota::ImportTomatic;
 use crate::components::{ErrorLine, RequireArea, failed};
-use crate::domain::access::{Area, RotaEdit};
+use crate::domain::access::Area;
 use crate::domain::tomatic::TomaticFile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,24 +13,8 @@ pub fn ImportPage() -> impl IntoView {
     view! {
         <RequireArea area=Area::Rota>
             <Title text="Import from Tomàtic"/>
-            <ImportView/>
+            <AdminRota let:_i><ImportForm/></AdminRota>
         </RequireArea>
-    }
-}
-
-#[component]
-fn ImportView() -> impl IntoView {
-    let info = use_rota_info();
-    view! {
-        <WithRota info=info let:i>
-            <h1>"Rota"</h1>
-            <RotaNav edit=i.edit/>
-            {if i.edit >= RotaEdit::Settings {
-                view! { <ImportForm/> }.into_any()
-            } else {
-                view! { <crate::components::Forbidden/> }.into_any()
-            }}
-        </WithRota>
     }
 }
 

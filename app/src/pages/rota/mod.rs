@@ -70,6 +70,24 @@ pub fn WithRota<V: IntoView + 'static>(
     }
 }
 
+/// A rota page only admins use (settings, import): the tabs, then `children` with the rota
+/// info, or the 403 notice for everyone else (the server functions refuse them too).
+#[component]
+pub fn AdminRota<V: IntoView + 'static>(children: impl Fn(RotaInfo) -> V + Send + Sync + 'static) -> impl IntoView {
+    let info = use_rota_info();
+    view! {
+        <WithRota info=info let:i>
+            <h1>"Rota"</h1>
+            <RotaNav edit=i.edit/>
+            {if i.edit >= RotaEdit::Settings {
+                children(i).into_any()
+            } else {
+                view! { <crate::components::Forbidden/> }.into_any()
+            }}
+        </WithRota>
+    }
+}
+
 /// `"a, b c"` → `["a", "b", "c"]`.
 pub fn split_words(s: &str) -> Vec<String> {
     s.split([',', ' '])

@@ -1,8 +1,8 @@
 //! Team settings (admins).
-use super::{RotaNav, WithRota, split_words, use_rota_info};
+use super::{AdminRota, split_words};
 use crate::api::rota::SaveSettings;
 use crate::components::{ErrorLine, RequireArea, failed};
-use crate::domain::access::{Area, RotaEdit};
+use crate::domain::access::Area;
 use crate::domain::rota::{TeamSettings, WEEKDAY_NAMES};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,24 +12,8 @@ pub fn RotaSettingsPage() -> impl IntoView {
     view! {
         <RequireArea area=Area::Rota>
             <Title text="Rota settings"/>
-            <SettingsView/>
+            <AdminRota let:i><SettingsForm s=i.settings.clone()/></AdminRota>
         </RequireArea>
-    }
-}
-
-#[component]
-fn SettingsView() -> impl IntoView {
-    let info = use_rota_info();
-    view! {
-        <WithRota info=info let:i>
-            <h1>"Rota"</h1>
-            <RotaNav edit=i.edit/>
-            {if i.edit >= RotaEdit::Settings {
-                view! { <SettingsForm s=i.settings.clone()/> }.into_any()
-            } else {
-                view! { <crate::components::Forbidden/> }.into_any()
-            }}
-        </WithRota>
     }
 }
 
