@@ -561,3 +561,47 @@ async fn two_instances_never_exceed_the_limit_nor_double_call() {
     let (_, stats) = api.get(&format!("/api/v1/callouts/{id}/statistics")).await;
     assert_eq!(stats["answered"], 20, "{stats}");
 }
+
+/// The dialer's claim filters contacts by calling hours in SQL (`within_calling_hours`); it must
+/// give the same answer as the domain rule for every kind of window, across days and zones.
+#[tokio::test]
+async fn calling_hours_agree_in_sql_and_in_the_domain() {
+    use app::domain::pacing::{CallingHours, parse_time_zone};
+    use chrono::TimeZone;
+    let db = server::testing::fresh_db().await;
+    let windows = [
+        CallingHours::parse("mon-fri", "09:00", "20:00").unwrap(),
+        CallingHours::parse("sat,sun", "22:00", "06:00").unwrap(),
+        CallingHours::parse("wed", "10:00", "10:00").unwrap(),
+        CallingHours::parse("sun", "23:30", "00:30").unwrap(),
+    ];
+    let zones = ["Europe/Madrid", "America/New_York", "Asia/Kolkata"];
+    let mut checked = 0;
+    for h in &windows {
+        let days = app::domain::callout_settings::day_numbers(&h.days);
+        for zone in zones {
+            let tz = parse_time_zone(zone).unwrap();
+            // A week in 37-minute steps (crosses every hour boundary at different minutes).
+            let start = Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap();
+            let instants: Vec<DateTime<Utc>> =
+                (0..(7 * 24 * 60 / 37)).map(|i| start + chrono::Duration::minutes(i * 37)).collect();
+            let sql: Vec<bool> = sqlx::query_scalar(
+                "SELECT within_calling_hours(t AT TIME ZONE $2, $3, $4, $5)
+                 FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(t, i) ORDER BY i",
+            )
+            .bind(&instants)
+            .bind(zone)
+            .bind(&days)
+            .bind(h.start)
+            .bind(h.end)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            for (t, in_sql) in instants.iter().zip(sql) {
+                assert_eq!(in_sql, h.contains(tz, *t), "{h:?} in {zone} at {t}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 3000);
+}

@@ -13,6 +13,7 @@ pub struct Contact {
     pub name: String,
     pub metadata: Json<Map<String, Value>>,
     pub tags: Vec<String>,
+    pub time_zone: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -24,6 +25,7 @@ impl Contact {
             name: self.name.clone(),
             metadata: self.metadata.0.clone(),
             tags: self.tags.clone(),
+            time_zone: self.time_zone.clone(),
         }
     }
 }
@@ -42,7 +44,7 @@ pub fn page_bounds(page: Option<i64>, per_page: Option<i64>) -> (i64, i64) {
     (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 1000))
 }
 
-const COLUMNS: &str = "id, phone, name, metadata, tags, created_at, updated_at";
+const COLUMNS: &str = "id, phone, name, metadata, tags, time_zone, created_at, updated_at";
 
 /// `LIKE` pattern for "contains", with the wildcards of the search escaped.
 pub(crate) fn contains_pattern(s: &str) -> String {
@@ -131,12 +133,14 @@ const TAKEN: &str = "phone: another contact has this number";
 
 pub async fn create(db: &PgPool, f: &ContactFields) -> Result<Contact, DbError> {
     sqlx::query_as(&format!(
-        "INSERT INTO contacts (phone, name, metadata, tags) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
+        "INSERT INTO contacts (phone, name, metadata, tags, time_zone) VALUES ($1, $2, $3, $4, $5)
+         RETURNING {COLUMNS}"
     ))
     .bind(&f.phone)
     .bind(&f.name)
     .bind(Json(&f.metadata))
     .bind(&f.tags)
+    .bind(&f.time_zone)
     .fetch_one(db)
     .await
     .map_err(conflict_as(TAKEN))
@@ -144,14 +148,15 @@ pub async fn create(db: &PgPool, f: &ContactFields) -> Result<Contact, DbError> 
 
 pub async fn update(db: &PgPool, id: i64, f: &ContactFields) -> Result<Contact, DbError> {
     sqlx::query_as(&format!(
-        "UPDATE contacts SET phone = $2, name = $3, metadata = $4, tags = $5, updated_at = now()
-         WHERE id = $1 RETURNING {COLUMNS}"
+        "UPDATE contacts SET phone = $2, name = $3, metadata = $4, tags = $5, time_zone = $6,
+         updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(&f.phone)
     .bind(&f.name)
     .bind(Json(&f.metadata))
     .bind(&f.tags)
+    .bind(&f.time_zone)
     .fetch_optional(db)
     .await
     .map_err(conflict_as(TAKEN))?
@@ -197,6 +202,9 @@ fn merge_into(a: &mut ContactFields, b: &ContactFields) {
             a.tags.push(t.clone());
         }
     }
+    if b.time_zone.is_some() {
+        a.time_zone = b.time_zone.clone();
+    }
 }
 
 /// Creates many contacts at once; a number that already exists (in the table or earlier in the
@@ -228,14 +236,16 @@ pub async fn upsert_many(db: &PgPool, rows: &[ContactFields]) -> Result<Upserted
         let names: Vec<&str> = chunk.iter().map(|c| c.name.as_str()).collect();
         let metas: Vec<Value> = chunk.iter().map(|c| Value::Object(c.metadata.clone())).collect();
         let tags: Vec<Value> = chunk.iter().map(|c| Value::from(c.tags.clone())).collect();
+        let zones: Vec<Option<&str>> = chunk.iter().map(|c| c.time_zone.as_deref()).collect();
         let inserted: Vec<bool> = sqlx::query_scalar(
-            "INSERT INTO contacts (phone, name, metadata, tags)
-             SELECT u.p, u.n, u.m, ARRAY(SELECT jsonb_array_elements_text(u.t))
-             FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) AS u(p, n, m, t)
+            "INSERT INTO contacts (phone, name, metadata, tags, time_zone)
+             SELECT u.p, u.n, u.m, ARRAY(SELECT jsonb_array_elements_text(u.t)), u.z
+             FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::text[]) AS u(p, n, m, t, z)
              ON CONFLICT (phone) DO UPDATE SET
                  name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
                  metadata = contacts.metadata || excluded.metadata,
                  tags = contacts.tags || ARRAY(SELECT t FROM unnest(excluded.tags) t WHERE t <> ALL (contacts.tags)),
+                 time_zone = coalesce(excluded.time_zone, contacts.time_zone),
                  updated_at = now()
              RETURNING (xmax = 0)",
         )
@@ -243,6 +253,7 @@ pub async fn upsert_many(db: &PgPool, rows: &[ContactFields]) -> Result<Upserted
         .bind(&names)
         .bind(&metas)
         .bind(&tags)
+        .bind(&zones)
         .fetch_all(&mut *tx)
         .await?;
         let created = inserted.iter().filter(|i| **i).count() as u64;

@@ -122,22 +122,35 @@ pub struct Claimed {
     pub phone: String,
 }
 
+/// Calling hours as the claim applies them: in each contact's zone, else `default_zone`.
+#[derive(Clone, Debug)]
+pub struct HoursFilter {
+    pub hours: crate::domain::pacing::CallingHours,
+    pub default_zone: String,
+}
+
 /// Claims up to `n` due participations of a callout for `instance` until `lease_secs` from now:
-/// they move to `calling` with one more attempt. Rows locked by another transaction are skipped.
+/// they move to `calling` with one more attempt. Rows locked by another transaction are skipped;
+/// with `hours`, so are contacts outside their calling hours (SQL `within_calling_hours`, the
+/// same rule as `CallingHours::contains`).
 pub async fn claim(
     tx: &mut sqlx::PgConnection,
     callout_id: i64,
     n: i64,
     instance: &str,
     lease_secs: f64,
+    hours: Option<&HoursFilter>,
 ) -> Result<Vec<Claimed>, DbError> {
+    let days = hours.map(|h| crate::domain::callout_settings::day_numbers(&h.hours.days));
     Ok(sqlx::query_as(
         "WITH due AS (
-             SELECT id FROM participations
-             WHERE callout_id = $1 AND state = 'pending' AND next_attempt_at <= now()
-             ORDER BY next_attempt_at, id
+             SELECT p.id FROM participations p JOIN contacts c ON c.id = p.contact_id
+             WHERE p.callout_id = $1 AND p.state = 'pending' AND p.next_attempt_at <= now()
+               AND ($5::smallint[] IS NULL OR within_calling_hours(
+                       now() AT TIME ZONE coalesce(c.time_zone, $8), $5, $6, $7))
+             ORDER BY p.next_attempt_at, p.id
              LIMIT $2
-             FOR UPDATE SKIP LOCKED
+             FOR UPDATE OF p SKIP LOCKED
          )
          UPDATE participations p SET state = 'calling', attempts = p.attempts + 1, claimed_by = $3,
              lease_until = now() + make_interval(secs => $4), updated_at = now()
@@ -149,6 +162,10 @@ pub async fn claim(
     .bind(n)
     .bind(instance)
     .bind(lease_secs)
+    .bind(days)
+    .bind(hours.map(|h| h.hours.start))
+    .bind(hours.map(|h| h.hours.end))
+    .bind(hours.map(|h| h.default_zone.as_str()))
     .fetch_all(&mut *tx)
     .await?)
 }

@@ -17,6 +17,8 @@ pub struct ContactInput {
     pub name: Option<String>,
     pub metadata: Option<Value>,
     pub tags: Option<Vec<String>>,
+    /// IANA time zone for calling hours (empty: the callout's or team's).
+    pub time_zone: Option<String>,
 }
 
 /// A valid contact.
@@ -27,6 +29,7 @@ pub struct ContactFields {
     pub name: String,
     pub metadata: Map<String, Value>,
     pub tags: Vec<String>,
+    pub time_zone: Option<String>,
 }
 
 pub const MAX_NAME: usize = 200;
@@ -80,12 +83,23 @@ impl ContactInput {
             errors.push(e);
             Vec::new()
         });
+        let time_zone = match self.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            None => None,
+            Some(z) => match parse_time_zone(z) {
+                Ok(tz) => Some(tz.name().to_string()),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
             Ok(ContactFields {
                 phone,
                 name,
                 metadata,
                 tags,
+                time_zone,
             })
         } else {
             Err(errors)
@@ -99,6 +113,7 @@ impl ContactInput {
             name: Some(c.name.clone()),
             metadata: Some(Value::Object(c.metadata.clone())),
             tags: Some(c.tags.clone()),
+            time_zone: c.time_zone.clone(),
         }
     }
 }
@@ -393,21 +408,24 @@ mod tests {
             name: None,
             metadata: Some(serde_json::json!([1, 2])),
             tags: Some(vec!["x".repeat(60)]),
+            time_zone: Some("Atlantis/Capital".into()),
         };
         let errs = bad.validate("34").unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["phone", "metadata", "tags"]);
+        assert_eq!(fields, vec!["phone", "metadata", "tags", "time_zone"]);
         let ok = ContactInput {
             phone: Some("612 34 56 78".into()),
             name: Some(" Anna ".into()),
             metadata: Some(serde_json::json!({"district": "north"})),
             tags: Some(vec!["a".into(), " a ".into(), "".into(), "b".into()]),
+            time_zone: Some(" America/Bogota ".into()),
         }
         .validate("34")
         .unwrap();
         assert_eq!(ok.phone, "+34612345678");
         assert_eq!(ok.name, "Anna");
         assert_eq!(ok.tags, vec!["a", "b"]);
+        assert_eq!(ok.time_zone.as_deref(), Some("America/Bogota"));
         assert_eq!(ContactInput::of(&ok).validate("34").unwrap(), ok);
     }
 

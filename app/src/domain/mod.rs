@@ -4,6 +4,7 @@ pub mod access;
 pub mod caller_id;
 pub mod callout_settings;
 pub mod callouts;
+pub mod contacts_csv;
 pub mod calls;
 pub mod load;
 pub mod login;

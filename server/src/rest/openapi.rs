@@ -87,7 +87,9 @@ pub fn spec() -> Value {
                     "phone": { "type": "string", "description": "E.164, or national (the configured default country code is added)" },
                     "name": { "type": "string" },
                     "metadata": { "type": "object" },
-                    "tags": { "type": "array", "items": { "type": "string" } } } },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "time_zone": { "type": "string", "nullable": true, "example": "Europe/Madrid",
+                        "description": "IANA zone for calling hours (default: the callout's, else the team's)" } } },
                 "Contact": { "allOf": [r("ContactInput"), { "type": "object", "properties": {
                     "id": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" },
                     "updated_at": { "type": "string", "format": "date-time" } } }] },

@@ -25,7 +25,8 @@ use app::db::{DbError, callouts, participations};
 use app::domain::caller_id::CallerIds;
 use app::domain::callout_settings::Script;
 use app::domain::calls::CallStatus;
-use app::domain::pacing::{calls_to_place, within_calling_hours};
+use app::db::participations::HoursFilter;
+use app::domain::pacing::calls_to_place;
 use app::ports::{CallScript, CreateCall, TelephonyError};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -148,15 +149,16 @@ impl Dialer {
             return Ok(0);
         }
         let s = &callout.settings;
-        if let Some(hours) = &s.calling_hours {
-            let zone = match &s.time_zone {
-                Some(z) => z.clone(),
-                None => callouts::team_time_zone(db).await?,
-            };
-            if !within_calling_hours(hours, &zone, chrono::Utc::now()).unwrap_or(true) {
-                return Ok(0);
-            }
-        }
+        let hours = match &s.calling_hours {
+            Some(hours) => Some(HoursFilter {
+                hours: hours.clone(),
+                default_zone: match &s.time_zone {
+                    Some(z) => z.clone(),
+                    None => callouts::team_time_zone(db).await?,
+                },
+            }),
+            None => None,
+        };
         let state = calls::pacing_state(&mut tx, callout_id, s.pacing.period_hours).await?;
         let n = calls_to_place(&s.pacing, &state).min(self.settings.batch);
         if n == 0 {
@@ -168,6 +170,7 @@ impl Dialer {
             n as i64,
             &self.settings.instance,
             self.settings.lease.as_secs_f64(),
+            hours.as_ref(),
         )
         .await?;
         if claimed.is_empty() {
