@@ -7,12 +7,23 @@ use sqlx::PgPool;
 pub struct Services {
     pub db: PgPool,
     pub events: EventBus,
+    /// Country calling code given to contacts' national numbers (configuration).
+    pub default_country_code: String,
 }
 
 impl Services {
     pub fn new(db: PgPool) -> Self {
         let events = EventBus::new(db.clone());
-        Self { db, events }
+        Self {
+            db,
+            events,
+            default_country_code: "34".into(),
+        }
+    }
+
+    pub fn with_country_code(mut self, code: &str) -> Self {
+        self.default_country_code = code.to_string();
+        self
     }
 }
 

@@ -601,7 +601,6 @@ async fn spawn_control(app: &TestApp) -> Res<String> {
         leptos: server::leptos_options(&site.to_string_lossy(), addr),
         metrics: server::ops::metrics_handle(),
         telephony: None,
-        default_country_code: "34".into(),
     };
     let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
     let sessions = server::web::SessionSettings {

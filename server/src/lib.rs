@@ -97,7 +97,7 @@ pub async fn start_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, std::io::Error> {
     let addr = listener.local_addr()?;
-    let services = Services::new(db.clone());
+    let services = Services::new(db.clone()).with_country_code(&options.default_country_code);
     services.events.start_listener().await.map_err(std::io::Error::other)?;
     let provider = Arc::new(Provider::from_config(&options.telephony, addr).await?);
     let state = AppState {
@@ -105,7 +105,6 @@ pub async fn start_with(
         leptos: leptos_options(site_root, addr),
         metrics: ops::metrics_handle(),
         telephony: Some(provider.clone()),
-        default_country_code: options.default_country_code.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let dialer = workers::dialer::spawn(services.clone(), provider.clone(), options.dialer.clone(), stop_rx);

@@ -11,8 +11,6 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The telephony provider (status callbacks check its token); None: callouts cannot dial.
     pub telephony: Option<std::sync::Arc<crate::telephony::provider::Provider>>,
-    /// Country calling code given to national numbers of contacts.
-    pub default_country_code: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod auth;
 pub mod calendar;
+pub mod callouts;
 pub mod error;
 pub mod rota;
 pub mod timetable;

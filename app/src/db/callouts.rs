@@ -5,7 +5,6 @@ use crate::domain::callouts::{CalloutEvent, CalloutStatus, TransitionRefused, tr
 use crate::domain::calls::RetryPolicy;
 use crate::domain::pacing::{PacingSettings, Strategy};
 use chrono::{DateTime, NaiveTime, Utc};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -297,27 +296,47 @@ pub async fn set_caller_id_rule(db: &PgPool, prefix: &str, caller_id: &str) -> R
     Ok(())
 }
 
-/// Calls of one 10-minute slot, by outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Bucket {
-    pub start: DateTime<Utc>,
-    pub calls: BTreeMap<String, i64>,
+/// Removes a caller-id rule; false when there was none.
+pub async fn delete_caller_id_rule(db: &PgPool, prefix: &str) -> Result<bool, DbError> {
+    let done = sqlx::query("DELETE FROM caller_ids WHERE prefix = $1")
+        .bind(prefix)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
-/// The numbers of a callout's page and of the REST statistics.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Stats {
+pub use crate::domain::callouts::{Bucket, CalloutStats as Stats};
+
+/// A line of the callout list: the callout and its progress.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct Summary {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
     pub participations: i64,
-    /// Not done yet (waiting for a first call, a retry, or a call in flight).
-    pub remaining: i64,
+    pub done: i64,
     pub answered: i64,
     pub calls_in_flight: i64,
-    pub calls_total: i64,
-    pub calls_by_status: BTreeMap<String, i64>,
-    /// Participations by number of calls made.
-    pub participations_by_attempts: BTreeMap<i32, i64>,
-    /// Calls per 10 minutes (by when they were sent), by outcome.
-    pub calls_per_10_minutes: Vec<Bucket>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every callout, newest first, with its progress.
+pub async fn summaries(db: &PgPool) -> Result<Vec<Summary>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT co.id, co.name, co.status,
+             coalesce(p.total, 0) AS participations, coalesce(p.done, 0) AS done,
+             coalesce(p.answered, 0) AS answered, coalesce(f.n, 0) AS calls_in_flight, co.created_at
+         FROM callouts co
+         LEFT JOIN (SELECT callout_id, count(*) AS total, count(*) FILTER (WHERE state = 'done') AS done,
+                        count(*) FILTER (WHERE answered) AS answered
+                    FROM participations GROUP BY callout_id) p ON p.callout_id = co.id
+         LEFT JOIN (SELECT callout_id, count(*) AS n FROM calls
+                    WHERE status IN ('created', 'queued', 'remotely_queued', 'in_progress')
+                    GROUP BY callout_id) f ON f.callout_id = co.id
+         ORDER BY co.id DESC",
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn stats(db: &PgPool, id: i64) -> Result<Stats, DbError> {

@@ -73,26 +73,44 @@ pub async fn populate_ids(db: &PgPool, callout_id: i64, contact_ids: &[i64]) -> 
     Ok(done.rows_affected())
 }
 
+pub use crate::domain::callouts::ParticipationFilter;
+
+const FILTER: &str = "p.callout_id = $1 AND ($2::text IS NULL OR p.state = $2)
+    AND ($3::boolean IS NULL OR p.answered = $3) AND ($4::text IS NULL OR p.last_call_status = $4)
+    AND ($5::text IS NULL OR c.name ILIKE $5 OR c.phone LIKE $5)";
+
 pub async fn list(
     db: &PgPool,
     callout_id: i64,
-    state: Option<&str>,
+    f: &ParticipationFilter,
     page: i64,
     per_page: i64,
 ) -> Result<Page<Participation>, DbError> {
     callout_exists(db, callout_id).await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM participations p WHERE p.callout_id = $1 AND ($2::text IS NULL OR p.state = $2)",
-    )
+    let search = f
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(super::contacts::contains_pattern);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM participations p JOIN contacts c ON c.id = p.contact_id WHERE {FILTER}"
+    ))
     .bind(callout_id)
-    .bind(state)
+    .bind(&f.state)
+    .bind(f.answered)
+    .bind(&f.last_call_status)
+    .bind(&search)
     .fetch_one(db)
     .await?;
     let items: Vec<Participation> = sqlx::query_as(&format!(
-        "{SELECT} WHERE p.callout_id = $1 AND ($2::text IS NULL OR p.state = $2) ORDER BY p.id LIMIT $3 OFFSET $4"
+        "{SELECT} WHERE {FILTER} ORDER BY p.id LIMIT $6 OFFSET $7"
     ))
     .bind(callout_id)
-    .bind(state)
+    .bind(&f.state)
+    .bind(f.answered)
+    .bind(&f.last_call_status)
+    .bind(&search)
     .bind(per_page)
     .bind((page - 1) * per_page)
     .fetch_all(db)
@@ -103,6 +121,12 @@ pub async fn list(
         page,
         per_page,
     })
+}
+
+/// Every participation of a callout matching `f`, in order (for the CSV export).
+pub async fn all(db: &PgPool, callout_id: i64, f: &ParticipationFilter) -> Result<Vec<Participation>, DbError> {
+    let total = list(db, callout_id, f, 1, 1).await?.total;
+    Ok(list(db, callout_id, f, 1, total.max(1)).await?.items)
 }
 
 pub async fn get(db: &PgPool, id: i64) -> Result<Participation, DbError> {

@@ -150,6 +150,100 @@ pub fn transition(from: CalloutStatus, event: CalloutEvent) -> Result<CalloutSta
     }
 }
 
+/// Which participations a list shows; every part optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ParticipationFilter {
+    /// pending, calling or done.
+    pub state: Option<String>,
+    pub answered: Option<bool>,
+    /// The status of the last call (e.g. busy).
+    pub last_call_status: Option<String>,
+    /// Name or number contains.
+    pub search: Option<String>,
+}
+
+pub const PARTICIPATION_STATES: [&str; 3] = ["pending", "calling", "done"];
+
+impl ParticipationFilter {
+    /// Empty parts dropped; an unknown state or call status refused.
+    pub fn checked(&self) -> Result<ParticipationFilter, Invalid> {
+        let norm = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let f = ParticipationFilter {
+            state: norm(&self.state),
+            answered: self.answered,
+            last_call_status: norm(&self.last_call_status),
+            search: norm(&self.search),
+        };
+        if let Some(s) = &f.state
+            && !PARTICIPATION_STATES.contains(&s.as_str())
+        {
+            return Err(Invalid::new("state", "must be pending, calling or done"));
+        }
+        if let Some(s) = &f.last_call_status
+            && super::calls::CallStatus::parse(s).is_none()
+        {
+            return Err(Invalid::new("last_call_status", format!("'{s}' is not a call status")));
+        }
+        Ok(f)
+    }
+}
+
+/// Calls of one 10-minute slot (by when they were sent), by status name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub calls: std::collections::BTreeMap<String, i64>,
+}
+
+impl Bucket {
+    /// Answered among the slot's calls that have ended (`None` while none has).
+    pub fn answer_rate(&self) -> Option<f64> {
+        let mut ended = 0;
+        let mut answered = 0;
+        for (status, n) in &self.calls {
+            match super::calls::CallStatus::parse(status) {
+                Some(s) if s.is_final() => {
+                    ended += n;
+                    if s.is_answered() {
+                        answered += n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        (ended > 0).then(|| answered as f64 / ended as f64)
+    }
+}
+
+/// The numbers of a callout's page and of the REST statistics.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalloutStats {
+    pub participations: i64,
+    /// Not done yet (waiting for a first call, a retry, or a call in flight).
+    pub remaining: i64,
+    pub answered: i64,
+    pub calls_in_flight: i64,
+    pub calls_total: i64,
+    pub calls_by_status: std::collections::BTreeMap<String, i64>,
+    /// Participations by number of calls made.
+    pub participations_by_attempts: std::collections::BTreeMap<i32, i64>,
+    /// Calls per 10 minutes (by when they were sent), by outcome.
+    pub calls_per_10_minutes: Vec<Bucket>,
+}
+
+impl CalloutStats {
+    /// Participations that need no more calls.
+    pub fn done(&self) -> i64 {
+        self.participations - self.remaining
+    }
+
+    /// Answered participations among all, in percent (`None` when there are none).
+    pub fn answered_percent(&self) -> Option<f64> {
+        (self.participations > 0).then(|| 100.0 * self.answered as f64 / self.participations as f64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +322,52 @@ mod tests {
         assert_eq!(S::Paused.allowed_events(), vec![E::Resume, E::Stop]);
         assert_eq!(S::Stopped.allowed_events(), vec![E::Resume]);
         assert!(S::Running.places_calls() && !S::Paused.places_calls());
+    }
+
+    #[test]
+    fn answer_rate_counts_only_ended_calls() {
+        let b = Bucket {
+            start: chrono::DateTime::UNIX_EPOCH,
+            calls: [("completed", 3), ("busy", 1), ("in_progress", 5)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        };
+        assert_eq!(b.answer_rate(), Some(0.75));
+        let none = Bucket {
+            start: chrono::DateTime::UNIX_EPOCH,
+            calls: [("queued".to_string(), 2)].into_iter().collect(),
+        };
+        assert_eq!(none.answer_rate(), None);
+        let s = CalloutStats {
+            participations: 8,
+            remaining: 3,
+            answered: 2,
+            ..Default::default()
+        };
+        assert_eq!(s.done(), 5);
+        assert_eq!(s.answered_percent(), Some(25.0));
+        assert_eq!(CalloutStats::default().answered_percent(), None);
+    }
+
+    #[test]
+    fn participation_filters_are_checked() {
+        let f = ParticipationFilter {
+            state: Some(" done ".into()),
+            last_call_status: Some("".into()),
+            ..Default::default()
+        };
+        assert_eq!(f.checked().unwrap().state.as_deref(), Some("done"));
+        assert_eq!(f.checked().unwrap().last_call_status, None);
+        let bad = ParticipationFilter {
+            state: Some("ringing".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad.checked().unwrap_err().field, "state");
+        let bad = ParticipationFilter {
+            last_call_status: Some("gone".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad.checked().unwrap_err().field, "last_call_status");
     }
 }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod caller_id;
 pub mod callout_settings;
+pub mod callout_export;
 pub mod callouts;
 pub mod contacts_csv;
 pub mod calls;

@@ -6,9 +6,11 @@ pub const PEOPLE_CSV_HEADER: &str =
     "handle,full_name,extension,email,colour,desk,groups,ideal_load,max_turns_per_day,active,account";
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). A leading
-/// `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+/// `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula
+/// (an E.164 number such as `+34612345678` is left alone: it is only a number there).
+pub(crate) fn csv_field(s: &str) -> String {
+    let plain_number = s.len() > 1 && s.starts_with('+') && s[1..].bytes().all(|b| b.is_ascii_digit());
+    let s = if s.starts_with(['=', '+', '-', '@']) && !plain_number {
         format!("'{s}")
     } else {
         s.to_string()

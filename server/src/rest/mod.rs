@@ -120,6 +120,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/contacts", get(list_contacts).post(create_contact))
         .route("/api/v1/contacts/bulk", post(bulk_contacts))
+        .route("/api/v1/contacts.csv", get(export_contacts))
+        .route("/api/v1/callouts/{id}/participations.csv", get(export_participations))
         .route(
             "/api/v1/contacts/{id}",
             get(get_contact).patch(update_contact).delete(delete_contact),
@@ -259,7 +261,7 @@ async fn get_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<
 async fn create_contact(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
     runner(caller)?;
     let input: ContactInput = body(&bytes)?;
-    let fields = input.validate(&st.default_country_code).map_err(RestError::Invalid)?;
+    let fields = input.validate(&st.services.default_country_code).map_err(RestError::Invalid)?;
     let c = contacts::create(&st.services.db, &fields)
         .await
         .map_err(RestError::db("contact"))?;
@@ -277,7 +279,7 @@ async fn update_contact(
     let current = contacts::get(db, id).await.map_err(RestError::db("contact"))?;
     let base = serde_json::to_value(ContactInput::of(&current.fields())).unwrap_or_default();
     let input: ContactInput = merged(base, &bytes)?;
-    let fields = input.validate(&st.default_country_code).map_err(RestError::Invalid)?;
+    let fields = input.validate(&st.services.default_country_code).map_err(RestError::Invalid)?;
     let c = contacts::update(db, id, &fields)
         .await
         .map_err(RestError::db("contact"))?;
@@ -318,7 +320,7 @@ async fn bulk_contacts(State(st): State<AppState>, caller: Caller, bytes: Bytes)
     for (index, item) in items.into_iter().enumerate() {
         let parsed = serde_json::from_value::<ContactInput>(item)
             .map_err(|e| vec![Invalid::new("body", e.to_string())])
-            .and_then(|i| i.validate(&st.default_country_code));
+            .and_then(|i| i.validate(&st.services.default_country_code));
         match parsed {
             Ok(f) => valid.push(f),
             Err(es) => errors.extend(
@@ -516,13 +518,8 @@ async fn list_participations(
 ) -> Res<Json<Value>> {
     viewer(caller)?;
     let (page, per_page) = paging(&q)?;
-    let state = param(&q, "state");
-    if let Some(s) = state
-        && !matches!(s, "pending" | "calling" | "done")
-    {
-        return Err(RestError::invalid("state", "must be pending, calling or done"));
-    }
-    let p = participations::list(&st.services.db, id, state, page, per_page)
+    let filter = participation_filter(&q)?;
+    let p = participations::list(&st.services.db, id, &filter, page, per_page)
         .await
         .map_err(RestError::db("callout"))?;
     Ok(Json(serde_json::to_value(p).unwrap_or_default()))
@@ -560,4 +557,89 @@ async fn get_call(State(st): State<AppState>, caller: Caller, Path(id): Path<i64
     viewer(caller)?;
     let c = calls::get(&st.services.db, id).await.map_err(RestError::db("call"))?;
     Ok(Json(serde_json::to_value(c).unwrap_or_default()))
+}
+
+/// `state=`, `answered=true|false`, `last_call_status=`, `search=`.
+fn participation_filter(q: &[(String, String)]) -> Res<participations::ParticipationFilter> {
+    let answered = match param(q, "answered") {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(RestError::invalid("answered", "must be true or false")),
+    };
+    participations::ParticipationFilter {
+        state: param(q, "state").map(str::to_string),
+        answered,
+        last_call_status: param(q, "last_call_status").map(str::to_string),
+        search: param(q, "search").map(str::to_string),
+    }
+    .checked()
+    .map_err(|e| RestError::Invalid(vec![e]))
+}
+
+// ---- CSV exports (the console's download links; tokens may use them too) ----
+
+fn csv_download(name: &str, body: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every contact matching the list's filters, as CSV the import reads back.
+async fn export_contacts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Response> {
+    viewer(caller)?;
+    let filter = contact_filter(&q)?;
+    let db = &st.services.db;
+    let total = contacts::list(db, &filter, 1, 1)
+        .await
+        .map_err(RestError::db("contact"))?
+        .total;
+    let all = contacts::list(db, &filter, 1, total.max(1))
+        .await
+        .map_err(RestError::db("contact"))?;
+    let fields: Vec<_> = all.items.iter().map(|c| c.fields()).collect();
+    Ok(csv_download(
+        "contacts.csv",
+        app::domain::callout_export::contacts_csv(&fields),
+    ))
+}
+
+/// A callout's participations matching `state`, `answered`, `last_call_status`, `search`.
+async fn export_participations(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Params,
+) -> Res<Response> {
+    use app::domain::callout_export::{ParticipationRow, participations_csv};
+    viewer(caller)?;
+    let filter = participation_filter(&q)?;
+    let all = participations::all(&st.services.db, id, &filter)
+        .await
+        .map_err(RestError::db("callout"))?;
+    let rows: Vec<ParticipationRow> = all
+        .iter()
+        .map(|p| ParticipationRow {
+            phone: &p.phone,
+            name: &p.name,
+            state: &p.state,
+            done_reason: p.done_reason.as_deref(),
+            attempts: p.attempts,
+            answered: p.answered,
+            last_call_status: p.last_call_status.as_deref(),
+            next_attempt_at: p.next_attempt_at.to_rfc3339(),
+        })
+        .collect();
+    Ok(csv_download(
+        &format!("callout-{id}-participations.csv"),
+        participations_csv(&rows),
+    ))
 }
