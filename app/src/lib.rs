@@ -71,6 +71,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("rota/fixed") view=pages::rota::fixed::FixedTurnsPage/>
                     <Route path=path!("rota/settings") view=pages::rota::settings::RotaSettingsPage/>
                     <Route path=path!("rota/import") view=pages::rota::import::ImportPage/>
+                    <Route path=path!("callouts") view=pages::callouts::CalloutsPage/>
+                    <Route path=path!("callouts/contacts") view=pages::callouts::contacts::ContactsPage/>
+                    <Route path=path!("callouts/caller-ids") view=pages::callouts::contacts::CallerIdsPage/>
+                    <Route path=path!("callouts/api") view=pages::callouts::api_docs::ApiDocsPage/>
+                    <Route path=path!("callouts/:id") view=pages::callouts::callout::CalloutPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                 </ParentRoute>
             </Routes>

@@ -146,3 +146,32 @@ fn connect(live: Live, attempt: u32) {
     on_message.forget();
     on_error.forget();
 }
+
+/// A topic's changes at most once per `every` — for views of busy topics (a running callout
+/// sends an event per call) that refetch on each change. Bumps once after a burst ends.
+pub fn use_topic_throttled(topic: &str, every: std::time::Duration) -> Signal<u64> {
+    let src = use_topic(topic);
+    let out = RwSignal::new(0u64);
+    let pending = StoredValue::new(false);
+    Effect::new(move |prev: Option<()>| {
+        src.track();
+        if prev.is_some() {
+            pending.set_value(true);
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    if let Ok(h) = set_interval_with_handle(
+        move || {
+            if pending.get_value() {
+                pending.set_value(false);
+                out.update(|n| *n += 1);
+            }
+        },
+        every,
+    ) {
+        on_cleanup(move || h.clear());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = every;
+    out.into()
+}

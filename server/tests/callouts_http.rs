@@ -583,8 +583,9 @@ async fn calling_hours_agree_in_sql_and_in_the_domain() {
             let tz = parse_time_zone(zone).unwrap();
             // A week in 37-minute steps (crosses every hour boundary at different minutes).
             let start = Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap();
-            let instants: Vec<DateTime<Utc>> =
-                (0..(7 * 24 * 60 / 37)).map(|i| start + chrono::Duration::minutes(i * 37)).collect();
+            let instants: Vec<DateTime<Utc>> = (0..(7 * 24 * 60 / 37))
+                .map(|i| start + chrono::Duration::minutes(i * 37))
+                .collect();
             let sql: Vec<bool> = sqlx::query_scalar(
                 "SELECT within_calling_hours(t AT TIME ZONE $2, $3, $4, $5)
                  FROM unnest($1::timestamptz[]) WITH ORDINALITY AS u(t, i) ORDER BY i",

@@ -3,7 +3,6 @@
 //! search and import contacts; the caller-id registry. Everyone in the callouts area reads;
 //! `CalloutEdit::Run` changes. The REST API (server/src/rest) offers the same to machines.
 use super::error::ApiError;
-use crate::domain::access::CalloutEdit;
 use crate::domain::callout_settings::{CalloutInput, ContactFields, ContactFilter};
 use crate::domain::callouts::{CalloutStats, CalloutStatus};
 use crate::domain::contacts_csv::{Mapping, Row, RowError};
@@ -47,6 +46,8 @@ pub struct CalloutView {
     pub started_at: Option<DateTime<Utc>>,
     pub stats: CalloutStats,
     pub may_run: bool,
+    /// Neither the callout nor the caller-id registry gives a `From` number: calls would fail.
+    pub no_caller_id: bool,
     /// When the numbers were read (the page's clock; wasm has no reliable one).
     pub now: DateTime<Utc>,
 }
@@ -114,7 +115,7 @@ use {
     super::{require, respond},
     crate::ctx::{Services, services},
     crate::db,
-    crate::domain::access::Area,
+    crate::domain::access::{Area, CalloutEdit},
 };
 
 #[cfg(feature = "ssr")]
@@ -193,7 +194,9 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
         let s = services()?;
         let c = db::callouts::get(&s.db, id).await.map_err(callout_not_found)?;
         let stats = db::callouts::stats(&s.db, id).await?;
+        let no_caller_id = c.settings.caller_id.is_none() && db::callouts::caller_id_rules(&s.db).await?.is_empty();
         Ok(CalloutView {
+            no_caller_id,
             id,
             status: c.status,
             settings: CalloutInput::of(&c.settings),
@@ -413,6 +416,16 @@ pub async fn save_caller_id_rule(prefix: String, caller_id: String) -> Result<()
             .announce(TOPIC_CALLOUTS, serde_json::json!({ "caller_ids": true }))
             .await;
         Ok(())
+    })
+    .await
+}
+
+/// The REST API's OpenAPI document, for the console's reference page.
+#[server(prefix = "/api", endpoint = "callouts/openapi", input = server_fn::codec::Json)]
+pub async fn openapi_document() -> Result<serde_json::Value, ApiError> {
+    respond(async move {
+        viewer()?;
+        Ok(crate::api::openapi::spec())
     })
     .await
 }

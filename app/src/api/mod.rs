@@ -4,6 +4,8 @@ pub mod auth;
 pub mod calendar;
 pub mod callouts;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod openapi;
 pub mod rota;
 pub mod timetable;
 

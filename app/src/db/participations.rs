@@ -103,18 +103,17 @@ pub async fn list(
     .bind(&search)
     .fetch_one(db)
     .await?;
-    let items: Vec<Participation> = sqlx::query_as(&format!(
-        "{SELECT} WHERE {FILTER} ORDER BY p.id LIMIT $6 OFFSET $7"
-    ))
-    .bind(callout_id)
-    .bind(&f.state)
-    .bind(f.answered)
-    .bind(&f.last_call_status)
-    .bind(&search)
-    .bind(per_page)
-    .bind((page - 1) * per_page)
-    .fetch_all(db)
-    .await?;
+    let items: Vec<Participation> =
+        sqlx::query_as(&format!("{SELECT} WHERE {FILTER} ORDER BY p.id LIMIT $6 OFFSET $7"))
+            .bind(callout_id)
+            .bind(&f.state)
+            .bind(f.answered)
+            .bind(&f.last_call_status)
+            .bind(&search)
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(db)
+            .await?;
     Ok(Page {
         items,
         total,

@@ -48,11 +48,6 @@ impl Area {
         }
     }
 
-    /// The area has pages to link to (callouts have only the REST API so far).
-    pub fn has_pages(self) -> bool {
-        self != Area::Callouts
-    }
-
     pub fn allows(self, roles: &[Role]) -> bool {
         roles.contains(&Role::Admin) || roles.iter().any(|r| self.roles().contains(r))
     }

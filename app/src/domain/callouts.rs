@@ -168,7 +168,12 @@ pub const PARTICIPATION_STATES: [&str; 3] = ["pending", "calling", "done"];
 impl ParticipationFilter {
     /// Empty parts dropped; an unknown state or call status refused.
     pub fn checked(&self) -> Result<ParticipationFilter, Invalid> {
-        let norm = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let norm = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
         let f = ParticipationFilter {
             state: norm(&self.state),
             answered: self.answered,

@@ -85,7 +85,10 @@ impl Mapping {
         if self.columns.len() != header_len {
             return Err(Invalid::new(
                 "mapping",
-                format!("the file has {header_len} columns but {} are mapped", self.columns.len()),
+                format!(
+                    "the file has {header_len} columns but {} are mapped",
+                    self.columns.len()
+                ),
             ));
         }
         let phones = self.columns.iter().filter(|c| **c == Column::Phone).count();
@@ -162,7 +165,12 @@ pub fn read(text: &str) -> Result<(Table, Vec<RowError>), Invalid> {
         .from_reader(text.as_bytes());
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
-        None => return Err(Invalid::new("file", "the file is empty: the first line must name the columns")),
+        None => {
+            return Err(Invalid::new(
+                "file",
+                "the file is empty: the first line must name the columns",
+            ));
+        }
         Some(Err(e)) => return Err(Invalid::new("file", format!("the header line cannot be read: {e}"))),
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
     };
@@ -320,7 +328,8 @@ mod tests {
 
     #[test]
     fn reads_rows_with_their_lines_and_reports_the_broken_ones() {
-        let text = "\u{feff}phone,name,city\n612345678,Ana,Girona\n\n+34 612 000 111,\"Pere, Jr\",Vic\n699,Too,many,fields\n";
+        let text =
+            "\u{feff}phone,name,city\n612345678,Ana,Girona\n\n+34 612 000 111,\"Pere, Jr\",Vic\n699,Too,many,fields\n";
         let (t, errors) = read(text).unwrap();
         assert_eq!(t.header, strings(&["phone", "name", "city"]));
         assert_eq!(t.rows.len(), 2);

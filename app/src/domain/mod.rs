@@ -2,11 +2,11 @@
 //! functions, the workers and the browser all apply the same rules.
 pub mod access;
 pub mod caller_id;
-pub mod callout_settings;
 pub mod callout_export;
+pub mod callout_settings;
 pub mod callouts;
-pub mod contacts_csv;
 pub mod calls;
+pub mod contacts_csv;
 pub mod load;
 pub mod login;
 pub mod pacing;

@@ -4,7 +4,6 @@
 //! area; changes need `CalloutEdit::Run` (managers, coordinators, admins), agents may only read.
 //! Errors are JSON `{error, message, fields?}`: 422 for validation (field by field) and refused
 //! transitions, 404, 409 for conflicts; 401/403 from the caller checks.
-mod openapi;
 
 use crate::caller::Caller;
 use crate::error::HttpError;
@@ -117,7 +116,10 @@ type Res<T> = Result<T, RestError>;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/openapi.json", get(openapi::document))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(app::api::openapi::spec()) }),
+        )
         .route("/api/v1/contacts", get(list_contacts).post(create_contact))
         .route("/api/v1/contacts/bulk", post(bulk_contacts))
         .route("/api/v1/contacts.csv", get(export_contacts))
@@ -261,7 +263,9 @@ async fn get_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<
 async fn create_contact(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
     runner(caller)?;
     let input: ContactInput = body(&bytes)?;
-    let fields = input.validate(&st.services.default_country_code).map_err(RestError::Invalid)?;
+    let fields = input
+        .validate(&st.services.default_country_code)
+        .map_err(RestError::Invalid)?;
     let c = contacts::create(&st.services.db, &fields)
         .await
         .map_err(RestError::db("contact"))?;
@@ -279,7 +283,9 @@ async fn update_contact(
     let current = contacts::get(db, id).await.map_err(RestError::db("contact"))?;
     let base = serde_json::to_value(ContactInput::of(&current.fields())).unwrap_or_default();
     let input: ContactInput = merged(base, &bytes)?;
-    let fields = input.validate(&st.services.default_country_code).map_err(RestError::Invalid)?;
+    let fields = input
+        .validate(&st.services.default_country_code)
+        .map_err(RestError::Invalid)?;
     let c = contacts::update(db, id, &fields)
         .await
         .map_err(RestError::db("contact"))?;

@@ -21,11 +21,11 @@
 use crate::telephony::provider::Provider;
 use app::ctx::Services;
 use app::db::calls::{self, NewCall, Source};
+use app::db::participations::HoursFilter;
 use app::db::{DbError, callouts, participations};
 use app::domain::caller_id::CallerIds;
 use app::domain::callout_settings::Script;
 use app::domain::calls::CallStatus;
-use app::db::participations::HoursFilter;
 use app::domain::pacing::calls_to_place;
 use app::ports::{CallScript, CreateCall, TelephonyError};
 use futures::StreamExt;

@@ -1,5 +1,5 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3 description of the REST API, written by hand.
-use axum::Json;
+//! The OpenAPI 3 description of the REST API (server/src/rest), written by hand: served as
+//! `GET /api/v1/openapi.json` and drawn by the console's API page.
 use serde_json::{Value, json};
 
 fn id_param() -> Value {
@@ -194,8 +194,4 @@ pub fn spec() -> Value {
             }
         }
     })
-}
-
-pub async fn document() -> Json<Value> {
-    Json(spec())
 }
