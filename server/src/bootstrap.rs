@@ -161,6 +161,69 @@ pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// For `serve --demo` on an empty directory: 120 contacts in three cities (tags, metadata, a
+/// few in another time zone), a caller id for Spanish numbers, and a callout ready to start.
+/// The numbers' last digits spread the simulated provider's fates (answered, busy, no answer…).
+pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiError> {
+    use app::domain::callout_settings::{CalloutInput, ContactFilter, ContactInput};
+    if app::db::contacts::list(db, &ContactFilter::default(), 1, 1)
+        .await?
+        .total
+        > 0
+    {
+        return Ok(false);
+    }
+    const FIRST: [&str; 12] = [
+        "Anna", "Pere", "Marta", "Jordi", "Laia", "Pau", "Núria", "Joan", "Carme", "Oriol", "Montse", "Xavi",
+    ];
+    const LAST: [&str; 10] = [
+        "Puig", "Vila", "Soler", "Roca", "Serra", "Mas", "Font", "Pujol", "Riera", "Camps",
+    ];
+    const CITIES: [&str; 3] = ["Girona", "Lleida", "Tarragona"];
+    let mut rows = Vec::new();
+    for i in 0..120usize {
+        let input = ContactInput {
+            phone: Some(format!("6{:08}", 10_000_000 + i * 7_919)),
+            name: Some(format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / 3) % LAST.len()])),
+            metadata: Some(
+                serde_json::json!({ "city": CITIES[i % 3], "appointment": format!("2026-12-{:02} 10:{:02}", 1 + i % 28, (i * 5) % 60) }),
+            ),
+            tags: Some(if i % 4 == 0 {
+                vec!["patients".into(), "priority".into()]
+            } else {
+                vec!["patients".into()]
+            }),
+            time_zone: (i % 10 == 9).then(|| "Atlantic/Canary".to_string()),
+        };
+        match input.validate(country_code) {
+            Ok(c) => rows.push(c),
+            Err(e) => return Err(ApiError::internal("demo contacts", format!("{e:?}"))),
+        }
+    }
+    app::db::contacts::upsert_many(db, &rows).await?;
+    app::db::callouts::set_caller_id_rule(db, "+34", "+34930001234").await?;
+    let settings = CalloutInput {
+        name: Some("Flu vaccine reminder".into()),
+        description: Some("Reminds patients of their vaccination appointment.".into()),
+        max_concurrent_calls: Some(10),
+        calls_per_second: Some(2),
+        ..Default::default()
+    }
+    .validate()
+    .map_err(|e| ApiError::internal("demo callout", format!("{e:?}")))?;
+    let callout = app::db::callouts::create(db, &settings, None).await?;
+    app::db::participations::populate(
+        db,
+        callout.id,
+        &ContactFilter {
+            tags: vec!["patients".into()],
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -169,6 +169,9 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     if demo && bootstrap::demo_rota(&db).await? {
         println!("  Demo rota: 40 people, weekly unavailability and holidays imported.");
     }
+    if demo && bootstrap::demo_callouts(&db, &cfg.default_country_code).await? {
+        println!("  Demo callouts: 120 contacts and a callout ready to start (simulated provider).");
+    }
     let sessions = web::SessionSettings {
         key: cfg.session_key()?,
         secure: cfg.secure_cookies,

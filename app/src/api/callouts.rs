@@ -46,6 +46,8 @@ pub struct CalloutView {
     pub started_at: Option<DateTime<Utc>>,
     pub stats: CalloutStats,
     pub may_run: bool,
+    /// Outside calling hours now (in the callout's default zone): what the page says about it.
+    pub outside_hours: Option<String>,
     /// Neither the callout nor the caller-id registry gives a `From` number: calls would fail.
     pub no_caller_id: bool,
     /// When the numbers were read (the page's clock; wasm has no reliable one).
@@ -195,7 +197,30 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
         let c = db::callouts::get(&s.db, id).await.map_err(callout_not_found)?;
         let stats = db::callouts::stats(&s.db, id).await?;
         let no_caller_id = c.settings.caller_id.is_none() && db::callouts::caller_id_rules(&s.db).await?.is_empty();
+        let outside_hours = match &c.settings.calling_hours {
+            None => None,
+            Some(h) => {
+                let zone = match &c.settings.time_zone {
+                    Some(z) => z.clone(),
+                    None => db::callouts::team_time_zone(&s.db).await?,
+                };
+                let now = Utc::now();
+                match crate::domain::pacing::within_calling_hours(h, &zone, now) {
+                    Ok(true) | Err(_) => None,
+                    Ok(false) => Some(format!(
+                        "Outside calling hours: calls are placed {} {}–{} in each contact's time zone \
+                         (default {zone}, where it is now {}).",
+                        crate::domain::callout_settings::days_text(&h.days),
+                        h.start.format("%H:%M"),
+                        h.end.format("%H:%M"),
+                        now.with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC))
+                            .format("%a %H:%M"),
+                    )),
+                }
+            }
+        };
         Ok(CalloutView {
+            outside_hours,
             no_caller_id,
             id,
             status: c.status,
@@ -397,7 +422,6 @@ pub async fn caller_id_rules() -> Result<Vec<CallerIdRule>, ApiError> {
 /// Sets (or, with an empty caller id, removes) the caller id used for numbers with `prefix`.
 #[server(prefix = "/api", endpoint = "callouts/caller-ids/save", input = server_fn::codec::Json)]
 pub async fn save_caller_id_rule(prefix: String, caller_id: String) -> Result<(), ApiError> {
-    use crate::domain::caller_id::CallerIds;
     respond(async move {
         runner()?;
         let s = services()?;
@@ -408,9 +432,8 @@ pub async fn save_caller_id_rule(prefix: String, caller_id: String) -> Result<()
                 return Err(ApiError::NotFound(format!("caller id rule for {prefix}")));
             }
         } else {
-            // Validates both numbers with the registry's own rules.
-            CallerIds::new(None, &[(prefix.as_str(), caller_id.as_str())])?;
-            db::callouts::set_caller_id_rule(&s.db, &prefix, &caller_id).await?;
+            let rule = crate::domain::caller_id::check_rule(&prefix, &caller_id)?;
+            db::callouts::set_caller_id_rule(&s.db, &rule.prefix, &rule.caller_id).await?;
         }
         s.events
             .announce(TOPIC_CALLOUTS, serde_json::json!({ "caller_ids": true }))

@@ -62,7 +62,25 @@ pub fn spec() -> Value {
     callout_filters.push(json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["initialized", "running", "paused", "stopped"] } }));
     let mut part_filters = vec![id_param()];
     part_filters.extend(page_params());
-    part_filters.push(json!({ "name": "state", "in": "query", "schema": { "type": "string", "enum": ["pending", "calling", "done"] } }));
+    part_filters.extend([
+        json!({ "name": "state", "in": "query", "schema": { "type": "string", "enum": ["pending", "calling", "done"] } }),
+        json!({ "name": "answered", "in": "query", "schema": { "type": "boolean" } }),
+        json!({ "name": "last_call_status", "in": "query", "description": "status of the last call, e.g. busy", "schema": { "type": "string" } }),
+        json!({ "name": "search", "in": "query", "description": "name or number contains", "schema": { "type": "string" } }),
+    ]);
+    let csv =
+        |what: &str| json!({ "description": what, "content": { "text/csv": { "schema": { "type": "string" } } } });
+    let contact_csv_filters: Vec<Value> = contact_filters
+        .iter()
+        .filter(|p| p["in"] == "query" && p["name"] != "page" && p["name"] != "per_page")
+        .cloned()
+        .collect();
+    let part_csv_filters: Vec<Value> = part_filters
+        .iter()
+        .filter(|p| p["name"] != "page" && p["name"] != "per_page")
+        .cloned()
+        .collect();
+    let prefix_param = json!({ "name": "prefix", "in": "path", "required": true, "description": "e.g. +385 (URL-encoded: %2B385)", "schema": { "type": "string" } });
     let mut call_filters = page_params();
     call_filters.extend([
         json!({ "name": "callout_id", "in": "query", "schema": { "type": "integer" } }),
@@ -117,6 +135,8 @@ pub fn spec() -> Value {
                     "id": { "type": "integer" },
                     "status": { "type": "string", "enum": ["initialized", "running", "paused", "stopped"] },
                     "allowed_events": { "type": "array", "items": { "type": "string" } } } }] },
+                "CallerId": { "type": "object", "required": ["prefix", "caller_id"], "properties": {
+                    "prefix": { "type": "string", "example": "+3851" }, "caller_id": { "type": "string", "example": "+38512345678" } } },
                 "Event": { "type": "object", "required": ["event"], "properties": {
                     "event": { "type": "string", "enum": ["start", "pause", "resume", "stop"] } } },
                 "Populate": { "type": "object", "properties": {
@@ -188,6 +208,20 @@ pub fn spec() -> Value {
             },
             "/api/v1/calls": {
                 "get": op("List calls", call_filters, None, "200", ok("a page of calls", page_of("Call")))
+            },
+            "/api/v1/contacts.csv": {
+                "get": op("Export contacts as CSV (the import reads it back)", contact_csv_filters, None, "200", csv("phone,name,tags,time_zone and one column per metadata key"))
+            },
+            "/api/v1/callouts/{id}/participations.csv": {
+                "get": op("Export a callout's participations as CSV", part_csv_filters, None, "200", csv("one row per participation"))
+            },
+            "/api/v1/caller_ids": {
+                "get": op("List caller ids by prefix (the longest prefix of the dialled number wins)", vec![], None, "200",
+                    ok("the rules", json!({ "type": "array", "items": r("CallerId") }))),
+                "post": op("Set the caller id for a prefix", vec![], Some("CallerId"), "200", ok("the rule", r("CallerId")))
+            },
+            "/api/v1/caller_ids/{prefix}": {
+                "delete": op("Remove a prefix", vec![prefix_param], None, "204", json!({ "description": "removed" }))
             },
             "/api/v1/calls/{id}": {
                 "get": op("Get a call with its status history", vec![id_param()], None, "200", ok("the call", r("Call")))

@@ -30,6 +30,25 @@ fn check_caller_id(field: &str, s: &str) -> Result<String, Invalid> {
     Ok(s)
 }
 
+/// One registry entry as a manager enters it (errors name `prefix` or `caller_id`).
+pub fn check_rule(prefix: &str, caller_id: &str) -> Result<CallerIdRule, Invalid> {
+    rule(prefix, caller_id, "prefix", "caller_id")
+}
+
+fn rule(prefix: &str, id: &str, prefix_field: &str, id_field: &str) -> Result<CallerIdRule, Invalid> {
+    let prefix: String = prefix.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = prefix.strip_prefix('+').unwrap_or("");
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0')
+    {
+        return Err(Invalid::new(
+            prefix_field,
+            format!("'{prefix}' is not a number prefix (+ and digits, e.g. +385)"),
+        ));
+    }
+    let caller_id = check_caller_id(id_field, id)?;
+    Ok(CallerIdRule { prefix, caller_id })
+}
+
 impl CallerIds {
     /// Builds the registry: a default (optional if rules are given) and `(prefix, caller id)`
     /// rules. Prefixes are `+` and digits, each at most once; caller ids are E.164 numbers.
@@ -40,26 +59,14 @@ impl CallerIds {
         };
         let mut out: Vec<CallerIdRule> = Vec::new();
         for (prefix, id) in rules {
-            let prefix: String = prefix.chars().filter(|c| !c.is_whitespace()).collect();
-            let digits = prefix.strip_prefix('+').unwrap_or("");
-            if digits.is_empty()
-                || digits.len() > 15
-                || !digits.bytes().all(|b| b.is_ascii_digit())
-                || digits.starts_with('0')
-            {
+            let rule = rule(prefix, id, "caller_id_prefixes", "caller_id_prefixes")?;
+            if out.iter().any(|r| r.prefix == rule.prefix) {
                 return Err(Invalid::new(
                     "caller_id_prefixes",
-                    format!("'{prefix}' is not a number prefix (+ and digits, e.g. +385)"),
+                    format!("prefix {} is given twice", rule.prefix),
                 ));
             }
-            if out.iter().any(|r| r.prefix == prefix) {
-                return Err(Invalid::new(
-                    "caller_id_prefixes",
-                    format!("prefix {prefix} is given twice"),
-                ));
-            }
-            let caller_id = check_caller_id("caller_id_prefixes", id)?;
-            out.push(CallerIdRule { prefix, caller_id });
+            out.push(rule);
         }
         if default.is_none() && out.is_empty() {
             return Err(Invalid::new("caller_id", "give a caller id"));

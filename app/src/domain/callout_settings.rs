@@ -190,6 +190,11 @@ pub struct CalloutInput {
     pub twiml: Option<String>,
 }
 
+/// Days as the settings write them: "mon,tue,fri".
+pub fn days_text(days: &[Weekday]) -> String {
+    days.iter().map(|d| day_name(*d)).collect::<Vec<_>>().join(",")
+}
+
 fn day_name(d: Weekday) -> &'static str {
     match d {
         Weekday::Mon => "mon",
@@ -351,10 +356,7 @@ impl CalloutInput {
             retry_statuses: Some(s.retry.statuses.iter().map(|c| c.as_str().to_string()).collect()),
             max_attempts: Some(s.retry.max_attempts as i64),
             retry_delay_minutes: Some(s.retry.delay_minutes as i64),
-            calling_days: s
-                .calling_hours
-                .as_ref()
-                .map(|h| h.days.iter().map(|d| day_name(*d)).collect::<Vec<_>>().join(",")),
+            calling_days: s.calling_hours.as_ref().map(|h| days_text(&h.days)),
             calling_hours_start: s.calling_hours.as_ref().map(|h| h.start.format("%H:%M").to_string()),
             calling_hours_end: s.calling_hours.as_ref().map(|h| h.end.format("%H:%M").to_string()),
             time_zone: s.time_zone.clone(),

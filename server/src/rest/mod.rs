@@ -138,6 +138,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/callouts/{id}/statistics", get(statistics))
         .route("/api/v1/callouts/{id}/participations", get(list_participations))
         .route("/api/v1/participations/{id}", get(get_participation))
+        .route("/api/v1/caller_ids", get(list_caller_ids).post(set_caller_id))
+        .route("/api/v1/caller_ids/{prefix}", axum::routing::delete(delete_caller_id))
         .route("/api/v1/calls", get(list_calls))
         .route("/api/v1/calls/{id}", get(get_call))
 }
@@ -581,6 +583,48 @@ fn participation_filter(q: &[(String, String)]) -> Res<participations::Participa
     }
     .checked()
     .map_err(|e| RestError::Invalid(vec![e]))
+}
+
+// ---- caller ids ----
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct CallerIdBody {
+    prefix: String,
+    caller_id: String,
+}
+
+async fn list_caller_ids(State(st): State<AppState>, caller: Caller) -> Res<Json<Value>> {
+    viewer(caller)?;
+    let rules = callouts::caller_id_rules(&st.services.db)
+        .await
+        .map_err(RestError::db("caller id"))?;
+    let rules: Vec<CallerIdBody> = rules
+        .into_iter()
+        .map(|(prefix, caller_id)| CallerIdBody { prefix, caller_id })
+        .collect();
+    Ok(Json(json!(rules)))
+}
+
+async fn set_caller_id(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<Value>> {
+    runner(caller)?;
+    let b: CallerIdBody = body(&bytes)?;
+    let rule = app::domain::caller_id::check_rule(&b.prefix, &b.caller_id).map_err(|e| RestError::Invalid(vec![e]))?;
+    callouts::set_caller_id_rule(&st.services.db, &rule.prefix, &rule.caller_id)
+        .await
+        .map_err(RestError::db("caller id"))?;
+    Ok(Json(json!({ "prefix": rule.prefix, "caller_id": rule.caller_id })))
+}
+
+async fn delete_caller_id(State(st): State<AppState>, caller: Caller, Path(prefix): Path<String>) -> Res<StatusCode> {
+    runner(caller)?;
+    if !callouts::delete_caller_id_rule(&st.services.db, prefix.trim())
+        .await
+        .map_err(RestError::db("caller id"))?
+    {
+        return Err(RestError::NotFound("caller id"));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- CSV exports (the console's download links; tokens may use them too) ----

@@ -60,6 +60,7 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
                 {c.may_run.then(|| view! { <Controls id=c.id status=c.status/> })}
             </div>
             {(!description.is_empty()).then(|| view! { <p class="muted">{description}</p> })}
+            {c.outside_hours.clone().map(|note| view! { <p class="badge warn" data-testid="outside-hours">{note}</p> })}
             {c.no_caller_id.then(|| view! {
                 <p class="error" data-testid="no-caller-id">
                     "No caller id: calls cannot be placed. Set one in the settings below or in "
