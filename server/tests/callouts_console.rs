@@ -167,6 +167,29 @@ async fn a_chunked_csv_import_keeps_valid_rows_reports_bad_ones_and_merges_repea
     assert_eq!(name, "Ana Puig");
     assert_eq!(tags, vec!["north", "vip", "south"]);
 
+    // A tag for the whole file lets it populate a callout; a bad tag writes nothing.
+    let third = rows(&[(7, &["612000133", "Joan", "", ""])]);
+    let res = b
+        .call(
+            "/api/contacts/import",
+            json!({ "mapping": mapping(), "rows": third.clone(), "tag": "x".repeat(60) }),
+        )
+        .await;
+    assert_invalid(&res, "tags");
+    assert_eq!(count(&app, "contacts").await, 2);
+    let (_, v) = b
+        .call(
+            "/api/contacts/import",
+            json!({ "mapping": mapping(), "rows": third, "tag": " list-1 " }),
+        )
+        .await;
+    assert_eq!(v.unwrap()["created"], 1);
+    let tags: Vec<String> = sqlx::query_scalar("SELECT tags FROM contacts WHERE phone = '+34612000133'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tags, vec!["list-1"]);
+
     // A mapping without a phone column, or a chunk that is too large, writes nothing.
     let res = b
         .call(
@@ -182,7 +205,7 @@ async fn a_chunked_csv_import_keeps_valid_rows_reports_bad_ones_and_merges_repea
         .call("/api/contacts/import", json!({ "mapping": mapping(), "rows": big }))
         .await;
     assert_invalid(&res, "rows");
-    assert_eq!(count(&app, "contacts").await, 2);
+    assert_eq!(count(&app, "contacts").await, 3);
 
     // The export reads back through the same import.
     let res = b.get("/api/v1/contacts.csv?tag=south").await;

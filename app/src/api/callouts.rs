@@ -375,9 +375,10 @@ pub async fn list_contacts(filter: ContactFilter, page: i64) -> Result<ContactPa
 
 /// Imports one chunk of a CSV file the page has read: every row is validated, the valid ones
 /// are written (repeated numbers merged into one contact) in one transaction, and the refused
-/// ones come back with their line and reason. Chunks already imported stay imported.
+/// ones come back with their line and reason. Chunks already imported stay imported. `tag`
+/// (optional) is added to every imported contact, so the file can populate a callout by it.
 #[server(prefix = "/api", endpoint = "contacts/import", input = server_fn::codec::Json)]
-pub async fn import_contacts(mapping: Mapping, rows: Vec<Row>) -> Result<ImportChunk, ApiError> {
+pub async fn import_contacts(mapping: Mapping, rows: Vec<Row>, tag: Option<String>) -> Result<ImportChunk, ApiError> {
     use crate::domain::contacts_csv;
     respond(async move {
         runner()?;
@@ -389,7 +390,15 @@ pub async fn import_contacts(mapping: Mapping, rows: Vec<Row>) -> Result<ImportC
             ));
         }
         mapping.check(mapping.columns.len())?;
-        let (contacts, errors) = contacts_csv::contacts(&mapping, &rows, &s.default_country_code);
+        let (mut contacts, errors) = contacts_csv::contacts(&mapping, &rows, &s.default_country_code);
+        if let Some(tag) = tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let tag = crate::domain::callout_settings::tags(&[tag.to_string()])?.remove(0);
+            for c in &mut contacts {
+                if !c.tags.contains(&tag) {
+                    c.tags.push(tag.clone());
+                }
+            }
+        }
         let written = db::contacts::upsert_many(&s.db, &contacts).await?;
         if written.created + written.merged > 0 {
             s.events

@@ -146,7 +146,7 @@ fn Numbers(stats: CalloutStats) -> impl IntoView {
     let by_status = CallStatus::ALL
         .into_iter()
         .filter_map(|s| stats.calls_by_status.get(s.as_str()).map(|n| (s, *n)))
-        .map(|(s, n)| view! { <span class=format!("chip st-{}", s.as_str()) data-status=s.as_str()>{call_status_label(s.as_str())} " " <b>{n}</b></span> })
+        .map(|(s, n)| view! { <span class=format!("pill st-{}", s.as_str()) data-status=s.as_str()>{call_status_label(s.as_str())} " " <b>{n}</b></span> })
         .collect_view();
     view! {
         <div class="kpis" data-testid="numbers">
@@ -157,7 +157,7 @@ fn Numbers(stats: CalloutStats) -> impl IntoView {
             <div class="kpi"><b data-testid="n-calls">{stats.calls_total}</b><span>"calls placed"</span></div>
             <div class="kpi wide"><Progress done=stats.done() total=stats.participations/><span>"participations done"</span></div>
         </div>
-        <div class="chips" data-testid="calls-by-status">{by_status}</div>
+        <div class="pills" data-testid="calls-by-status">{by_status}</div>
     }
 }
 
@@ -231,7 +231,7 @@ fn CallsChart(buckets: Vec<Bucket>) -> impl IntoView {
             {bars}
             <text x="0" y=CHART_H + 13.0 class="lbl">{first}" (UTC)"</text>
             <text x=CHART_W y=CHART_H + 13.0 class="lbl" text-anchor="end">{last}</text>
-            <text x="2" y="10" class="lbl">{format!("{max:.0} calls")}</text>
+            <text x=CHART_W y="10" class="lbl" text-anchor="end">{format!("max {max:.0} calls per 10 min")}</text>
         </svg>
         <div class="legend">{legend}</div>
     }

@@ -180,6 +180,7 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
     let mapping = RwSignal::new(Mapping::default());
     let file_error = RwSignal::new(None::<String>);
     let progress = RwSignal::new(Progress::default());
+    let tag = RwSignal::new(String::new());
     let input = NodeRef::<leptos::html::Input>::new();
     let on_pick = move |_| {
         #[cfg(feature = "hydrate")]
@@ -225,9 +226,10 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
             errors: read_errors.get_untracked(),
             ..Default::default()
         });
+        let tag = Some(tag.get_untracked()).filter(|t| !t.trim().is_empty());
         leptos::task::spawn_local(async move {
             for chunk in t.rows.chunks(IMPORT_CHUNK) {
-                match import_contacts(m.clone(), chunk.to_vec()).await {
+                match import_contacts(m.clone(), chunk.to_vec(), tag.clone()).await {
                     Ok(ImportChunk {
                         created,
                         merged,
@@ -311,6 +313,9 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
             {preview}
             {move || mapping_error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
             <Show when=move || table.with(|t| t.is_some())>
+                <label class="inline-field">"Tag every imported contact with (optional, e.g. to populate a callout with this list)"
+                    <input name="import_tag" bind:value=tag placeholder="list-2026-11"/>
+                </label>
                 <button class="btn primary" data-testid="import-start"
                     disabled={move || progress.with(|p| p.running) || mapping_error().is_some()} on:click=start>
                     "Import"
