@@ -84,7 +84,7 @@ fn render(doc: &Value) -> impl IntoView + use<> {
                         ps.iter()
                             .map(|p| {
                                 let p = p.get("$ref").and_then(Value::as_str).map_or(p.clone(), |r| {
-                                    doc.pointer(&r.trim_start_matches('#').to_string()).cloned().unwrap_or_default()
+                                    doc.pointer(r.trim_start_matches('#')).cloned().unwrap_or_default()
                                 });
                                 view! {
                                     <li><code>{s(&p, "name")}</code>" ("{s(&p, "in")}") "<span class="muted">{s(&p, "description")}</span></li>

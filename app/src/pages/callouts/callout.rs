@@ -251,7 +251,7 @@ fn AnswerRateChart(buckets: Vec<Bucket>) -> impl IntoView {
     if points.is_empty() {
         return view! { <p class="muted">"No call has ended yet."</p> }.into_any();
     }
-    let n = buckets.len().min(36).max(2) as f64;
+    let n = buckets.len().clamp(2, 36) as f64;
     let x = |i: usize| 4.0 + (CHART_W - 8.0) * i as f64 / (n - 1.0);
     let y = |r: f64| 4.0 + (CHART_H - 8.0) * (1.0 - r);
     let path = points
