@@ -1,6 +1,6 @@
 //! One callout: start/pause/resume/stop, its numbers and charts updated live while it runs,
 //! adding contacts, its settings, and the participations with filters and a CSV export.
-use super::{CalloutsNav, Progress, StatusBadge, call_status_label};
+use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
 use crate::api::callouts::{
     CalloutTransition, CalloutView, ParticipationPage, PopulateCallout, SaveCallout, callout_topic, get_callout,
     list_participations,
@@ -562,19 +562,9 @@ fn Participations(id: Signal<i64>, changes: Signal<u64>) -> impl IntoView {
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoView {
-    let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
-    let current = p.page;
+    let (total, current, per_page) = (p.total, p.page, p.per_page);
     let rows = p
         .items
         .into_iter()
@@ -604,10 +594,6 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
-        <div class="row pager">
-            <span class="muted">{format!("{} participations · page {current} of {pages}", p.total)}</span>
-            <button class="btn" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"← Previous"</button>
-            <button class="btn" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
-        </div>
+        <Pager total=total page=current per_page=per_page what="participations" to=page/>
     }
 }

@@ -2,7 +2,7 @@
 //! import — the browser reads the file, the manager confirms what each column holds, and the
 //! rows go up in chunks with a progress bar; refused rows are listed with line and reason while
 //! every valid row is kept.
-use super::CalloutsNav;
+use super::{CalloutsNav, Pager, urlencode};
 use crate::api::callouts::{
     CallerIdRule, ContactPage, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, TOPIC_CALLOUTS, TOPIC_CONTACTS,
     caller_id_rules, import_contacts, list_contacts,
@@ -57,14 +57,18 @@ fn ContactsView() -> impl IntoView {
         let f = filter();
         let mut q = Vec::new();
         if let Some(s) = f.search {
-            q.push(format!("search={}", enc(&s)));
+            q.push(format!("search={}", urlencode(&s)));
         }
         for t in f.tags {
-            q.push(format!("tag={}", enc(&t)));
+            q.push(format!("tag={}", urlencode(&t)));
         }
         if let Some(serde_json::Value::Object(m)) = f.metadata {
             for (k, v) in m {
-                q.push(format!("metadata.{}={}", enc(&k), enc(v.as_str().unwrap_or_default())));
+                q.push(format!(
+                    "metadata.{}={}",
+                    urlencode(&k),
+                    urlencode(v.as_str().unwrap_or_default())
+                ));
             }
         }
         format!("/api/v1/contacts.csv?{}", q.join("&"))
@@ -104,19 +108,9 @@ fn ContactsView() -> impl IntoView {
     }
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn ContactTable(c: ContactPage, page: RwSignal<i64>) -> impl IntoView {
-    let pages = ((c.total + c.per_page - 1) / c.per_page).max(1);
-    let current = c.page;
+    let (total, current, per_page) = (c.total, c.page, c.per_page);
     let rows = c
         .items
         .into_iter()
@@ -144,11 +138,7 @@ fn ContactTable(c: ContactPage, page: RwSignal<i64>) -> impl IntoView {
             <thead><tr><th>"Number"</th><th>"Name"</th><th>"Tags"</th><th>"Time zone"</th><th>"Metadata"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
-        <div class="row pager">
-            <span class="muted" data-testid="contacts-total">{format!("{} contacts · page {current} of {pages}", c.total)}</span>
-            <button class="btn" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"← Previous"</button>
-            <button class="btn" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
-        </div>
+        <Pager total=total page=current per_page=per_page what="contacts" to=page/>
     }
 }
 

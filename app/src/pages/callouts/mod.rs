@@ -164,3 +164,26 @@ pub fn call_status_label(s: &str) -> String {
         .map(|s| s.as_str().replace('_', " "))
         .unwrap_or_else(|| s.to_string())
 }
+
+/// A query-string value, percent-encoded (for export links that carry the page's filters).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// "N things · page x of y" with previous / next buttons that move `page`.
+#[component]
+pub fn Pager(total: i64, page: i64, per_page: i64, what: &'static str, to: RwSignal<i64>) -> impl IntoView {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    view! {
+        <div class="row pager">
+            <span class="muted" data-testid=format!("{what}-total")>{format!("{total} {what} · page {page} of {pages}")}</span>
+            <button class="btn" disabled={page <= 1} on:click=move |_| to.update(|p| *p -= 1)>"← Previous"</button>
+            <button class="btn" disabled={page >= pages} on:click=move |_| to.update(|p| *p += 1)>"Next →"</button>
+        </div>
+    }
+}
