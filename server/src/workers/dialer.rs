@@ -115,7 +115,19 @@ impl Dialer {
     /// One round: tidy up, then place calls for every running callout.
     pub async fn tick(&self) -> Result<(), DbError> {
         self.sweep().await?;
-        for id in callouts::running_ids(&self.services.db).await? {
+        let running = callouts::running_ids(&self.services.db).await?;
+        if !running.is_empty() {
+            // The callout list shows progress and calls in flight, which callbacks change
+            // without a list event of their own: one nudge per tick while anything runs.
+            self.services
+                .events
+                .announce(
+                    app::api::callouts::TOPIC_CALLOUTS,
+                    serde_json::json!({ "tick": running.len() }),
+                )
+                .await;
+        }
+        for id in running {
             match self.place(id).await {
                 Ok(0) => {}
                 Ok(n) => {
