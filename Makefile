@@ -34,6 +34,7 @@ bench:
 	cargo leptos build --release
 	cargo bench -p server --bench foundation
 	cargo bench -p server --bench solver
+	cargo bench -p server --bench callouts
 
 lint: bootstrap
 	cargo fmt --all --check
