@@ -394,3 +394,34 @@ async fn calling_hours_are_kept_in_each_contacts_time_zone() {
     assert_eq!(claim("Etc/UTC").await, ["+34612000100", "+34612000122"]);
     assert_eq!(claim("Asia/Tokyo").await, ["+34612000100"]);
 }
+
+/// A pause waits for a dialer round that has read the callout (share lock), so no round that
+/// began before a pause answered can claim calls after it.
+#[tokio::test]
+async fn a_pause_waits_for_the_dialer_round_under_way() {
+    use app::domain::callouts::CalloutEvent;
+    let db = server::testing::fresh_db().await;
+    let settings = CalloutInput {
+        name: Some("Race".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let c = app::db::callouts::create(&db, &settings, None).await.unwrap();
+    app::db::callouts::apply_event(&db, c.id, CalloutEvent::Start)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut round = db.begin().await.unwrap();
+    let seen = app::db::callouts::get_locked(&mut round, c.id).await.unwrap();
+    assert!(seen.status.places_calls());
+    let pause = tokio::spawn({
+        let db = db.clone();
+        async move { app::db::callouts::apply_event(&db, c.id, CalloutEvent::Pause).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!pause.is_finished(), "the pause must wait for the round's transaction");
+    round.commit().await.unwrap();
+    let paused = pause.await.unwrap().unwrap().unwrap();
+    assert_eq!(paused.status.as_str(), "paused");
+}

@@ -179,6 +179,17 @@ pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, id: i64) -> Result<Callout, 
     row.map(Callout::from).ok_or(DbError::NotFound)
 }
 
+/// The callout, share-locked until the transaction ends: a status change (which takes the row
+/// `FOR UPDATE`) waits for the dialer's round, or the round sees the change — a pause that has
+/// answered never lets a round that started before it place calls after it.
+pub async fn get_locked(tx: &mut sqlx::PgConnection, id: i64) -> Result<Callout, DbError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1 FOR SHARE"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(Callout::from).ok_or(DbError::NotFound)
+}
+
 pub async fn list(
     db: &PgPool,
     status: Option<CalloutStatus>,

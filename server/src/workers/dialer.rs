@@ -155,8 +155,8 @@ impl Dialer {
         if !locked {
             return Ok(0);
         }
-        // Read under the lock: a pause that committed before it is seen.
-        let callout = callouts::get(&mut *tx, callout_id).await?;
+        // Share-locked: a pause either waits for this round's claims or is seen by it.
+        let callout = callouts::get_locked(&mut tx, callout_id).await?;
         if !callout.status.places_calls() {
             return Ok(0);
         }
