@@ -52,6 +52,12 @@ test.describe.serial('callouts', () => {
     await expect(contacts.total()).toContainText('4 contacts');
     await expect(page.getByTestId('contacts')).toContainText('Ana Puig Serra');
     await expect(page.getByTestId('contacts')).toContainText('+34612000100');
+
+    // One by one: add a contact, then rename it from the list.
+    await contacts.addContact('612 000 155', 'Quim Sala');
+    await expect(contacts.total()).toContainText('5 contacts');
+    await contacts.rename('Quim Sala', 'Quim Sala Puig');
+    await expect(page.getByTestId('contacts')).toContainText('Quim Sala Puig');
   });
 
   test('a manager creates a callout, populates it, starts it, watches the numbers and pauses it', async ({ page }) => {

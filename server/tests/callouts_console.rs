@@ -425,3 +425,80 @@ async fn a_pause_waits_for_the_dialer_round_under_way() {
     let paused = pause.await.unwrap().unwrap().unwrap();
     assert_eq!(paused.status.as_str(), "paused");
 }
+
+#[tokio::test]
+async fn contacts_are_added_changed_and_deleted_one_by_one() {
+    let app = TestApp::spawn().await;
+    let mia = app.user("mia", &[Role::Manager]).await;
+    let b = Browser::signed_in(&app, "mia", &mia).await;
+    let (s, v) = b
+        .call(
+            "/api/contacts/save",
+            json!({ "id": null, "input": { "phone": "612 000 100", "name": "Ana", "tags": ["a", " "], "time_zone": "Europe/Madrid", "metadata": { "city": "Vic" } } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v:?}");
+    let ana = v.unwrap().as_i64().unwrap();
+    let (_, v) = b
+        .call(
+            "/api/contacts/save",
+            json!({ "id": null, "input": { "phone": "612000111" } }),
+        )
+        .await;
+    let pere = v.unwrap().as_i64().unwrap();
+
+    // Bad input names its field and changes nothing; a taken number is a conflict.
+    for (input, field) in [
+        (json!({ "phone": "12" }), "phone"),
+        (json!({ "phone": "612000122", "metadata": [1] }), "metadata"),
+        (
+            json!({ "phone": "612000122", "time_zone": "Nowhere/Land" }),
+            "time_zone",
+        ),
+    ] {
+        let res = b
+            .call("/api/contacts/save", json!({ "id": null, "input": input }))
+            .await;
+        assert_invalid(&res, field);
+    }
+    let (s, _) = b
+        .call(
+            "/api/contacts/save",
+            json!({ "id": pere, "input": { "phone": "+34612000100" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(count(&app, "contacts").await, 2);
+
+    let (s, _) = b
+        .call(
+            "/api/contacts/save",
+            json!({ "id": ana, "input": { "phone": "612000100", "name": "Ana Puig" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let name: String = sqlx::query_scalar("SELECT name FROM contacts WHERE id = $1")
+        .bind(ana)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Ana Puig");
+
+    // A contact in a callout keeps its history: it cannot be deleted; others can.
+    let (_, v) = b
+        .call("/api/callouts/save", json!({ "id": null, "input": { "name": "C" } }))
+        .await;
+    let callout = v.unwrap().as_i64().unwrap();
+    b.call(
+        "/api/callouts/populate",
+        json!({ "id": callout, "filter": { "search": "Ana" } }),
+    )
+    .await;
+    let (s, _) = b.call("/api/contacts/delete", json!({ "id": ana })).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = b.call("/api/contacts/delete", json!({ "id": pere })).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = b.call("/api/contacts/delete", json!({ "id": pere })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, "contacts").await, 1);
+}

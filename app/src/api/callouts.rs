@@ -3,7 +3,7 @@
 //! search and import contacts; the caller-id registry. Everyone in the callouts area reads;
 //! `CalloutEdit::Run` changes. The REST API (server/src/rest) offers the same to machines.
 use super::error::ApiError;
-use crate::domain::callout_settings::{CalloutInput, ContactFields, ContactFilter};
+use crate::domain::callout_settings::{CalloutInput, ContactFields, ContactFilter, ContactInput};
 use crate::domain::callouts::{CalloutStats, CalloutStatus};
 use crate::domain::contacts_csv::{Mapping, Row, RowError};
 use chrono::{DateTime, Utc};
@@ -50,6 +50,8 @@ pub struct CalloutView {
     pub outside_hours: Option<String>,
     /// Neither the callout nor the caller-id registry gives a `From` number: calls would fail.
     pub no_caller_id: bool,
+    /// The zone the page shows times in (the callout's, else the team's).
+    pub time_zone: String,
     /// When the numbers were read (the page's clock; wasm has no reliable one).
     pub now: DateTime<Utc>,
 }
@@ -197,13 +199,13 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
         let c = db::callouts::get(&s.db, id).await.map_err(callout_not_found)?;
         let stats = db::callouts::stats(&s.db, id).await?;
         let no_caller_id = c.settings.caller_id.is_none() && db::callouts::caller_id_rules(&s.db).await?.is_empty();
+        let zone = match &c.settings.time_zone {
+            Some(z) => z.clone(),
+            None => db::callouts::team_time_zone(&s.db).await?,
+        };
         let outside_hours = match &c.settings.calling_hours {
             None => None,
             Some(h) => {
-                let zone = match &c.settings.time_zone {
-                    Some(z) => z.clone(),
-                    None => db::callouts::team_time_zone(&s.db).await?,
-                };
                 let now = Utc::now();
                 match crate::domain::pacing::within_calling_hours(h, &zone, now) {
                     Ok(true) | Err(_) => None,
@@ -220,6 +222,7 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
             }
         };
         Ok(CalloutView {
+            time_zone: zone,
             outside_hours,
             no_caller_id,
             id,
@@ -369,6 +372,50 @@ pub async fn list_contacts(filter: ContactFilter, page: i64) -> Result<ContactPa
             may_edit: may_run(&me),
             default_country_code: s.default_country_code.clone(),
         })
+    })
+    .await
+}
+
+/// Creates (`id` none) or changes a contact; returns its id. A number another contact has is a
+/// conflict naming the field.
+#[server(prefix = "/api", endpoint = "contacts/save", input = server_fn::codec::Json)]
+pub async fn save_contact(id: Option<i64>, input: ContactInput) -> Result<i64, ApiError> {
+    respond(async move {
+        runner()?;
+        let s = services()?;
+        let fields = input.validate(&s.default_country_code).map_err(first)?;
+        let id = match id {
+            None => db::contacts::create(&s.db, &fields).await?.id,
+            Some(id) => {
+                db::contacts::update(&s.db, id, &fields)
+                    .await
+                    .map_err(|e| match e {
+                        db::DbError::NotFound => ApiError::NotFound("contact".into()),
+                        e => e.into(),
+                    })?
+                    .id
+            }
+        };
+        s.events.announce(TOPIC_CONTACTS, serde_json::json!({ "id": id })).await;
+        Ok(id)
+    })
+    .await
+}
+
+/// Deletes a contact that takes part in no callout (409 otherwise: its calls would be lost).
+#[server(prefix = "/api", endpoint = "contacts/delete", input = server_fn::codec::Json)]
+pub async fn delete_contact(id: i64) -> Result<(), ApiError> {
+    respond(async move {
+        runner()?;
+        let s = services()?;
+        db::contacts::delete(&s.db, id).await.map_err(|e| match e {
+            db::DbError::NotFound => ApiError::NotFound("contact".into()),
+            e => e.into(),
+        })?;
+        s.events
+            .announce(TOPIC_CONTACTS, serde_json::json!({ "deleted": id }))
+            .await;
+        Ok(())
     })
     .await
 }

@@ -17,6 +17,23 @@ export class ContactsPage {
     await expect(this.page.getByTestId('import-summary')).toContainText('done');
   }
 
+  /** Adds a contact through the form. */
+  async addContact(phone: string, name: string) {
+    const form = this.page.getByTestId('contact-form');
+    await form.getByLabel('Number').fill(phone);
+    await form.getByLabel('Name').fill(name);
+    await form.getByRole('button', { name: 'Add' }).click();
+  }
+
+  /** Opens a listed contact in the form and renames it. */
+  async rename(currentName: string, newName: string) {
+    await this.page.getByTestId('contacts').locator('tr', { hasText: currentName }).getByRole('button', { name: 'Edit' }).click();
+    const form = this.page.getByTestId('contact-form');
+    await expect(form.getByLabel('Name')).toHaveValue(currentName);
+    await form.getByLabel('Name').fill(newName);
+    await form.getByRole('button', { name: 'Save' }).click();
+  }
+
   summary(): Locator {
     return this.page.getByTestId('import-summary');
   }

@@ -2,8 +2,8 @@
 //! adding contacts, its settings, and the participations with filters and a CSV export.
 use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
 use crate::api::callouts::{
-    CalloutTransition, CalloutView, ParticipationPage, PopulateCallout, SaveCallout, callout_topic, get_callout,
-    list_participations,
+    CalloutTransition, CalloutView, DeleteCallout, ParticipationPage, PopulateCallout, SaveCallout, callout_topic,
+    get_callout, list_participations,
 };
 use crate::api::error::ApiError;
 use crate::components::{ErrorLine, RequireArea, failed};
@@ -73,7 +73,7 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
         <section class="card two-col">
             <div>
                 <h2>"Calls per 10 minutes, by outcome"</h2>
-                <CallsChart buckets=c.stats.calls_per_10_minutes.clone()/>
+                <CallsChart buckets=c.stats.calls_per_10_minutes.clone() zone=c.time_zone.clone()/>
             </div>
             <div>
                 <h2>"Answer rate over time"</h2>
@@ -90,6 +90,15 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
 #[component]
 fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
     let act = ServerAction::<CalloutTransition>::new();
+    let delete = ServerAction::<DeleteCallout>::new();
+    let deleting = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(Ok(())) = delete.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate("/callouts", Default::default());
+        }
+    });
+    let delete_error = Signal::derive(move || failed(delete.value().get()));
     let error = Signal::derive(move || failed(act.value().get()));
     let confirming = RwSignal::new(false);
     let send = move |e: CalloutEvent| {
@@ -132,8 +141,19 @@ fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
                     <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </span>
             </Show>
+            {(status != CalloutStatus::Running).then(|| view! {
+                <button class="btn danger" data-testid="delete-callout" on:click=move |_| deleting.set(true)>"Delete…"</button>
+                <Show when=move || deleting.get()>
+                    <span class="confirm" role="alertdialog" aria-label="Confirm delete">
+                        "Delete this callout with its participations and calls? "
+                        <button class="btn danger" on:click=move |_| { delete.dispatch(DeleteCallout { id }); }>"Delete callout"</button>
+                        <button class="btn" on:click=move |_| deleting.set(false)>"Cancel"</button>
+                    </span>
+                </Show>
+            })}
         </div>
         <ErrorLine error=error/>
+        <ErrorLine error=delete_error/>
     }
 }
 
@@ -177,7 +197,9 @@ const CHART_W: f64 = 560.0;
 const CHART_H: f64 = 160.0;
 
 #[component]
-fn CallsChart(buckets: Vec<Bucket>) -> impl IntoView {
+fn CallsChart(buckets: Vec<Bucket>, zone: String) -> impl IntoView {
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    let hhmm = move |b: &Bucket| b.start.with_timezone(&tz).format("%H:%M").to_string();
     if buckets.is_empty() {
         return view! { <p class="muted">"No calls yet."</p> }.into_any();
     }
@@ -198,27 +220,15 @@ fn CallsChart(buckets: Vec<Bucket>) -> impl IntoView {
             };
             let h = CHART_H * n as f64 / max;
             y -= h;
-            let title = format!(
-                "{} {}: {} {}",
-                b.start.format("%H:%M"),
-                "",
-                n,
-                call_status_label(s.as_str())
-            );
+            let title = format!("{}: {} {}", hhmm(b), n, call_status_label(s.as_str()));
             bars.push(view! {
                 <rect x=format!("{:.1}", i as f64 * slot + 1.0) y=format!("{y:.1}") width=format!("{:.1}", slot - 2.0)
                     height=format!("{h:.1}") fill=colour(s.as_str())><title>{title}</title></rect>
             });
         }
     }
-    let first = shown
-        .first()
-        .map(|b| b.start.format("%H:%M").to_string())
-        .unwrap_or_default();
-    let last = shown
-        .last()
-        .map(|b| b.start.format("%H:%M").to_string())
-        .unwrap_or_default();
+    let first = shown.first().map(|b| hhmm(b)).unwrap_or_default();
+    let last = shown.last().map(|b| hhmm(b)).unwrap_or_default();
     let legend = CallStatus::ALL
         .into_iter()
         .filter(|s| shown.iter().any(|b| b.calls.contains_key(s.as_str())))
@@ -229,7 +239,7 @@ fn CallsChart(buckets: Vec<Bucket>) -> impl IntoView {
             aria-label="Calls per 10 minutes by outcome" data-testid="calls-chart">
             <line x1="0" y1=CHART_H x2=CHART_W y2=CHART_H class="axis"/>
             {bars}
-            <text x="0" y=CHART_H + 13.0 class="lbl">{first}" (UTC)"</text>
+            <text x="0" y=CHART_H + 13.0 class="lbl">{first}" ("{zone.clone()}")"</text>
             <text x=CHART_W y=CHART_H + 13.0 class="lbl" text-anchor="end">{last}</text>
             <text x=CHART_W y="10" class="lbl" text-anchor="end">{format!("max {max:.0} calls per 10 min")}</text>
         </svg>

@@ -4,12 +4,14 @@
 //! every valid row is kept.
 use super::{CalloutsNav, Pager, urlencode};
 use crate::api::callouts::{
-    CallerIdRule, ContactPage, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, TOPIC_CALLOUTS, TOPIC_CONTACTS,
-    caller_id_rules, import_contacts, list_contacts,
+    CallerIdRule, ContactLine, ContactPage, DeleteContact, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, SaveContact,
+    TOPIC_CALLOUTS, TOPIC_CONTACTS, caller_id_rules, import_contacts, list_contacts,
 };
+use crate::api::error::ApiError;
 use crate::components::{ErrorLine, RequireArea, failed};
 use crate::domain::access::{Area, CalloutEdit};
 use crate::domain::callout_settings::ContactFilter;
+use crate::domain::callout_settings::ContactInput;
 use crate::domain::contacts_csv::{Column, Mapping, RowError, Table};
 use crate::live::use_topic_throttled;
 use leptos::prelude::*;
@@ -74,6 +76,7 @@ fn ContactsView() -> impl IntoView {
         format!("/api/v1/contacts.csv?{}", q.join("&"))
     };
     let to_first = move |_| page.set(1);
+    let editing = RwSignal::new(None::<ContactLine>);
     let me = crate::components::use_me();
     let may_edit = move || {
         me.with(|m| {
@@ -85,7 +88,7 @@ fn ContactsView() -> impl IntoView {
     // list refetches.
     let country_code = Signal::derive(move || contacts.get().and_then(Result::ok).map(|c| c.default_country_code));
     view! {
-        {move || may_edit().then(|| view! { <ImportCard country_code=country_code/> })}
+        {move || may_edit().then(|| view! { <ImportCard country_code=country_code/> <ContactForm editing=editing/> })}
         <section class="card">
             <div class="row">
                 <h2>"Contacts"</h2>
@@ -100,7 +103,7 @@ fn ContactsView() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || contacts.get().map(|r| match r {
-                    Ok(c) => view! { <ContactTable c=c page=page/> }.into_any(),
+                    Ok(c) => view! { <ContactTable c=c page=page editing=editing/> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -109,7 +112,10 @@ fn ContactsView() -> impl IntoView {
 }
 
 #[component]
-fn ContactTable(c: ContactPage, page: RwSignal<i64>) -> impl IntoView {
+fn ContactTable(c: ContactPage, page: RwSignal<i64>, editing: RwSignal<Option<ContactLine>>) -> impl IntoView {
+    let may_edit = c.may_edit;
+    let delete = ServerAction::<DeleteContact>::new();
+    let error = Signal::derive(move || failed(delete.value().get()));
     let (total, current, per_page) = (c.total, c.page, c.per_page);
     let rows = c
         .items
@@ -122,6 +128,8 @@ fn ContactTable(c: ContactPage, page: RwSignal<i64>) -> impl IntoView {
                 .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
                 .collect::<Vec<_>>()
                 .join(" · ");
+            let id = x.id;
+            let line = x.clone();
             view! {
                 <tr data-contact=x.id>
                     <td><code>{x.fields.phone}</code></td>
@@ -129,16 +137,98 @@ fn ContactTable(c: ContactPage, page: RwSignal<i64>) -> impl IntoView {
                     <td>{x.fields.tags.into_iter().map(|t| view! { <span class="badge">{t}</span>" " }).collect_view()}</td>
                     <td>{x.fields.time_zone.unwrap_or_default()}</td>
                     <td class="muted">{meta}</td>
+                    <td class="actions">{may_edit.then(|| view! {
+                        <button class="btn" on:click=move |_| editing.set(Some(line.clone()))>"Edit"</button>
+                        <button class="btn danger" on:click=move |_| { delete.dispatch(DeleteContact { id }); }>"Delete"</button>
+                    })}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <table class="grid" data-testid="contacts">
-            <thead><tr><th>"Number"</th><th>"Name"</th><th>"Tags"</th><th>"Time zone"</th><th>"Metadata"</th></tr></thead>
+            <thead><tr><th>"Number"</th><th>"Name"</th><th>"Tags"</th><th>"Time zone"</th><th>"Metadata"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        <ErrorLine error=error/>
         <Pager total=total page=current per_page=per_page what="contacts" to=page/>
+    }
+}
+
+/// Adds a contact, or changes the one chosen with "Edit" in the list.
+#[component]
+fn ContactForm(editing: RwSignal<Option<ContactLine>>) -> impl IntoView {
+    let save = ServerAction::<SaveContact>::new();
+    let local = RwSignal::new(None::<ApiError>);
+    let error = Signal::derive(move || local.get().or_else(|| failed(save.value().get())));
+    let phone = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let zone = RwSignal::new(String::new());
+    let metadata = RwSignal::new(String::new());
+    Effect::new(move || {
+        let c = editing.get();
+        let f = c.as_ref().map(|c| c.fields.clone());
+        phone.set(f.as_ref().map(|f| f.phone.clone()).unwrap_or_default());
+        name.set(f.as_ref().map(|f| f.name.clone()).unwrap_or_default());
+        tags.set(f.as_ref().map(|f| f.tags.join(", ")).unwrap_or_default());
+        zone.set(f.as_ref().and_then(|f| f.time_zone.clone()).unwrap_or_default());
+        metadata.set(
+            f.as_ref()
+                .filter(|f| !f.metadata.is_empty())
+                .map(|f| serde_json::Value::Object(f.metadata.clone()).to_string())
+                .unwrap_or_default(),
+        );
+    });
+    Effect::new(move || {
+        if let Some(Ok(_)) = save.value().get() {
+            editing.set(None);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let meta = metadata.get_untracked();
+        let meta = if meta.trim().is_empty() {
+            None
+        } else {
+            match serde_json::from_str::<serde_json::Value>(&meta) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    return local.set(Some(ApiError::invalid(
+                        "metadata",
+                        "must be a JSON object, e.g. {\"city\": \"Girona\"}",
+                    )));
+                }
+            }
+        };
+        local.set(None);
+        save.dispatch(SaveContact {
+            id: editing.get_untracked().map(|c| c.id),
+            input: ContactInput {
+                phone: Some(phone.get_untracked()),
+                name: Some(name.get_untracked()),
+                metadata: meta,
+                tags: Some(tags.get_untracked().split(',').map(str::to_string).collect()),
+                time_zone: Some(zone.get_untracked()),
+            },
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>{move || if editing.with(|e| e.is_some()) { "Change contact" } else { "Add a contact" }}</h2>
+            <form class="row" on:submit=submit data-testid="contact-form">
+                <label>"Number"<input name="phone" bind:value=phone required placeholder="612 345 678"/></label>
+                <label>"Name"<input name="name" bind:value=name/></label>
+                <label>"Tags"<input name="tags" bind:value=tags placeholder="vip, north"/></label>
+                <label>"Time zone"<input name="time_zone" bind:value=zone placeholder="Europe/Madrid"/></label>
+                <label class="grow">"Metadata (JSON object)"<input name="metadata" bind:value=metadata placeholder="{\"city\": \"Girona\"}"/></label>
+                <button type="submit" class="btn primary">{move || if editing.with(|e| e.is_some()) { "Save" } else { "Add" }}</button>
+                <Show when=move || editing.with(|e| e.is_some())>
+                    <button type="button" class="btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+                </Show>
+            </form>
+            <ErrorLine error=error/>
+        </section>
     }
 }
 
