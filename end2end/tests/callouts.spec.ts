@@ -95,6 +95,9 @@ test.describe.serial('callouts', () => {
     await page.getByTestId('participation-filters').getByLabel('Name or number').fill('Marta');
     await expect(page.getByTestId('participations').locator('tbody tr')).toHaveCount(1);
     await expect(page.getByTestId('export-participations')).toHaveAttribute('href', /search=Marta/);
+    // Her number opens the calls made to her.
+    await page.getByTestId('participations').getByRole('button', { name: '+34612000135' }).click();
+    await expect(page.getByTestId('participation-calls')).toContainText('Call 1');
 
     await callouts.open();
     await expect(callouts.row('Flu vaccine reminder')).toContainText('paused');

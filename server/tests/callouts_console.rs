@@ -266,6 +266,12 @@ async fn participations_filter_and_export_and_caller_ids_are_kept() {
     let v = v.unwrap();
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["name"], "Pere");
+    let pere = v["items"][0]["id"].clone();
+    let (s, v) = b
+        .call("/api/callouts/participation-calls", json!({ "participation_id": pere }))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.unwrap(), json!([]), "not called yet");
     let res = b
         .call(
             "/api/callouts/participations",

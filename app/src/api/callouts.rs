@@ -78,6 +78,20 @@ pub struct ParticipationPage {
     pub per_page: i64,
 }
 
+/// One call of a participation, for its history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallLine {
+    pub attempt: i32,
+    pub status: String,
+    pub caller_id: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub duration_secs: Option<i32>,
+    pub error: Option<String>,
+    /// Every status the call took: status, where it came from (worker, callback, poll), when.
+    pub history: Vec<(String, String, String)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactLine {
     pub id: i64,
@@ -328,6 +342,45 @@ pub async fn list_participations(
             page: p.page,
             per_page: p.per_page,
         })
+    })
+    .await
+}
+
+/// The calls made to one participation, first attempt first.
+#[server(prefix = "/api", endpoint = "callouts/participation-calls", input = server_fn::codec::Json)]
+pub async fn participation_calls(participation_id: i64) -> Result<Vec<CallLine>, ApiError> {
+    respond(async move {
+        viewer()?;
+        let s = services()?;
+        let f = db::calls::CallFilter {
+            participation_id: Some(participation_id),
+            ..Default::default()
+        };
+        let page = db::calls::list(&s.db, &f, 1, 100).await?;
+        let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+        Ok(page
+            .items
+            .into_iter()
+            .map(|c| CallLine {
+                attempt: c.attempt,
+                status: c.status,
+                caller_id: c.caller_id,
+                sent_at: c.sent_at,
+                answered_at: c.answered_at,
+                duration_secs: c.duration_secs,
+                error: c.error_message,
+                history: c
+                    .history
+                    .0
+                    .as_array()
+                    .map(|h| {
+                        h.iter()
+                            .map(|e| (text(e, "status"), text(e, "source"), text(e, "at")))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect())
     })
     .await
 }

@@ -2,8 +2,8 @@
 //! adding contacts, its settings, and the participations with filters and a CSV export.
 use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
 use crate::api::callouts::{
-    CalloutTransition, CalloutView, DeleteCallout, ParticipationPage, PopulateCallout, SaveCallout, callout_topic,
-    get_callout, list_participations,
+    CalloutTransition, CalloutView, DeleteCallout, ParticipationCalls, ParticipationPage, PopulateCallout, SaveCallout,
+    callout_topic, get_callout, list_participations,
 };
 use crate::api::error::ApiError;
 use crate::components::{ErrorLine, RequireArea, failed};
@@ -575,6 +575,9 @@ fn Participations(id: Signal<i64>, changes: Signal<u64>) -> impl IntoView {
 #[component]
 fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoView {
     let (total, current, per_page) = (p.total, p.page, p.per_page);
+    // The calls of the row opened last; fetched on click (nothing to hydrate).
+    let history = ServerAction::<ParticipationCalls>::new();
+    let open = RwSignal::new(None::<i64>);
     let rows = p
         .items
         .into_iter()
@@ -583,9 +586,19 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
                 ("done", Some(r)) => r.replace('_', " "),
                 (s, _) => s.to_string(),
             };
+            let id = x.id;
+            let toggle = move |_| {
+                if open.get_untracked() == Some(id) {
+                    open.set(None);
+                } else {
+                    open.set(Some(id));
+                    history.dispatch(ParticipationCalls { participation_id: id });
+                }
+            };
             view! {
                 <tr data-participation=x.id>
-                    <td><code>{x.phone}</code></td>
+                    <td><button class="btn link" aria-expanded=move || (open.get() == Some(id)).to_string()
+                        title="Show the calls" on:click=toggle><code>{x.phone}</code></button></td>
                     <td>{x.name}</td>
                     <td>{outcome}</td>
                     <td class="num">{x.attempts}</td>
@@ -593,6 +606,16 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
                     <td>{if x.answered { "yes" } else { "" }}</td>
                     <td>{(x.state == "pending").then(|| x.next_attempt_at.format("%Y-%m-%d %H:%M UTC").to_string())}</td>
                 </tr>
+                <Show when=move || open.get() == Some(id)>
+                    <tr class="calls"><td colspan="7" data-testid="participation-calls">
+                        {move || match history.value().get() {
+                            None => view! { <span class="muted">"Loading…"</span> }.into_any(),
+                            Some(Err(e)) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
+                            Some(Ok(calls)) if calls.is_empty() => view! { <span class="muted">"No call yet."</span> }.into_any(),
+                            Some(Ok(calls)) => view! { <CallList calls=calls/> }.into_any(),
+                        }}
+                    </td></tr>
+                </Show>
             }
         })
         .collect_view();
@@ -606,4 +629,31 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
         </table>
         <Pager total=total page=current per_page=per_page what="participations" to=page/>
     }
+}
+
+#[component]
+fn CallList(calls: Vec<crate::api::callouts::CallLine>) -> impl IntoView {
+    calls
+        .into_iter()
+        .map(|c| {
+            let steps = c
+                .history
+                .iter()
+                .map(|(status, source, at)| {
+                    let at = at.get(11..19).unwrap_or(at).to_string();
+                    format!("{} {} ({source})", at, call_status_label(status))
+                })
+                .collect::<Vec<_>>()
+                .join(" → ");
+            view! {
+                <div class="call">
+                    <b>{format!("Call {}", c.attempt)}</b>" · "{call_status_label(&c.status)}
+                    {c.duration_secs.map(|d| format!(" · {d} s"))}
+                    {c.caller_id.map(|id| format!(" · from {id}"))}
+                    {c.error.map(|e| view! { " · " <span class="error">{e}</span> })}
+                    <div class="muted small">{steps}" (UTC)"</div>
+                </div>
+            }
+        })
+        .collect_view()
 }
