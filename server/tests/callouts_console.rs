@@ -495,11 +495,13 @@ async fn contacts_are_added_changed_and_deleted_one_by_one() {
         .call("/api/callouts/save", json!({ "id": null, "input": { "name": "C" } }))
         .await;
     let callout = v.unwrap().as_i64().unwrap();
-    b.call(
-        "/api/callouts/populate",
-        json!({ "id": callout, "filter": { "search": "Ana" } }),
-    )
-    .await;
+    let (s, v) = b
+        .call(
+            "/api/callouts/populate",
+            json!({ "id": callout, "filter": { "search": "Ana" } }),
+        )
+        .await;
+    assert_eq!((s, v.unwrap()), (StatusCode::OK, json!(1)));
     let (s, _) = b.call("/api/contacts/delete", json!({ "id": ana })).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, _) = b.call("/api/contacts/delete", json!({ "id": pere })).await;
