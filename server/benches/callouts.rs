@@ -10,6 +10,8 @@
 //! not a test), but a broken step does: wrong counts, answers other than the expected status,
 //! calls that never finish, a duplicate call or an exceeded limit make the process exit non-zero
 //! after writing the report.
+mod support;
+
 use app::db::PgPool;
 use app::domain::contacts_csv::{self, Mapping, Row, RowError};
 use app::domain::roles::Role;
@@ -29,6 +31,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
 
 type Res<T> = Result<T, String>;
 /// From when to when a call was in flight (or a provider call was being dialled).
@@ -175,7 +178,7 @@ async fn run(report: &mut Report, cleanup: &mut Vec<String>) -> Res<()> {
     app::accounts::create_user(&app.db, "bench", "Bench", &[Role::Manager], Some(password.into()))
         .await
         .map_err(|e| format!("creating the manager: {e:?}"))?;
-    let cookie = sign_in(&app.url, "bench", password).await?;
+    let cookie = sign_in(&reqwest::Client::new(), &app.url, "bench", password).await?;
     let rest = Rest::new(&app).await?;
 
     println!("\n== 1. CSV import ==");
@@ -317,30 +320,6 @@ impl Instance {
             abort.abort();
         }
     }
-}
-
-/// Signs in with the form the login page posts; returns `switchboard_session=…`.
-async fn sign_in(base: &str, username: &str, password: &str) -> Res<String> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/login"))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .map_err(|e| format!("POST /api/login: {e}"))?;
-    let status = res.status();
-    let cookie = res
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("switchboard_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string);
-    let body = res.text().await.unwrap_or_default();
-    if !status.is_success() {
-        return Err(format!("POST /api/login answered {status}: {body}"));
-    }
-    cookie.ok_or_else(|| format!("POST /api/login answered {status} without a session cookie"))
 }
 
 /// The REST API with a `callouts` token.
@@ -1529,20 +1508,6 @@ async fn idle_baseline(secs: u64) -> f64 {
     machine_ticks().0.saturating_sub(before) as f64 / (secs as f64 * clock_ticks_per_second())
 }
 
-/// utime + stime of a process, in clock ticks.
-fn proc_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the command name in parentheses: utime and stime are fields 14 and 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-fn clock_ticks_per_second() -> f64 {
-    static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TCK.get_or_init(|| command_line("getconf", &["CLK_TCK"]).parse().unwrap_or(100.0))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Figures and the report.
 
@@ -1582,23 +1547,6 @@ impl Stats {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn command_line(cmd: &str, args: &[&str]) -> String {
-    std::process::Command::new(cmd)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
 }
 
 fn machine() -> String {

@@ -8,6 +8,8 @@
 //! do not fail the run (a benchmark is not a test), but a broken step does: a page that is not
 //! the signed-in page, non-200 answers under load, a failed sign-in or missing live events make
 //! the process exit non-zero after writing the report.
+mod support;
+
 use app::domain::roles::Role;
 use futures::StreamExt;
 use futures::future::join_all;
@@ -17,6 +19,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use support::{clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
 
 /// Connection counts for the shell-page load runs.
 const SHELL_CONNECTIONS: [u32; 3] = [16, 32, 64];
@@ -110,7 +113,7 @@ async fn run(report: &mut Report) -> Res<()> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let cookie = sign_in(&http, &app.url, &password).await?;
+    let cookie = sign_in(&http, &app.url, USERNAME, &password).await?;
 
     // 1. The signed-in shell page.
     let body_len = check_shell(&http, &app.url, &cookie).await?;
@@ -159,7 +162,7 @@ async fn run(report: &mut Report) -> Res<()> {
     // algorithm on), to show what TCP_NODELAY in `server::start` is worth and to catch its loss.
     println!("\n-- control: the same router without TCP_NODELAY --");
     let control_url = spawn_control(&app).await?;
-    let control_cookie = sign_in(&http, &control_url, &password).await?;
+    let control_cookie = sign_in(&http, &control_url, USERNAME, &password).await?;
     check_shell(&http, &control_url, &control_cookie).await?;
     let control_root = format!("{control_url}/");
     for c in CONTROL_CONNECTIONS {
@@ -228,7 +231,7 @@ async fn run(report: &mut Report) -> Res<()> {
     let mut logins = Vec::with_capacity(LOGIN_RUNS);
     for _ in 0..LOGIN_RUNS {
         let t = Instant::now();
-        sign_in(&http, &app.url, &password).await?;
+        sign_in(&http, &app.url, USERNAME, &password).await?;
         logins.push(t.elapsed());
     }
     report.login = Some(Stats::of(&logins));
@@ -263,30 +266,6 @@ async fn run(report: &mut Report) -> Res<()> {
 
 // ---------------------------------------------------------------------------------------------
 // Signing in and checking the page.
-
-/// Signs in with the form the login page posts; returns `switchboard_session=…`.
-async fn sign_in(http: &reqwest::Client, base: &str, password: &str) -> Res<String> {
-    let res = http
-        .post(format!("{base}/api/login"))
-        .form(&[("username", USERNAME), ("password", password)])
-        .send()
-        .await
-        .map_err(|e| format!("POST /api/login: {e}"))?;
-    let status = res.status();
-    let cookie = res
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("switchboard_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string);
-    let body = res.text().await.unwrap_or_default();
-    if !(status.is_success() || status.is_redirection()) {
-        return Err(format!("POST /api/login answered {status}: {body}"));
-    }
-    cookie.ok_or_else(|| format!("POST /api/login answered {status} without a session cookie: {body}"))
-}
 
 /// `GET /` with the cookie must be the signed-in page (200, the user's name), not a redirect.
 async fn check_shell(http: &reqwest::Client, base: &str, cookie: &str) -> Res<usize> {
@@ -549,20 +528,6 @@ impl CpuSample {
             rest_us: per(busy.saturating_sub(app + pg)),
         })
     }
-}
-
-/// utime + stime of a process, in clock ticks.
-fn proc_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the command name in parentheses: state is field 3, utime 14, stime 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-fn clock_ticks_per_second() -> f64 {
-    static TCK: OnceLock<f64> = OnceLock::new();
-    *TCK.get_or_init(|| command_line("getconf", &["CLK_TCK"]).parse().unwrap_or(100.0))
 }
 
 /// (GET answers, GET answers that were not 200) so far, from the server's own request counter.
@@ -1103,28 +1068,6 @@ struct Machine {
     wrk: String,
     load_start: String,
     load_end: String,
-}
-
-/// The 1, 5 and 15-minute load averages: other work on the machine skews the figures.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn command_line(cmd: &str, args: &[&str]) -> String {
-    std::process::Command::new(cmd)
-        .args(args)
-        .output()
-        .map(|o| {
-            let mut s = String::from_utf8_lossy(&o.stdout).to_string();
-            s.push_str(&String::from_utf8_lossy(&o.stderr));
-            s.trim().to_string()
-        })
-        .unwrap_or_default()
 }
 
 impl Machine {

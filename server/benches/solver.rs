@@ -7,12 +7,15 @@
 //! best, the best cost at 0.5 s, 1 s and 5 s, the Lagrangian lower bound and the gap. "Best
 //! known" is the lowest cost of three runs with different seeds; when it equals the bound it
 //! is the proven optimum. Slow figures do not fail the run: a benchmark is not a test.
+mod support;
+
 use app::domain::solver::{
     self, Busy, Deadline, Fixed, GroupRule, Person, Problem, Progress, Rules, Weights, exhaustive, lower_bound,
 };
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
+use support::{command_line, load_average};
 
 const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 const LIMIT_S: f64 = 5.0;
@@ -313,23 +316,6 @@ fn main() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, md).unwrap();
     println!("\nreport written to {}", path.display());
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn command_line(cmd: &str, args: &[&str]) -> String {
-    std::process::Command::new(cmd)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
 }
 
 fn report(rows: &[Row], smalls: &[Small], load_start: &str, total_s: f64) -> String {
