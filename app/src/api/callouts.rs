@@ -76,6 +76,8 @@ pub struct ParticipationPage {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// The zone the page shows times in (the callout's, else the team's).
+    pub time_zone: String,
 }
 
 /// One call of a participation, for its history.
@@ -172,6 +174,18 @@ fn callout_not_found(e: db::DbError) -> ApiError {
     }
 }
 
+/// The zone a callout's page shows times in: the callout's own, else the team's.
+#[cfg(feature = "ssr")]
+async fn shown_zone(
+    s: &Services,
+    settings: &crate::domain::callout_settings::CalloutSettings,
+) -> Result<String, ApiError> {
+    Ok(match &settings.time_zone {
+        Some(z) => z.clone(),
+        None => db::callouts::team_time_zone(&s.db).await?,
+    })
+}
+
 #[cfg(feature = "ssr")]
 async fn changed(s: &Services, id: i64, data: serde_json::Value) {
     s.events.announce(&callout_topic(id), data.clone()).await;
@@ -213,10 +227,7 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
         let c = db::callouts::get(&s.db, id).await.map_err(callout_not_found)?;
         let stats = db::callouts::stats(&s.db, id).await?;
         let no_caller_id = c.settings.caller_id.is_none() && db::callouts::caller_id_rules(&s.db).await?.is_empty();
-        let zone = match &c.settings.time_zone {
-            Some(z) => z.clone(),
-            None => db::callouts::team_time_zone(&s.db).await?,
-        };
+        let zone = shown_zone(&s, &c.settings).await?;
         let outside_hours = match &c.settings.calling_hours {
             None => None,
             Some(h) => {
@@ -333,6 +344,7 @@ pub async fn list_participations(
         let s = services()?;
         let f = filter.checked()?;
         let (page, per_page) = db::contacts::page_bounds(Some(page), Some(50));
+        let c = db::callouts::get(&s.db, id).await.map_err(callout_not_found)?;
         let p = db::participations::list(&s.db, id, &f, page, per_page)
             .await
             .map_err(callout_not_found)?;
@@ -341,6 +353,7 @@ pub async fn list_participations(
             total: p.total,
             page: p.page,
             per_page: p.per_page,
+            time_zone: shown_zone(&s, &c.settings).await?,
         })
     })
     .await

@@ -575,6 +575,8 @@ fn Participations(id: Signal<i64>, changes: Signal<u64>) -> impl IntoView {
 #[component]
 fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoView {
     let (total, current, per_page) = (p.total, p.page, p.per_page);
+    let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = p.time_zone.clone();
     // The calls of the row opened last; fetched on click (nothing to hydrate).
     let history = ServerAction::<ParticipationCalls>::new();
     let open = RwSignal::new(None::<i64>);
@@ -604,7 +606,7 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
                     <td class="num">{x.attempts}</td>
                     <td>{x.last_call_status.as_deref().map(call_status_label).unwrap_or_default()}</td>
                     <td>{if x.answered { "yes" } else { "" }}</td>
-                    <td>{(x.state == "pending").then(|| x.next_attempt_at.format("%Y-%m-%d %H:%M UTC").to_string())}</td>
+                    <td>{(x.state == "pending").then(|| x.next_attempt_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())}</td>
                 </tr>
                 <Show when=move || open.get() == Some(id)>
                     <tr class="calls"><td colspan="7" data-testid="participation-calls">
@@ -612,7 +614,7 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
                             None => view! { <span class="muted">"Loading…"</span> }.into_any(),
                             Some(Err(e)) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
                             Some(Ok(calls)) if calls.is_empty() => view! { <span class="muted">"No call yet."</span> }.into_any(),
-                            Some(Ok(calls)) => view! { <CallList calls=calls/> }.into_any(),
+                            Some(Ok(calls)) => view! { <CallList calls=calls tz=tz/> }.into_any(),
                         }}
                     </td></tr>
                 </Show>
@@ -623,7 +625,7 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
         <table class="grid" data-testid="participations">
             <thead><tr>
                 <th>"Number"</th><th>"Name"</th><th>"State"</th><th class="num">"Calls"</th>
-                <th>"Last call"</th><th>"Answered"</th><th>"Next call"</th>
+                <th>"Last call"</th><th>"Answered"</th><th>"Next call (" {zone} ")"</th>
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
@@ -632,7 +634,7 @@ fn ParticipationTable(p: ParticipationPage, page: RwSignal<i64>) -> impl IntoVie
 }
 
 #[component]
-fn CallList(calls: Vec<crate::api::callouts::CallLine>) -> impl IntoView {
+fn CallList(calls: Vec<crate::api::callouts::CallLine>, tz: chrono_tz::Tz) -> impl IntoView {
     calls
         .into_iter()
         .map(|c| {
@@ -640,8 +642,10 @@ fn CallList(calls: Vec<crate::api::callouts::CallLine>) -> impl IntoView {
                 .history
                 .iter()
                 .map(|(status, source, at)| {
-                    let at = at.get(11..19).unwrap_or(at).to_string();
-                    format!("{} {} ({source})", at, call_status_label(status))
+                    let at = chrono::DateTime::parse_from_rfc3339(at)
+                        .map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+                        .unwrap_or_else(|_| at.clone());
+                    format!("{at} {} ({source})", call_status_label(status))
                 })
                 .collect::<Vec<_>>()
                 .join(" → ");
@@ -651,7 +655,7 @@ fn CallList(calls: Vec<crate::api::callouts::CallLine>) -> impl IntoView {
                     {c.duration_secs.map(|d| format!(" · {d} s"))}
                     {c.caller_id.map(|id| format!(" · from {id}"))}
                     {c.error.map(|e| view! { " · " <span class="error">{e}</span> })}
-                    <div class="muted small">{steps}" (UTC)"</div>
+                    <div class="muted small">{steps}</div>
                 </div>
             }
         })
