@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
+use support::{Stats, clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
 
 type Res<T> = Result<T, String>;
 /// From when to when a call was in flight (or a provider call was being dialled).
@@ -1511,28 +1511,7 @@ async fn idle_baseline(secs: u64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Figures and the report.
 
-struct Stats {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
 impl Stats {
-    fn of(samples: &[Duration]) -> Stats {
-        let mut s = samples.to_vec();
-        s.sort();
-        let at = |p: f64| s[((s.len() as f64 - 1.0) * p).round() as usize];
-        Stats {
-            n: s.len(),
-            mean: s.iter().sum::<Duration>() / s.len() as u32,
-            p50: at(0.5),
-            p99: at(0.99),
-            max: s[s.len() - 1],
-        }
-    }
-
     fn brief_ms(&self) -> String {
         format!(
             "mean {:.1} ms, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (n = {})",

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use support::{clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
+use support::{Stats, clock_ticks_per_second, command_line, load_average, proc_ticks, sign_in};
 
 /// Connection counts for the shell-page load runs.
 const SHELL_CONNECTIONS: [u32; 3] = [16, 32, 64];
@@ -1009,36 +1009,7 @@ async fn read_events(res: reqwest::Response, deadline: tokio::time::Instant) -> 
 // ---------------------------------------------------------------------------------------------
 // Statistics and the report.
 
-#[derive(Clone, Debug)]
-struct Stats {
-    n: usize,
-    mean: Duration,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    min: Duration,
-}
-
 impl Stats {
-    fn of(samples: &[Duration]) -> Stats {
-        let mut v = samples.to_vec();
-        v.sort();
-        let n = v.len().max(1);
-        let at = |q: f64| {
-            v.get(((q * n as f64).ceil() as usize).clamp(1, n) - 1)
-                .copied()
-                .unwrap_or_default()
-        };
-        Stats {
-            n: v.len(),
-            mean: v.iter().sum::<Duration>() / n as u32,
-            p50: at(0.50),
-            p99: at(0.99),
-            max: v.last().copied().unwrap_or_default(),
-            min: v.first().copied().unwrap_or_default(),
-        }
-    }
-
     fn brief_ms(&self) -> String {
         format!(
             "mean {} ms, p50 {} ms, p99 {} ms, max {} ms (n = {})",

@@ -58,3 +58,35 @@ pub fn clock_ticks_per_second() -> f64 {
     static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TCK.get_or_init(|| command_line("getconf", &["CLK_TCK"]).parse().unwrap_or(100.0))
 }
+
+/// Latency figures of a set of samples (nearest-rank percentiles; empty samples give zeros).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub n: usize,
+    pub mean: std::time::Duration,
+    pub p50: std::time::Duration,
+    pub p99: std::time::Duration,
+    pub max: std::time::Duration,
+    pub min: std::time::Duration,
+}
+
+impl Stats {
+    pub fn of(samples: &[std::time::Duration]) -> Stats {
+        let mut v = samples.to_vec();
+        v.sort();
+        let n = v.len().max(1);
+        let at = |q: f64| {
+            v.get(((q * n as f64).ceil() as usize).clamp(1, n) - 1)
+                .copied()
+                .unwrap_or_default()
+        };
+        Stats {
+            n: v.len(),
+            mean: v.iter().sum::<std::time::Duration>() / n as u32,
+            p50: at(0.50),
+            p99: at(0.99),
+            max: v.last().copied().unwrap_or_default(),
+            min: v.first().copied().unwrap_or_default(),
+        }
+    }
+}
