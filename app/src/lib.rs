@@ -1,21 +1,12 @@
 #![recursion_limit = "256"]
-//! The Switchboard web app: pages, server functions and the rules they share.
-pub mod api;
-pub mod components;
-pub mod domain;
-pub mod live;
-pub mod pages;
-
-#[cfg(feature = "ssr")]
+//! The Switchboard web app: one folder per area (accounts, rota, callouts), each with its
+//! rules, store, service, server functions and pages; `shell` holds what they all share.
 pub mod accounts;
-#[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
-pub mod ctx;
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod events;
+pub mod callouts;
+pub mod components;
+pub mod rota;
+pub mod shell;
+
 #[cfg(feature = "ssr")]
 pub mod ports;
 
@@ -50,33 +41,33 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Blocking: the signed-in user is known before the first byte, so the server renders the
     // right navigation and the browser hydrates the same thing.
-    let me = Resource::new_blocking(|| (), |_| api::auth::who_am_i());
+    let me = Resource::new_blocking(|| (), |_| accounts::api::auth::who_am_i());
     provide_context(CurrentUser(me));
-    live::provide_live();
+    shell::live::provide_live();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Switchboard".to_string() } else { format!("{text} · Switchboard") }/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <Route path=path!("/login") view=accounts::pages::login::LoginPage/>
                 <ParentRoute path=path!("") view=Shell>
-                    <Route path=path!("") view=pages::home::HomePage/>
-                    <Route path=path!("rota") view=pages::rota::week::RotaWeekPage/>
-                    <Route path=path!("rota/timetable") view=pages::rota::timetable::TimetablePage/>
-                    <Route path=path!("rota/people") view=pages::rota::people::PeoplePage/>
-                    <Route path=path!("rota/people/:handle") view=pages::rota::person::PersonPage/>
-                    <Route path=path!("rota/groups/:name") view=pages::rota::people::GroupPage/>
-                    <Route path=path!("rota/holidays") view=pages::rota::holidays::HolidaysPage/>
-                    <Route path=path!("rota/fixed") view=pages::rota::fixed::FixedTurnsPage/>
-                    <Route path=path!("rota/settings") view=pages::rota::settings::RotaSettingsPage/>
-                    <Route path=path!("rota/import") view=pages::rota::import::ImportPage/>
-                    <Route path=path!("callouts") view=pages::callouts::CalloutsPage/>
-                    <Route path=path!("callouts/contacts") view=pages::callouts::contacts::ContactsPage/>
-                    <Route path=path!("callouts/caller-ids") view=pages::callouts::contacts::CallerIdsPage/>
-                    <Route path=path!("callouts/api") view=pages::callouts::api_docs::ApiDocsPage/>
-                    <Route path=path!("callouts/:id") view=pages::callouts::callout::CalloutPage/>
-                    <Route path=path!("admin") view=pages::admin::AdminPage/>
+                    <Route path=path!("") view=shell::pages::home::HomePage/>
+                    <Route path=path!("rota") view=rota::pages::week::RotaWeekPage/>
+                    <Route path=path!("rota/timetable") view=rota::pages::timetable::TimetablePage/>
+                    <Route path=path!("rota/people") view=rota::pages::people::PeoplePage/>
+                    <Route path=path!("rota/people/:handle") view=rota::pages::person::PersonPage/>
+                    <Route path=path!("rota/groups/:name") view=rota::pages::people::GroupPage/>
+                    <Route path=path!("rota/holidays") view=rota::pages::holidays::HolidaysPage/>
+                    <Route path=path!("rota/fixed") view=rota::pages::fixed::FixedTurnsPage/>
+                    <Route path=path!("rota/settings") view=rota::pages::settings::RotaSettingsPage/>
+                    <Route path=path!("rota/import") view=rota::pages::import::ImportPage/>
+                    <Route path=path!("callouts") view=callouts::pages::CalloutsPage/>
+                    <Route path=path!("callouts/contacts") view=callouts::pages::contacts::ContactsPage/>
+                    <Route path=path!("callouts/caller-ids") view=callouts::pages::contacts::CallerIdsPage/>
+                    <Route path=path!("callouts/api") view=callouts::pages::api_docs::ApiDocsPage/>
+                    <Route path=path!("callouts/:id") view=callouts::pages::callout::CalloutPage/>
+                    <Route path=path!("admin") view=accounts::pages::admin::AdminPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -2,7 +2,7 @@
 //! crate and are chosen by configuration; every adapter has a simulator.
 //!
 //! The traits return boxed `Send` futures so that they can be used as `Arc<dyn Trait>`.
-use crate::domain::calls::ProviderStatus;
+use crate::callouts::rules::calls::ProviderStatus;
 use std::future::Future;
 use std::pin::Pin;
 

@@ -12,10 +12,10 @@
 //! after writing the report.
 mod support;
 
-use app::db::PgPool;
-use app::domain::contacts_csv::{self, Mapping, Row, RowError};
-use app::domain::roles::Role;
-use app::domain::tokens::Scope;
+use app::accounts::rules::roles::Role;
+use app::accounts::rules::tokens::Scope;
+use app::callouts::rules::contacts_csv::{self, Mapping, Row, RowError};
+use app::shell::store::PgPool;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -25,7 +25,7 @@ use server::config::TelephonyConfig;
 use server::telephony::provider::{Provider, STATUS_PATH};
 use server::telephony::signature;
 use server::telephony::telsim::{self, Telsim, TelsimConfig};
-use server::workers::dialer::DialerSettings;
+use server::workers::callouts::DialerSettings;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -175,7 +175,7 @@ async fn run(report: &mut Report, cleanup: &mut Vec<String>) -> Res<()> {
         sim.url()
     );
     let password = "bench-manager-password-1";
-    app::accounts::create_user(&app.db, "bench", "Bench", &[Role::Manager], Some(password.into()))
+    app::accounts::service::create_user(&app.db, "bench", "Bench", &[Role::Manager], Some(password.into()))
         .await
         .map_err(|e| format!("creating the manager: {e:?}"))?;
     let cookie = sign_in(&reqwest::Client::new(), &app.url, "bench", password).await?;
@@ -331,7 +331,7 @@ struct Rest {
 
 impl Rest {
     async fn new(app: &Instance) -> Res<Rest> {
-        let token = app::accounts::create_token(&app.db, "bench-client", &[Scope::Callouts], None)
+        let token = app::accounts::service::create_token(&app.db, "bench-client", &[Scope::Callouts], None)
             .await
             .map_err(|e| format!("creating a token: {e:?}"))?
             .1;
@@ -855,7 +855,7 @@ async fn step_rate(report: &mut Report, app: &Instance, rest: &Rest, sim: &Telsi
     for _ in 0..20 {
         let mut tx = app.db.begin().await.map_err(|e| e.to_string())?;
         let q = Instant::now();
-        app::db::calls::pacing_state(&mut tx, id, 24)
+        app::callouts::store::calls::pacing_state(&mut tx, id, 24)
             .await
             .map_err(|e| format!("pacing state: {e:?}"))?;
         times.push(q.elapsed());

@@ -10,7 +10,7 @@
 //! the process exit non-zero after writing the report.
 mod support;
 
-use app::domain::roles::Role;
+use app::accounts::rules::roles::Role;
 use futures::StreamExt;
 use futures::future::join_all;
 use server::testing::TestApp;
@@ -213,14 +213,14 @@ async fn run(report: &mut Report) -> Res<()> {
 
     // 2. Sign-in cost.
     println!("\n== 2. sign-in (argon2id) ==");
-    let hash = app::auth::hash_password(password.clone())
+    let hash = app::accounts::auth::hash_password(password.clone())
         .await
         .map_err(|e| format!("hashing: {e:?}"))?;
     report.argon2_params = hash.split('$').nth(3).unwrap_or_default().to_string();
     let mut verify = Vec::with_capacity(LOGIN_RUNS);
     for _ in 0..LOGIN_RUNS {
         let t = Instant::now();
-        let ok = app::auth::verify_password(password.clone(), hash.clone()).await;
+        let ok = app::accounts::auth::verify_password(password.clone(), hash.clone()).await;
         verify.push(t.elapsed());
         if !ok {
             return Err("verify_password refused the right password".into());
@@ -378,7 +378,7 @@ fn find_wrk() -> Res<String> {
 
 /// Runs wrk as a child process while this process's runtime serves the requests.
 async fn wrk_run(
-    db: &app::db::PgPool,
+    db: &app::shell::store::PgPool,
     wrk: &str,
     url: &str,
     cookie: Option<&str>,
@@ -483,7 +483,7 @@ struct CpuSample {
 }
 
 impl CpuSample {
-    async fn take(db: &app::db::PgPool) -> CpuSample {
+    async fn take(db: &app::shell::store::PgPool) -> CpuSample {
         let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
             .fetch_all(db)
             .await
@@ -562,7 +562,7 @@ async fn spawn_control(app: &TestApp) -> Res<String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
     let state = server::state::AppState {
-        services: app::ctx::Services::new(app.db.clone()),
+        services: app::shell::ctx::Services::new(app.db.clone()),
         leptos: server::leptos_options(&site.to_string_lossy(), addr),
         metrics: server::ops::metrics_handle(),
         telephony: None,
@@ -606,7 +606,7 @@ struct DbOps {
     set_cookie: usize,
 }
 
-async fn table_counters(db: &app::db::PgPool) -> Res<(i64, i64, i64)> {
+async fn table_counters(db: &app::shell::store::PgPool) -> Res<(i64, i64, i64)> {
     sqlx::query_as(
         "SELECT \
            coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)) FILTER (WHERE schemaname = 'tower_sessions'), 0)::bigint, \
@@ -814,7 +814,7 @@ async fn time_queries(app: &TestApp) -> Res<Vec<(String, Stats)>> {
             return Err("the session row vanished".into());
         }
         let t = Instant::now();
-        let me = app::db::users::session_user(&app.db, user_id, 0)
+        let me = app::accounts::store::users::session_user(&app.db, user_id, 0)
             .await
             .map_err(|e| format!("{e:?}"))?;
         user.push(t.elapsed());
@@ -828,7 +828,7 @@ async fn time_queries(app: &TestApp) -> Res<Vec<(String, Stats)>> {
             Stats::of(&load),
         ),
         (
-            format!("user load (app::db::users::session_user) x{QUERY_RUNS}"),
+            format!("user load (app::accounts::store::users::session_user) x{QUERY_RUNS}"),
             Stats::of(&user),
         ),
     ])
@@ -1370,7 +1370,7 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "- Sign-in: `app::auth::verify_password` (argon2id, default parameters `{}`, on the blocking pool) timed \
+            "- Sign-in: `app::accounts::auth::verify_password` (argon2id, default parameters `{}`, on the blocking pool) timed \
              {LOGIN_RUNS} times with the right password; then {LOGIN_RUNS} sequential `POST /api/login` round trips \
              (argon2 + failure-counter reads/clears + session insert + user load).",
             self.argon2_params
@@ -1566,7 +1566,7 @@ impl Report {
         if let Some(v) = &self.verify {
             let _ = writeln!(
                 s,
-                "| `app::auth::verify_password` | {} | {} ms | {} ms | {} ms | {} ms |",
+                "| `app::accounts::auth::verify_password` | {} | {} ms | {} ms | {} ms | {} ms |",
                 v.n,
                 ms(v.mean),
                 ms(v.p50),

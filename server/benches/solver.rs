@@ -9,7 +9,7 @@
 //! is the proven optimum. Slow figures do not fail the run: a benchmark is not a test.
 mod support;
 
-use app::domain::solver::{
+use app::rota::rules::solver::{
     self, Busy, Deadline, Fixed, GroupRule, Person, Problem, Progress, Rules, Weights, exhaustive, lower_bound,
 };
 use std::fmt::Write as _;

@@ -1,8 +1,8 @@
 //! First start: an admin account (and, for the demo, one account per role).
-use app::accounts;
-use app::api::error::ApiError;
-use app::db::PgPool;
-use app::domain::roles::Role;
+use app::accounts::rules::roles::Role;
+use app::accounts::service;
+use app::shell::error::ApiError;
+use app::shell::store::PgPool;
 
 pub struct Account {
     pub username: String,
@@ -13,7 +13,7 @@ pub struct Account {
 /// With no users at all, creates `admin` (password from `SWITCHBOARD_ADMIN_PASSWORD` or
 /// generated) and, with `demo`, a coordinator, an agent and a manager. Returns what it created.
 pub async fn first_accounts(db: &PgPool, admin_password: Option<String>, demo: bool) -> Result<Vec<Account>, ApiError> {
-    if app::db::users::count(db).await? > 0 {
+    if app::accounts::store::users::count(db).await? > 0 {
         return Ok(Vec::new());
     }
     let mut wanted = vec![("admin", "Administrator", vec![Role::Admin], admin_password)];
@@ -24,7 +24,7 @@ pub async fn first_accounts(db: &PgPool, admin_password: Option<String>, demo: b
     }
     let mut created = Vec::new();
     for (username, name, roles, password) in wanted {
-        let c = accounts::create_user(db, username, name, &roles, password).await?;
+        let c = service::create_user(db, username, name, &roles, password).await?;
         created.push(Account {
             username: username.into(),
             password: c.password,
@@ -43,7 +43,7 @@ const DEMO_NAMES: [&str; 40] = [
 ];
 
 /// The demo team as Tomàtic files, so the demo also shows what an import brings in.
-fn demo_tomatic_files() -> Vec<app::domain::tomatic::TomaticFile> {
+fn demo_tomatic_files() -> Vec<app::rota::rules::tomatic::TomaticFile> {
     use std::fmt::Write;
     let handle = |n: &str| {
         n.to_lowercase()
@@ -131,7 +131,7 @@ laia dx 0100 # rather not
         ("holidays.conf", holidays.into()),
     ]
     .into_iter()
-    .map(|(name, text)| app::domain::tomatic::TomaticFile {
+    .map(|(name, text)| app::rota::rules::tomatic::TomaticFile {
         name: name.into(),
         text,
     })
@@ -142,20 +142,20 @@ laia dx 0100 # rather not
 /// holidays of the coming year, imported through the Tomàtic importer; the demo accounts carla
 /// and alex are linked to their people.
 pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
-    if !app::db::people::list(db).await?.is_empty() {
+    if !app::rota::store::people::list(db).await?.is_empty() {
         return Ok(false);
     }
-    let report = app::db::tomatic_import::import(db, &demo_tomatic_files()).await?;
+    let report = app::rota::store::tomatic_import::import(db, &demo_tomatic_files()).await?;
     if !report.applied {
         return Err(ApiError::internal("demo rota", report.to_string()));
     }
     for (account, handle) in [("carla", "carla"), ("alex", "alex")] {
         if let (Ok(user), Ok(mut person)) = (
-            app::db::users::id_by_username(db, account).await,
-            app::db::people::by_handle(db, handle).await,
+            app::accounts::store::users::id_by_username(db, account).await,
+            app::rota::store::people::by_handle(db, handle).await,
         ) {
             person.fields.user_id = Some(user);
-            app::db::people::update(db, person.id, &person.fields).await?;
+            app::rota::store::people::update(db, person.id, &person.fields).await?;
         }
     }
     Ok(true)
@@ -165,8 +165,8 @@ pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
 /// few in another time zone), a caller id for Spanish numbers, and a callout ready to start.
 /// The numbers' last digits spread the simulated provider's fates (answered, busy, no answer…).
 pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiError> {
-    use app::domain::callout_settings::{CalloutInput, ContactFilter, ContactInput};
-    if app::db::contacts::list(db, &ContactFilter::default(), 1, 1)
+    use app::callouts::rules::settings::{CalloutInput, ContactFilter, ContactInput};
+    if app::callouts::store::contacts::list(db, &ContactFilter::default(), 1, 1)
         .await?
         .total
         > 0
@@ -200,8 +200,8 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
             Err(e) => return Err(ApiError::internal("demo contacts", format!("{e:?}"))),
         }
     }
-    app::db::contacts::upsert_many(db, &rows).await?;
-    app::db::callouts::set_caller_id_rule(db, "+34", "+34930001234").await?;
+    app::callouts::store::contacts::upsert_many(db, &rows).await?;
+    app::callouts::store::callouts::set_caller_id_rule(db, "+34", "+34930001234").await?;
     let settings = CalloutInput {
         name: Some("Flu vaccine reminder".into()),
         description: Some("Reminds patients of their vaccination appointment.".into()),
@@ -211,8 +211,8 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
     }
     .validate()
     .map_err(|e| ApiError::internal("demo callout", format!("{e:?}")))?;
-    let callout = app::db::callouts::create(db, &settings, None).await?;
-    app::db::participations::populate(
+    let callout = app::callouts::store::callouts::create(db, &settings, None).await?;
+    app::callouts::store::participations::populate(
         db,
         callout.id,
         &ContactFilter {
@@ -228,7 +228,7 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
 mod tests {
     #[test]
     fn demo_files_plan_without_rejections() {
-        let plan = app::domain::tomatic_import::plan(&super::demo_tomatic_files(), 4);
+        let plan = app::rota::rules::tomatic_import::plan(&super::demo_tomatic_files(), 4);
         assert!(plan.rejected.is_empty(), "{:?}", plan.rejected);
         assert_eq!(plan.people.len(), 40);
         let seats: u32 = plan.people.iter().filter_map(|p| p.fields.ideal_load).sum();

@@ -4,7 +4,7 @@
 //! person all get the same 404, so the answer does not reveal which handles exist.
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::domain::rota_calendar::{CalendarOwner, turns_ics};
+use app::rota::rules::calendar::{CalendarOwner, turns_ics};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -52,18 +52,18 @@ pub async fn feed(
         return Ok(not_found());
     };
     let db = &state.services.db;
-    let hash = app::auth::hash_token(&token);
-    let Some(person_id) = app::db::calendar::person_for_token(db, &handle, &hash).await? else {
+    let hash = app::accounts::auth::hash_token(&token);
+    let Some(person_id) = app::rota::store::calendar::person_for_token(db, &handle, &hash).await? else {
         return Ok(not_found());
     };
-    let person = match app::db::people::by_id(db, person_id).await {
+    let person = match app::rota::store::people::by_id(db, person_id).await {
         Ok(p) => p,
-        Err(app::db::DbError::NotFound) => return Ok(not_found()),
+        Err(app::shell::store::DbError::NotFound) => return Ok(not_found()),
         Err(e) => return Err(e.into()),
     };
-    let settings = app::db::team::get(db).await?;
+    let settings = app::rota::store::team::get(db).await?;
     let today = settings.today(chrono::Utc::now());
-    let turns = app::db::calendar::published_turns(
+    let turns = app::rota::store::calendar::published_turns(
         db,
         person_id,
         today - Duration::days(DAYS_BEFORE),

@@ -2,10 +2,10 @@
 //! with an API token (`Authorization: Bearer …`, or `?token=` for PBXs that can only do GET).
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::api::auth::Me;
-use app::db::tokens::TokenHolder;
-use app::domain::access::Area;
-use app::domain::tokens::Scope;
+use app::accounts::api::auth::Me;
+use app::accounts::rules::tokens::Scope;
+use app::accounts::store::tokens::TokenHolder;
+use app::shell::rules::access::Area;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -35,8 +35,8 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(token) = presented_token(parts) {
-            let hash = app::auth::hash_token(&token);
-            return match app::db::tokens::authenticate(&state.services.db, &hash).await? {
+            let hash = app::accounts::auth::hash_token(&token);
+            return match app::accounts::store::tokens::authenticate(&state.services.db, &hash).await? {
                 Some(holder) => Ok(Caller::Machine(holder)),
                 None => Err(HttpError::BadToken),
             };
@@ -69,8 +69,8 @@ impl FromRequestParts<AppState> for Machine {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = presented_token(parts).ok_or(HttpError::BadToken)?;
-        let hash = app::auth::hash_token(&token);
-        app::db::tokens::authenticate(&state.services.db, &hash)
+        let hash = app::accounts::auth::hash_token(&token);
+        app::accounts::store::tokens::authenticate(&state.services.db, &hash)
             .await?
             .map(Machine)
             .ok_or(HttpError::BadToken)

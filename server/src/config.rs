@@ -204,7 +204,7 @@ impl Config {
                 message: "use letters, digits and '_' only".into(),
             });
         }
-        let default_country_code = app::domain::phone::check_country_code(
+        let default_country_code = app::callouts::rules::phone::check_country_code(
             &env("SWITCHBOARD_DEFAULT_COUNTRY_CODE")
                 .or(f.default_country_code)
                 .unwrap_or_else(|| "34".into()),

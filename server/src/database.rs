@@ -63,6 +63,6 @@ pub async fn pool(url: &str, max: u32) -> Result<PgPool, DatabaseError> {
 }
 
 pub async fn migrate(db: &PgPool) -> Result<(), DatabaseError> {
-    app::db::MIGRATOR.run(db).await?;
+    app::shell::store::MIGRATOR.run(db).await?;
     Ok(())
 }

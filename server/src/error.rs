@@ -45,8 +45,8 @@ impl IntoResponse for HttpError {
     }
 }
 
-impl From<app::db::DbError> for HttpError {
-    fn from(e: app::db::DbError) -> Self {
+impl From<app::shell::store::DbError> for HttpError {
+    fn from(e: app::shell::store::DbError) -> Self {
         HttpError::internal("database", e)
     }
 }

@@ -4,13 +4,13 @@
 use crate::caller::SignedIn;
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::domain::access::Area;
-use app::domain::rota_export::{holidays_ics, people_csv};
+use app::rota::rules::export::{holidays_ics, people_csv};
+use app::shell::rules::access::Area;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 
-fn allowed(me: &app::api::auth::Me) -> Result<(), HttpError> {
+fn allowed(me: &app::accounts::api::auth::Me) -> Result<(), HttpError> {
     if Area::Rota.allows(&me.roles) {
         Ok(())
     } else {
@@ -20,7 +20,7 @@ fn allowed(me: &app::api::auth::Me) -> Result<(), HttpError> {
 
 pub async fn people(SignedIn(me): SignedIn, State(state): State<AppState>) -> Result<impl IntoResponse, HttpError> {
     allowed(&me)?;
-    let people = app::db::people::list(&state.services.db).await?;
+    let people = app::rota::store::people::list(&state.services.db).await?;
     let rows: Vec<_> = people.into_iter().map(|p| (p.fields, p.username)).collect();
     Ok((
         [
@@ -37,7 +37,7 @@ pub async fn holidays(
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, HttpError> {
     allowed(&me)?;
-    let holidays = app::db::holidays::all(&state.services.db).await?;
+    let holidays = app::rota::store::holidays::all(&state.services.db).await?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

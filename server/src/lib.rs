@@ -19,7 +19,7 @@ pub mod tomatic_dir;
 pub mod web;
 pub mod workers;
 
-use app::ctx::Services;
+use app::shell::ctx::Services;
 use leptos::prelude::LeptosOptions;
 use state::AppState;
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 /// waiting for that write to reach the disk would cost a flush per page view, while losing the
 /// last few expiry extensions in a crash costs nothing (sessions just end a little earlier). So
 /// these connections commit without waiting for the flush; everything else keeps full durability.
-fn session_pool(db: &app::db::PgPool) -> app::db::PgPool {
+fn session_pool(db: &app::shell::store::PgPool) -> app::shell::store::PgPool {
     let opts = (*db.connect_options()).clone().options([("synchronous_commit", "off")]);
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(16)
@@ -61,7 +61,7 @@ pub struct Running {
 #[derive(Clone, Debug)]
 pub struct StartOptions {
     pub telephony: config::TelephonyConfig,
-    pub dialer: workers::dialer::DialerSettings,
+    pub dialer: workers::callouts::DialerSettings,
     pub default_country_code: String,
 }
 
@@ -69,7 +69,7 @@ impl Default for StartOptions {
     fn default() -> Self {
         StartOptions {
             telephony: config::TelephonyConfig::default(),
-            dialer: workers::dialer::DialerSettings::default(),
+            dialer: workers::callouts::DialerSettings::default(),
             default_country_code: "34".into(),
         }
     }
@@ -77,7 +77,7 @@ impl Default for StartOptions {
 
 /// `start_with` with the default options (telsim in-process, a 1 s dialer tick).
 pub async fn start(
-    db: app::db::PgPool,
+    db: app::shell::store::PgPool,
     listener: TcpListener,
     site_root: &str,
     sessions: web::SessionSettings,
@@ -89,7 +89,7 @@ pub async fn start(
 /// Starts the live-event listener and the workers (dialer), and serves on `listener` until
 /// `shutdown` resolves; the workers stop with it.
 pub async fn start_with(
-    db: app::db::PgPool,
+    db: app::shell::store::PgPool,
     listener: TcpListener,
     site_root: &str,
     sessions: web::SessionSettings,
@@ -107,7 +107,7 @@ pub async fn start_with(
         telephony: Some(provider.clone()),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let dialer = workers::dialer::spawn(services.clone(), provider.clone(), options.dialer.clone(), stop_rx);
+    let dialer = workers::callouts::spawn(services.clone(), provider.clone(), options.dialer.clone(), stop_rx);
     let shutdown = async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -115,7 +115,7 @@ pub async fn start_with(
     };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
     let router = web::router(state, &sessions, store.clone());
-    tokio::spawn(workers::solver::run(services.clone()));
+    tokio::spawn(workers::rota::run(services.clone()));
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;

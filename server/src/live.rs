@@ -1,7 +1,7 @@
 //! `GET /api/events`: the live-event stream of a signed-in browser (server-sent events).
 use crate::caller::SignedIn;
 use crate::state::AppState;
-use app::domain::access::topic_allowed;
+use app::shell::rules::access::topic_allowed;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};

@@ -1,7 +1,7 @@
 //! `switchboard`: the phone-support console's server and its administration commands.
-use app::api::error::ApiError;
-use app::domain::roles::Role;
-use app::domain::tokens::Scope;
+use app::accounts::rules::roles::Role;
+use app::accounts::rules::tokens::Scope;
+use app::shell::error::ApiError;
 use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::{bootstrap, database, pg, web};
@@ -116,7 +116,7 @@ enum CliError {
     #[error("{0}")]
     Api(#[from] ApiError),
     #[error("{0}")]
-    Db(#[from] app::db::DbError),
+    Db(#[from] app::shell::store::DbError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -140,7 +140,7 @@ fn read_password_stdin() -> Result<String, CliError> {
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
 }
 
-async fn open_db(cfg: &Config) -> Result<app::db::PgPool, CliError> {
+async fn open_db(cfg: &Config) -> Result<app::shell::store::PgPool, CliError> {
     let url = database::url(cfg).await?;
     let db = database::pool(&url, 30).await?;
     database::migrate(&db).await?;
@@ -180,7 +180,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
     let options = server::StartOptions {
         telephony: cfg.telephony.clone(),
-        dialer: server::workers::dialer::DialerSettings {
+        dialer: server::workers::callouts::DialerSettings {
             tick: std::time::Duration::from_millis(cfg.dialer_tick_ms),
             ..Default::default()
         },
@@ -255,7 +255,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     };
                     let display = name.unwrap_or_else(|| username.clone());
                     let created =
-                        app::accounts::create_user(&db, &username, &display, &roles, password.clone()).await?;
+                        app::accounts::service::create_user(&db, &username, &display, &roles, password.clone()).await?;
                     if password.is_none() {
                         println!("created {username}; password: {}", created.password);
                     } else {
@@ -266,7 +266,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     username,
                     password_stdin,
                 } => {
-                    let id = app::db::users::id_by_username(&db, &username.trim().to_lowercase())
+                    let id = app::accounts::store::users::id_by_username(&db, &username.trim().to_lowercase())
                         .await
                         .map_err(|_| CliError::Usage(format!("no user named '{username}'")))?;
                     let password = if password_stdin {
@@ -274,7 +274,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     } else {
                         None
                     };
-                    let set = app::accounts::set_password(&db, id, password.clone()).await?;
+                    let set = app::accounts::service::set_password(&db, id, password.clone()).await?;
                     if password.is_none() {
                         println!("new password for {username}: {set}");
                     } else {
@@ -282,7 +282,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
                 UserCommand::List => {
-                    for u in app::db::users::list(&db).await? {
+                    for u in app::accounts::store::users::list(&db).await? {
                         let roles: Vec<_> = u.roles.iter().map(|r| r.as_str()).collect();
                         println!(
                             "{:<20} {:<30} {:<30} {}",
@@ -301,12 +301,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             match cmd {
                 TokenCommand::Create { name, scopes } => {
                     let scopes = Scope::parse_list(scopes.iter().map(String::as_str)).map_err(ApiError::from)?;
-                    let (id, token) = app::accounts::create_token(&db, &name, &scopes, None).await?;
+                    let (id, token) = app::accounts::service::create_token(&db, &name, &scopes, None).await?;
                     println!("token {id} '{name}': {token}");
                     println!("(shown only now; it is stored hashed)");
                 }
                 TokenCommand::List => {
-                    for t in app::db::tokens::list(&db).await? {
+                    for t in app::accounts::store::tokens::list(&db).await? {
                         let scopes: Vec<_> = t.scopes.iter().map(|s| s.as_str()).collect();
                         let state = match t.revoked_at {
                             Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
@@ -323,7 +323,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
                 TokenCommand::Revoke { id } => {
-                    app::db::tokens::revoke(&db, id)
+                    app::accounts::store::tokens::revoke(&db, id)
                         .await
                         .map_err(|_| CliError::Usage(format!("no active token with id {id}")))?;
                     println!("token {id} revoked");
@@ -337,7 +337,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Usage(format!("{}: no Tomàtic files found", dir.display())));
             }
             let db = open_db(&cfg).await?;
-            let report = app::db::tomatic_import::import(&db, &files).await?;
+            let report = app::rota::store::tomatic_import::import(&db, &files).await?;
             print!("{report}");
             if !report.applied {
                 return Err(CliError::Usage(
@@ -373,7 +373,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", cfg.db_name))
                         .execute(&admin)
                         .await
-                        .map_err(app::db::DbError::from)?;
+                        .map_err(app::shell::store::DbError::from)?;
                     open_db(&cfg).await?;
                     println!("database {} re-created", cfg.db_name);
                 }
@@ -386,12 +386,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                             .bind(format!("{}%", server::testing::TEST_DB_PREFIX))
                             .fetch_all(&admin)
                             .await
-                            .map_err(app::db::DbError::from)?;
+                            .map_err(app::shell::store::DbError::from)?;
                     for n in &names {
                         sqlx::query(&format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)"))
                             .execute(&admin)
                             .await
-                            .map_err(app::db::DbError::from)?;
+                            .map_err(app::shell::store::DbError::from)?;
                     }
                     println!("dropped {} test database(s)", names.len());
                 }

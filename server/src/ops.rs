@@ -2,8 +2,8 @@
 use crate::caller::{Caller, Machine};
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::domain::access::Area;
-use app::domain::tokens::Scope;
+use app::accounts::rules::tokens::Scope;
+use app::shell::rules::access::Area;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;

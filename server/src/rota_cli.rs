@@ -1,6 +1,6 @@
 //! `switchboard rota …`: the rota solver on files. Needs neither the configuration nor the
 //! database, so it can run anywhere the binary does (a coordinator's laptop, a CI job).
-use app::domain::solver::{self, Deadline, Problem, Progress};
+use app::rota::rules::solver::{self, Deadline, Problem, Progress};
 use clap::Subcommand;
 use std::io::Read;
 use std::sync::atomic::Ordering;

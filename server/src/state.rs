@@ -1,4 +1,4 @@
-use app::ctx::Services;
+use app::shell::ctx::Services;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;

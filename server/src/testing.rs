@@ -1,7 +1,7 @@
 //! Test support: a fresh database per test in the embedded cluster (or the server named by
 //! `SWITCHBOARD_TEST_DATABASE_URL`), and the app started on port 0 against it.
 use crate::{database, pg, web};
-use app::db::PgPool;
+use app::shell::store::PgPool;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -36,7 +36,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub url: String,
     pub db: PgPool,
-    pub services: app::ctx::Services,
+    pub services: app::shell::ctx::Services,
     pub provider: std::sync::Arc<crate::telephony::provider::Provider>,
 }
 
@@ -81,17 +81,17 @@ impl TestApp {
     }
 
     /// Creates a user with these roles and returns its password.
-    pub async fn user(&self, username: &str, roles: &[app::domain::roles::Role]) -> String {
+    pub async fn user(&self, username: &str, roles: &[app::accounts::rules::roles::Role]) -> String {
         let password = format!("{username}-password-1");
-        app::accounts::create_user(&self.db, username, username, roles, Some(password.clone()))
+        app::accounts::service::create_user(&self.db, username, username, roles, Some(password.clone()))
             .await
             .expect("create test user");
         password
     }
 
     /// Creates a token with these scopes and returns it.
-    pub async fn token(&self, name: &str, scopes: &[app::domain::tokens::Scope]) -> String {
-        app::accounts::create_token(&self.db, name, scopes, None)
+    pub async fn token(&self, name: &str, scopes: &[app::accounts::rules::tokens::Scope]) -> String {
+        app::accounts::service::create_token(&self.db, name, scopes, None)
             .await
             .expect("create test token")
             .1

@@ -1,6 +1,6 @@
 //! Reading a Tomàtic folder from disk for `switchboard import-tomatic DIR`.
-use app::domain::tomatic::TomaticFile;
-use app::domain::tomatic_import::is_tomatic_file;
+use app::rota::rules::tomatic::TomaticFile;
+use app::rota::rules::tomatic_import::is_tomatic_file;
 use std::path::Path;
 
 /// The files of `dir` the import reads (see `domain::tomatic_import`), with `/`-separated paths

@@ -2,9 +2,9 @@
 //! operations routes, and the layers around them (sessions, user, metrics, request log).
 use crate::state::AppState;
 use crate::{exports, live, ops};
-use app::api::auth::Me;
-use app::api::error::ApiError;
-use app::domain::access::{PageAccess, page_access};
+use app::accounts::api::auth::Me;
+use app::shell::error::ApiError;
+use app::shell::rules::access::{PageAccess, page_access};
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -88,7 +88,7 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
 /// machine routes alike.
 async fn resolve_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/pkg/")
-        && let Some(me) = app::auth::session_user(&session, &st.services.db).await
+        && let Some(me) = app::accounts::auth::session_user(&session, &st.services.db).await
     {
         req.extensions_mut().insert(me);
     }

@@ -1,8 +1,8 @@
 //! Widgets shared by the pages: the shell around them, access checks, badges.
-use crate::api::auth::{Logout, Me};
-use crate::api::error::ApiError;
-use crate::domain::access::Area;
-use crate::live::{LiveState, use_live_state};
+use crate::accounts::api::auth::{Logout, Me};
+use crate::shell::error::ApiError;
+use crate::shell::live::{LiveState, use_live_state};
+use crate::shell::rules::access::Area;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};

@@ -10,8 +10,8 @@
 //!   monotonic state machine: a duplicate or a late (out-of-order) callback changes nothing.
 use crate::state::AppState;
 use crate::telephony::signature;
-use app::db::calls::{self, Source};
-use app::domain::calls::ProviderStatus;
+use app::callouts::rules::calls::ProviderStatus;
+use app::callouts::store::calls::{self, Source};
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -90,7 +90,7 @@ async fn apply(
     sid: &str,
     status: ProviderStatus,
     duration: Option<u32>,
-) -> Result<Option<calls::Applied>, app::db::DbError> {
+) -> Result<Option<calls::Applied>, app::shell::store::DbError> {
     let mut tx = st.services.db.begin().await?;
     let mut locked = match call_id {
         Some(id) => calls::lock_by_id(&mut tx, id).await?,

@@ -33,7 +33,7 @@
 //! Limits as Somleng enforces them: with `--cps` and/or `--max-concurrent`, calls over the limit
 //! are accepted (`201`, `queued`) and dialled later, in order, never refused.
 use crate::telephony::signature;
-use app::domain::calls::ProviderStatus;
+use app::callouts::rules::calls::ProviderStatus;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -630,7 +630,7 @@ async fn create(
     let Some(to) = param(&form, "To") else {
         return bad(21201, "No 'To' number is specified".into());
     };
-    if !app::domain::phone::is_e164(to) {
+    if !app::callouts::rules::phone::is_e164(to) {
         return bad(21211, format!("Invalid 'To' Phone Number: {to}"));
     }
     let Some(from) = param(&form, "From") else {

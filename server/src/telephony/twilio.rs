@@ -13,7 +13,7 @@
 //! Retrying a create after a time-out or a 5xx can place the same call twice if the provider had
 //! in fact accepted it (the dialect has no idempotency key); the worker must treat a transient
 //! create error as "unknown" rather than "not placed" if that matters.
-use app::domain::calls::ProviderStatus;
+use app::callouts::rules::calls::ProviderStatus;
 use app::ports::{BoxFuture, CallScript, CreateCall, ProviderCall, Telephony, TelephonyError};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;

@@ -1,4 +1,5 @@
-//! Background workers, started by `server::start` as tokio tasks and stopped on shutdown. They
-//! share the `db`/`domain` code with the server functions and the REST API.
-pub mod dialer;
-pub mod solver;
+//! Background workers, one module per area, started by `server::start` as tokio tasks and
+//! stopped on shutdown. They call the same services and stores as the server functions and the
+//! REST API.
+pub mod callouts;
+pub mod rota;

@@ -1,0 +1,83 @@
+//! A person's calendar-feed links: list, create (the token shown once), revoke. A person's own
+//! linked account manages their links; coordinators and admins manage anyone's.
+use crate::shell::error::ApiError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A calendar token as listed: never the secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarToken {
+    pub id: i64,
+    /// The first characters of the token, to tell links apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new link, shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarLink {
+    pub id: i64,
+    pub token: String,
+    /// `/calendar/<handle>.ics?token=…`; the page puts its origin in front.
+    pub path: String,
+}
+
+/// The feed's path for a person and token.
+pub fn feed_path(handle: &str, token: &str) -> String {
+    format!("/calendar/{handle}.ics?token={token}")
+}
+
+#[cfg(feature = "ssr")]
+use {crate::shell::ctx::services, crate::shell::guard::respond};
+
+#[server(prefix = "/api", endpoint = "rota/calendar/tokens", input = server_fn::codec::Json)]
+pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiError> {
+    respond(async move {
+        let s = services()?;
+        crate::rota::api::data::require_own(&s, person_id).await?;
+        Ok(crate::rota::store::calendar::list(&s.db, person_id).await?)
+    })
+    .await
+}
+
+/// Creates a calendar link for the person; the token is returned this once and stored hashed.
+#[server(prefix = "/api", endpoint = "rota/calendar/create", input = server_fn::codec::Json)]
+pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiError> {
+    respond(async move {
+        let s = services()?;
+        let (me, person) = crate::rota::api::data::require_own(&s, person_id).await?;
+        let (id, token) = crate::rota::store::calendar::create(&s.db, person_id)
+            .await
+            .map_err(|e| match e {
+                crate::shell::store::DbError::NotFound => ApiError::NotFound("person".into()),
+                e => e.into(),
+            })?;
+        tracing::info!(person = %person.fields.handle, by = %me.username, token_id = id, "calendar link created");
+        Ok(CalendarLink {
+            id,
+            path: feed_path(&person.fields.handle, &token),
+            token,
+        })
+    })
+    .await
+}
+
+/// Revokes one of the person's calendar links; calendar apps using it get 404 from then on.
+#[server(prefix = "/api", endpoint = "rota/calendar/revoke", input = server_fn::codec::Json)]
+pub async fn revoke_calendar_token(person_id: i64, id: i64) -> Result<(), ApiError> {
+    respond(async move {
+        let s = services()?;
+        let (me, person) = crate::rota::api::data::require_own(&s, person_id).await?;
+        crate::rota::store::calendar::revoke(&s.db, person_id, id)
+            .await
+            .map_err(|e| match e {
+                crate::shell::store::DbError::NotFound => ApiError::NotFound("active calendar link".into()),
+                e => e.into(),
+            })?;
+        tracing::info!(person = %person.fields.handle, by = %me.username, token_id = id, "calendar link revoked");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,2 @@
+//! Screens that belong to no one area.
+pub mod home;

@@ -1,0 +1,160 @@
+//! The solver worker: takes queued solver runs (from any instance, `SKIP LOCKED` with a lease),
+//! solves on the blocking pool with a time limit, reports progress live, honours the stop
+//! button (the best timetable so far is kept), and stores the result as the week's draft.
+use app::rota::api::timetable::TOPIC_SOLVER;
+use app::rota::rules::plan::{plan_week, seats_of};
+use app::rota::rules::solver::{Deadline, Progress, solve};
+use app::shell::ctx::Services;
+use app::{rota::store::solver_jobs, rota::store::source, rota::store::timetables};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+const LEASE_S: f64 = 30.0;
+
+/// Runs until the process ends; one run at a time per instance.
+pub async fn run(services: Services) {
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    loop {
+        match solver_jobs::claim(&services.db, &worker, LEASE_S).await {
+            Ok(Some(job)) => {
+                let id = job.id;
+                if let Err(e) = run_job(&services, &worker, job).await {
+                    tracing::error!(job = id, error = %e, "solver run failed");
+                    let _ = solver_jobs::finish(&services.db, id, &worker, "failed", Some(&e)).await;
+                    announce(&services, id, "failed").await;
+                }
+            }
+            Ok(None) => tokio::time::sleep(Duration::from_millis(300)).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "solver worker cannot reach the database");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn announce(s: &Services, job: i64, status: &str) {
+    s.events
+        .announce(TOPIC_SOLVER, serde_json::json!({ "job": job, "status": status }))
+        .await;
+}
+
+async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<(), String> {
+    let db = &s.db;
+    let source = source::week_source(db, job.monday).await.map_err(|e| e.to_string())?;
+    let mut plan = plan_week(&source, job.monday, job.seed as u64, job.time_limit_s).map_err(|e| e.to_string())?;
+    let lines = plan.problem.lines.max(1) as usize;
+    let turns = source.settings.turns();
+    let week = timetables::week(db, job.monday).await.map_err(|e| e.to_string())?;
+    if job.repair && week.is_some() {
+        let grid = timetables::grid(db, job.monday, turns, lines)
+            .await
+            .map_err(|e| e.to_string())?;
+        if grid.days == plan.days {
+            plan.problem.previous = Some(app::rota::rules::plan::timetable_of(&grid.seats));
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
+    let problem = plan.problem.clone();
+    let budget_stop = stop.clone();
+    let solving = tokio::task::spawn_blocking(move || {
+        let mut budget = Deadline::after_secs(problem.time_limit_s);
+        budget.stop = budget_stop;
+        solve(&problem, &mut budget, &mut |p: &Progress| {
+            let _ = tx.try_send(p.clone());
+        })
+    });
+    announce(s, job.id, "running").await;
+    // Progress out, stop requests in, lease kept, until the solver returns.
+    let mut solving = std::pin::pin!(solving);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut latest: Option<Progress> = None;
+    let mut sent_cost = None;
+    let result = loop {
+        tokio::select! {
+            r = &mut solving => break r,
+            Some(p) = rx.recv() => latest = Some(p),
+            _ = tick.tick() => {
+                let changed = latest.as_ref().map(|p| (p.cost, p.lower_bound)) != sent_cost;
+                let progress = latest.as_ref().filter(|_| changed).map(|p| serde_json::to_value(p).unwrap_or_default());
+                match solver_jobs::heartbeat(db, job.id, worker, LEASE_S, progress.as_ref()).await {
+                    Ok(true) => stop.store(true, Ordering::Relaxed),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "solver heartbeat"),
+                }
+                if changed {
+                    sent_cost = latest.as_ref().map(|p| (p.cost, p.lower_bound));
+                    announce(s, job.id, "running").await;
+                }
+            }
+        }
+    };
+    let solution = result
+        .map_err(|e| format!("solver task: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let stopped = stop.load(Ordering::Relaxed);
+    let final_progress = serde_json::json!({
+        "cost": solution.cost, "lower_bound": solution.lower_bound, "totals": solution.totals,
+        "found_s": solution.time_to_best_s, "elapsed_s": solution.elapsed_s, "iterations": solution.iterations,
+        "proven_optimal": solution.proven_optimal, "warnings": solution.warnings,
+    });
+    let _ = solver_jobs::heartbeat(db, job.id, worker, LEASE_S, Some(&final_progress)).await;
+    // A worker whose lease ran out, and whose run another worker took, leaves the result to it.
+    if !solver_jobs::holds(db, job.id, worker)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        tracing::warn!(job = job.id, "solver run taken over by another worker: result dropped");
+        return Ok(());
+    }
+    let grid = timetables::Grid {
+        days: plan.days.clone(),
+        seats: seats_of(&solution.timetable, lines),
+    };
+    let kind = if plan.problem.previous.is_some() {
+        "repair"
+    } else {
+        "solve"
+    };
+    let note = format!(
+        "{} (seed {}): cost {}{}",
+        if kind == "repair" { "repaired" } else { "generated" },
+        job.seed,
+        solution.cost,
+        if stopped { ", stopped early" } else { "" }
+    );
+    timetables::store_grid(
+        db,
+        job.monday,
+        timetables::Shape {
+            turn_boundaries: &source.settings.turn_boundaries,
+            time_zone: &source.settings.time_zone,
+            lines: lines as u32,
+        },
+        &grid,
+        timetables::Revision {
+            cost: Some(solution.cost),
+            penalties: &solution.penalties,
+            by: None,
+            kind,
+            note: &note,
+            status: None,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let status = if stopped { "stopped" } else { "done" };
+    solver_jobs::finish(db, job.id, worker, status, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    announce(s, job.id, status).await;
+    s.events
+        .announce(
+            app::rota::api::data::TOPIC_ROTA,
+            serde_json::json!({ "what": "timetable" }),
+        )
+        .await;
+    Ok(())
+}
