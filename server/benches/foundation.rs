@@ -41,7 +41,8 @@ const QUERY_RUNS: usize = 500;
 const SSE_CLIENTS: usize = 200;
 const SSE_EVENTS: usize = 50;
 const SSE_SPACING: Duration = Duration::from_millis(20);
-const SSE_TOPIC: &str = "admin.bench";
+/// Admins see it; the bench signs in as one.
+const SSE_TOPIC: app::shell::topics::Topic = app::shell::topics::Topic::Users;
 
 const USERNAME: &str = "bench";
 
@@ -989,7 +990,7 @@ async fn read_events(res: reqwest::Response, deadline: tokio::time::Instant) -> 
                 continue;
             };
             match ev["topic"].as_str() {
-                Some(SSE_TOPIC) => {
+                Some(t) if t == SSE_TOPIC.name() => {
                     let sent = ev["data"]["sent_us"].as_i64().unwrap_or(now_us);
                     let seq = ev["data"]["seq"].as_u64().unwrap_or(u64::MAX);
                     if out.seqs.insert(seq) {

@@ -200,8 +200,10 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
             Err(e) => return Err(ApiError::internal("demo contacts", format!("{e:?}"))),
         }
     }
-    app::callouts::store::contacts::upsert_many(db, &rows).await?;
-    app::callouts::store::callouts::set_caller_id_rule(db, "+34", "+34930001234").await?;
+    // One transaction: a demo half seeded would not be seeded again on the next start.
+    let mut tx = db.begin().await.map_err(|e| ApiError::internal("demo callouts", e))?;
+    app::callouts::store::contacts::upsert_many(&mut tx, &rows).await?;
+    app::callouts::store::callouts::set_caller_id_rule(&mut tx, "+34", "+34930001234").await?;
     let settings = CalloutInput {
         name: Some("Flu vaccine reminder".into()),
         description: Some("Reminds patients of their vaccination appointment.".into()),
@@ -211,9 +213,9 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
     }
     .validate()
     .map_err(|e| ApiError::internal("demo callout", format!("{e:?}")))?;
-    let callout = app::callouts::store::callouts::create(db, &settings, None).await?;
+    let callout = app::callouts::store::callouts::create(&mut tx, &settings, None).await?;
     app::callouts::store::participations::populate(
-        db,
+        &mut tx,
         callout.id,
         &ContactFilter {
             tags: vec!["patients".into()],
@@ -221,6 +223,7 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
         },
     )
     .await?;
+    tx.commit().await.map_err(|e| ApiError::internal("demo callouts", e))?;
     Ok(true)
 }
 

@@ -10,15 +10,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Live topic of the callout list (created, deleted, status changes).
-pub const TOPIC_CALLOUTS: &str = "callouts.list";
-/// Live topic of the contact directory (imports, edits).
-pub const TOPIC_CONTACTS: &str = "callouts.contacts";
 
-/// Live topic of one callout (calls placed, callbacks, status, settings).
-pub fn callout_topic(id: i64) -> String {
-    format!("callouts.{id}")
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CalloutLine {
@@ -131,47 +123,10 @@ pub const IMPORT_CHUNK: usize = 5_000;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::accounts::Me,
+    super::service::{self, Population},
     crate::shell::ctx::{Services, services},
-    crate::shell::guard::{require, respond},
-    crate::shell::rules::access::{Area, CalloutEdit},
+    crate::shell::guard::{respond, signed_in},
 };
-
-#[cfg(feature = "ssr")]
-fn viewer() -> Result<Me, ApiError> {
-    require(Area::Callouts)
-}
-
-#[cfg(feature = "ssr")]
-fn runner() -> Result<Me, ApiError> {
-    let me = require(Area::Callouts)?;
-    if CalloutEdit::of(&me.roles) < CalloutEdit::Run {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(me)
-}
-
-#[cfg(feature = "ssr")]
-fn may_run(me: &Me) -> bool {
-    CalloutEdit::of(&me.roles) == CalloutEdit::Run
-}
-
-#[cfg(feature = "ssr")]
-fn first(errors: Vec<crate::shell::rules::Invalid>) -> ApiError {
-    errors
-        .into_iter()
-        .next()
-        .map(ApiError::Invalid)
-        .unwrap_or_else(|| ApiError::invalid("request", "not valid"))
-}
-
-#[cfg(feature = "ssr")]
-fn callout_not_found(e: crate::shell::store::DbError) -> ApiError {
-    match e {
-        crate::shell::store::DbError::NotFound => ApiError::NotFound("callout".into()),
-        e => e.into(),
-    }
-}
 
 /// The zone a callout's page shows times in: the callout's own, else the team's.
 #[cfg(feature = "ssr")]
@@ -185,24 +140,18 @@ async fn shown_zone(
     })
 }
 
-#[cfg(feature = "ssr")]
-async fn changed(s: &Services, id: i64, data: serde_json::Value) {
-    s.events.announce(&callout_topic(id), data.clone()).await;
-    s.events.announce(TOPIC_CALLOUTS, data).await;
-}
-
 #[server(prefix = "/api", endpoint = "callouts/list", input = server_fn::codec::Json)]
 pub async fn list_callouts() -> Result<CalloutList, ApiError> {
     respond(async move {
-        let me = viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let callouts = crate::callouts::store::callouts::summaries(&s.db)
+        let callouts = service::summaries(&s, &actor)
             .await?
             .into_iter()
             .map(|r| CalloutLine {
                 id: r.id,
                 name: r.name,
-                status: CalloutStatus::parse(&r.status).unwrap_or(CalloutStatus::Initialized),
+                status: r.status,
                 participations: r.participations,
                 done: r.done,
                 answered: r.answered,
@@ -212,7 +161,7 @@ pub async fn list_callouts() -> Result<CalloutList, ApiError> {
             .collect();
         Ok(CalloutList {
             callouts,
-            may_run: may_run(&me),
+            may_run: service::runs(&actor),
         })
     })
     .await
@@ -221,16 +170,10 @@ pub async fn list_callouts() -> Result<CalloutList, ApiError> {
 #[server(prefix = "/api", endpoint = "callouts/get", input = server_fn::codec::Json)]
 pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
     respond(async move {
-        let me = viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let c = crate::callouts::store::callouts::get(&s.db, id)
-            .await
-            .map_err(callout_not_found)?;
-        let stats = crate::callouts::store::callouts::stats(&s.db, id).await?;
-        let no_caller_id = c.settings.caller_id.is_none()
-            && crate::callouts::store::callouts::caller_id_rules(&s.db)
-                .await?
-                .is_empty();
+        let (c, stats) = service::statistics(&s, &actor, id).await?;
+        let no_caller_id = c.settings.caller_id.is_none() && service::caller_ids(&s, &actor).await?.is_empty();
         let zone = shown_zone(&s, &c.settings).await?;
         let outside_hours = match &c.settings.calling_hours {
             None => None,
@@ -259,7 +202,7 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
             settings: CalloutInput::of(&c.settings),
             started_at: c.started_at,
             stats,
-            may_run: may_run(&me),
+            may_run: service::runs(&actor),
             now: Utc::now(),
         })
     })
@@ -270,24 +213,13 @@ pub async fn get_callout(id: i64) -> Result<CalloutView, ApiError> {
 #[server(prefix = "/api", endpoint = "callouts/save", input = server_fn::codec::Json)]
 pub async fn save_callout(id: Option<i64>, input: CalloutInput) -> Result<i64, ApiError> {
     respond(async move {
-        let me = runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let settings = input.validate().map_err(first)?;
-        let id = match id {
-            None => {
-                crate::callouts::store::callouts::create(&s.db, &settings, Some(me.id))
-                    .await?
-                    .id
-            }
-            Some(id) => {
-                crate::callouts::store::callouts::update(&s.db, id, &settings)
-                    .await
-                    .map_err(callout_not_found)?
-                    .id
-            }
+        let c = match id {
+            None => service::create_callout(&s, &actor, &input).await?,
+            Some(id) => service::update_callout(&s, &actor, id, &input).await?,
         };
-        changed(&s, id, serde_json::json!({ "settings": id })).await;
-        Ok(id)
+        Ok(c.id)
     })
     .await
 }
@@ -295,17 +227,10 @@ pub async fn save_callout(id: Option<i64>, input: CalloutInput) -> Result<i64, A
 /// Start, pause, resume or stop; returns the new status, or 422 saying why not.
 #[server(prefix = "/api", endpoint = "callouts/event", input = server_fn::codec::Json)]
 pub async fn callout_transition(id: i64, event: String) -> Result<CalloutStatus, ApiError> {
-    use crate::callouts::rules::callout::CalloutEvent;
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let event = CalloutEvent::parse(&event)?;
-        let c = crate::callouts::store::callouts::apply_event(&s.db, id, event)
-            .await
-            .map_err(callout_not_found)?
-            .map_err(|refused| ApiError::invalid("event", refused.message))?;
-        changed(&s, id, serde_json::json!({ "status": c.status })).await;
-        Ok(c.status)
+        Ok(service::transition(&s, &actor, id, &event).await?.status)
     })
     .await
 }
@@ -314,15 +239,9 @@ pub async fn callout_transition(id: i64, event: String) -> Result<CalloutStatus,
 #[server(prefix = "/api", endpoint = "callouts/delete", input = server_fn::codec::Json)]
 pub async fn delete_callout(id: i64) -> Result<(), ApiError> {
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        crate::callouts::store::callouts::delete(&s.db, id)
-            .await
-            .map_err(callout_not_found)?;
-        s.events
-            .announce(TOPIC_CALLOUTS, serde_json::json!({ "deleted": id }))
-            .await;
-        Ok(())
+        Ok(service::delete_callout(&s, &actor, id).await?)
     })
     .await
 }
@@ -331,14 +250,9 @@ pub async fn delete_callout(id: i64) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "callouts/populate", input = server_fn::codec::Json)]
 pub async fn populate_callout(id: i64, filter: ContactFilter) -> Result<u64, ApiError> {
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        filter.check()?;
-        let added = crate::callouts::store::participations::populate(&s.db, id, &filter)
-            .await
-            .map_err(callout_not_found)?;
-        changed(&s, id, serde_json::json!({ "populated": added })).await;
-        Ok(added)
+        Ok(service::populate(&s, &actor, id, &Population::Matching(filter)).await?.0)
     })
     .await
 }
@@ -350,16 +264,11 @@ pub async fn list_participations(
     page: i64,
 ) -> Result<ParticipationPage, ApiError> {
     respond(async move {
-        viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let f = filter.checked()?;
         let (page, per_page) = crate::callouts::store::contacts::page_bounds(Some(page), Some(50));
-        let c = crate::callouts::store::callouts::get(&s.db, id)
-            .await
-            .map_err(callout_not_found)?;
-        let p = crate::callouts::store::participations::list(&s.db, id, &f, page, per_page)
-            .await
-            .map_err(callout_not_found)?;
+        let c = service::callout(&s, &actor, id).await?;
+        let p = service::participations(&s, &actor, id, &filter, page, per_page).await?;
         Ok(ParticipationPage {
             items: p.items.into_iter().map(participation_line).collect(),
             total: p.total,
@@ -375,8 +284,9 @@ pub async fn list_participations(
 #[server(prefix = "/api", endpoint = "callouts/participation-calls", input = server_fn::codec::Json)]
 pub async fn participation_calls(participation_id: i64) -> Result<Vec<CallLine>, ApiError> {
     respond(async move {
-        viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
+        service::may_view(&actor)?;
         let f = crate::callouts::store::calls::CallFilter {
             participation_id: Some(participation_id),
             ..Default::default()
@@ -429,11 +339,10 @@ fn participation_line(p: crate::callouts::store::participations::Participation) 
 #[server(prefix = "/api", endpoint = "contacts/list", input = server_fn::codec::Json)]
 pub async fn list_contacts(filter: ContactFilter, page: i64) -> Result<ContactPage, ApiError> {
     respond(async move {
-        let me = viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
-        filter.check()?;
         let (page, per_page) = crate::callouts::store::contacts::page_bounds(Some(page), Some(50));
-        let p = crate::callouts::store::contacts::list(&s.db, &filter, page, per_page).await?;
+        let p = service::list_contacts(&s, &actor, &filter, page, per_page).await?;
         Ok(ContactPage {
             items: p
                 .items
@@ -447,7 +356,7 @@ pub async fn list_contacts(filter: ContactFilter, page: i64) -> Result<ContactPa
             total: p.total,
             page: p.page,
             per_page: p.per_page,
-            may_edit: may_run(&me),
+            may_edit: service::runs(&actor),
             default_country_code: s.default_country_code.clone(),
         })
     })
@@ -459,23 +368,13 @@ pub async fn list_contacts(filter: ContactFilter, page: i64) -> Result<ContactPa
 #[server(prefix = "/api", endpoint = "contacts/save", input = server_fn::codec::Json)]
 pub async fn save_contact(id: Option<i64>, input: ContactInput) -> Result<i64, ApiError> {
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let fields = input.validate(&s.default_country_code).map_err(first)?;
-        let id = match id {
-            None => crate::callouts::store::contacts::create(&s.db, &fields).await?.id,
-            Some(id) => {
-                crate::callouts::store::contacts::update(&s.db, id, &fields)
-                    .await
-                    .map_err(|e| match e {
-                        crate::shell::store::DbError::NotFound => ApiError::NotFound("contact".into()),
-                        e => e.into(),
-                    })?
-                    .id
-            }
+        let c = match id {
+            None => service::create_contact(&s, &actor, &input).await?,
+            Some(id) => service::update_contact(&s, &actor, id, &input).await?,
         };
-        s.events.announce(TOPIC_CONTACTS, serde_json::json!({ "id": id })).await;
-        Ok(id)
+        Ok(c.id)
     })
     .await
 }
@@ -484,54 +383,21 @@ pub async fn save_contact(id: Option<i64>, input: ContactInput) -> Result<i64, A
 #[server(prefix = "/api", endpoint = "contacts/delete", input = server_fn::codec::Json)]
 pub async fn delete_contact(id: i64) -> Result<(), ApiError> {
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        crate::callouts::store::contacts::delete(&s.db, id)
-            .await
-            .map_err(|e| match e {
-                crate::shell::store::DbError::NotFound => ApiError::NotFound("contact".into()),
-                e => e.into(),
-            })?;
-        s.events
-            .announce(TOPIC_CONTACTS, serde_json::json!({ "deleted": id }))
-            .await;
-        Ok(())
+        Ok(service::delete_contact(&s, &actor, id).await?)
     })
     .await
 }
 
-/// Imports one chunk of a CSV file the page has read: every row is validated, the valid ones
-/// are written (repeated numbers merged into one contact) in one transaction, and the refused
-/// ones come back with their line and reason. Chunks already imported stay imported. `tag`
-/// (optional) is added to every imported contact, so the file can populate a callout by it.
+/// Imports one chunk of a CSV file the page has read (see `service::import_chunk`). Chunks
+/// already imported stay imported.
 #[server(prefix = "/api", endpoint = "contacts/import", input = server_fn::codec::Json)]
 pub async fn import_contacts(mapping: Mapping, rows: Vec<Row>, tag: Option<String>) -> Result<ImportChunk, ApiError> {
-    use crate::callouts::rules::contacts_csv;
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        if rows.len() > IMPORT_CHUNK {
-            return Err(ApiError::invalid(
-                "rows",
-                format!("send at most {IMPORT_CHUNK} rows at a time"),
-            ));
-        }
-        mapping.check(mapping.columns.len())?;
-        let (mut contacts, errors) = contacts_csv::contacts(&mapping, &rows, &s.default_country_code);
-        if let Some(tag) = tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let tag = crate::callouts::rules::settings::tags(&[tag.to_string()])?.remove(0);
-            for c in &mut contacts {
-                if !c.tags.contains(&tag) {
-                    c.tags.push(tag.clone());
-                }
-            }
-        }
-        let written = crate::callouts::store::contacts::upsert_many(&s.db, &contacts).await?;
-        if written.created + written.merged > 0 {
-            s.events
-                .announce(TOPIC_CONTACTS, serde_json::json!({ "imported": written.created }))
-                .await;
-        }
+        let (written, errors) = service::import_chunk(&s, &actor, &mapping, &rows, tag.as_deref()).await?;
         Ok(ImportChunk {
             created: written.created,
             merged: written.merged,
@@ -544,9 +410,9 @@ pub async fn import_contacts(mapping: Mapping, rows: Vec<Row>, tag: Option<Strin
 #[server(prefix = "/api", endpoint = "callouts/caller-ids", input = server_fn::codec::Json)]
 pub async fn caller_id_rules() -> Result<Vec<CallerIdRule>, ApiError> {
     respond(async move {
-        viewer()?;
+        let actor = signed_in()?;
         let s = services()?;
-        Ok(crate::callouts::store::callouts::caller_id_rules(&s.db)
+        Ok(service::caller_ids(&s, &actor)
             .await?
             .into_iter()
             .map(|(prefix, caller_id)| CallerIdRule { prefix, caller_id })
@@ -559,21 +425,13 @@ pub async fn caller_id_rules() -> Result<Vec<CallerIdRule>, ApiError> {
 #[server(prefix = "/api", endpoint = "callouts/caller-ids/save", input = server_fn::codec::Json)]
 pub async fn save_caller_id_rule(prefix: String, caller_id: String) -> Result<(), ApiError> {
     respond(async move {
-        runner()?;
+        let actor = signed_in()?;
         let s = services()?;
-        let prefix = prefix.trim().to_string();
-        let caller_id = caller_id.trim().to_string();
-        if caller_id.is_empty() {
-            if !crate::callouts::store::callouts::delete_caller_id_rule(&s.db, &prefix).await? {
-                return Err(ApiError::NotFound(format!("caller id rule for {prefix}")));
-            }
+        if caller_id.trim().is_empty() {
+            service::delete_caller_id(&s, &actor, &prefix).await?;
         } else {
-            let rule = crate::callouts::rules::caller_id::check_rule(&prefix, &caller_id)?;
-            crate::callouts::store::callouts::set_caller_id_rule(&s.db, &rule.prefix, &rule.caller_id).await?;
+            service::set_caller_id(&s, &actor, &prefix, &caller_id).await?;
         }
-        s.events
-            .announce(TOPIC_CALLOUTS, serde_json::json!({ "caller_ids": true }))
-            .await;
         Ok(())
     })
     .await
@@ -583,7 +441,8 @@ pub async fn save_caller_id_rule(prefix: String, caller_id: String) -> Result<()
 #[server(prefix = "/api", endpoint = "callouts/openapi", input = server_fn::codec::Json)]
 pub async fn openapi_document() -> Result<serde_json::Value, ApiError> {
     respond(async move {
-        viewer()?;
+        let actor = signed_in()?;
+        service::may_view(&actor)?;
         Ok(crate::callouts::openapi::spec())
     })
     .await

@@ -94,3 +94,23 @@ impl From<crate::shell::store::DbError> for ApiError {
         }
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<crate::shell::service::ServiceError> for ApiError {
+    fn from(e: crate::shell::service::ServiceError) -> Self {
+        use crate::shell::service::ServiceError as S;
+        match e {
+            S::Forbidden => ApiError::Forbidden,
+            // A form shows one message next to its field: the first.
+            S::Invalid(v) => v
+                .into_iter()
+                .next()
+                .map(ApiError::Invalid)
+                .unwrap_or_else(|| ApiError::invalid("request", "not valid")),
+            S::Refused(i) => ApiError::Invalid(i),
+            S::NotFound(what) => ApiError::NotFound(what),
+            S::Conflict(m) => ApiError::Conflict(m),
+            S::Internal => ApiError::Internal,
+        }
+    }
+}

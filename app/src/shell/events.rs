@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
+use super::topics::Topic;
+
 pub const CHANNEL: &str = "switchboard_events";
 
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; events stay well under that and
@@ -40,29 +42,29 @@ impl EventBus {
         Self { db, tx }
     }
 
-    /// Publishes to every instance (this one included, through its listener).
-    pub async fn publish(&self, topic: &str, data: serde_json::Value) -> Result<(), PublishError> {
-        let payload = serde_json::to_string(&LiveEvent {
-            topic: topic.to_string(),
-            data,
-        })
-        .expect("a JSON value serializes");
-        if payload.len() > MAX_PAYLOAD {
-            return Err(PublishError::TooLarge(payload.len()));
-        }
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload)
-            .execute(&self.db)
-            .await?;
-        Ok(())
+    /// Publishes inside the caller's transaction: PostgreSQL delivers the notification on
+    /// commit, so an event never announces a change that was rolled back. Services use this.
+    pub async fn publish_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        topic: Topic,
+        data: serde_json::Value,
+    ) -> Result<(), PublishError> {
+        notify(conn, topic, data).await
     }
 
-    /// Publishes and logs a failure instead of failing the caller: a missed live update is
-    /// repaired by the next refetch, while the change it announces is already committed.
-    pub async fn announce(&self, topic: &str, data: serde_json::Value) {
+    /// Publishes at once, outside any transaction: for nudges about work already committed
+    /// (a dialer round's calls, a solver's progress).
+    pub async fn publish(&self, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {
+        let mut conn = self.db.acquire().await?;
+        notify(&mut conn, topic, data).await
+    }
+
+    /// [`EventBus::publish`], logging a failure instead of returning it: a missed live update
+    /// is repaired by the next refetch, while the change it announces is already committed.
+    pub async fn announce(&self, topic: Topic, data: serde_json::Value) {
         if let Err(e) = self.publish(topic, data).await {
-            tracing::warn!(error = %e, topic, "live event not published");
+            tracing::warn!(error = %e, topic = %topic, "live event not published");
         }
     }
 
@@ -94,4 +96,21 @@ impl EventBus {
             }
         }))
     }
+}
+
+async fn notify(conn: &mut sqlx::PgConnection, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {
+    let payload = serde_json::to_string(&LiveEvent {
+        topic: topic.name(),
+        data,
+    })
+    .expect("a JSON value serializes");
+    if payload.len() > MAX_PAYLOAD {
+        return Err(PublishError::TooLarge(payload.len()));
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

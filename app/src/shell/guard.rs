@@ -23,3 +23,11 @@ pub(crate) async fn respond<T>(body: impl Future<Output = Result<T, ApiError>>) 
     }
     result
 }
+
+/// The signed-in user as a service's actor; 401 without a session. The service checks the
+/// capability itself.
+pub(crate) fn signed_in() -> Result<crate::shell::service::Actor, ApiError> {
+    crate::accounts::auth::current_user()
+        .map(crate::shell::service::Actor::User)
+        .ok_or(ApiError::Unauthenticated)
+}

@@ -1,6 +1,7 @@
 //! Live updates in the browser: one EventSource per tab on `/api/events`, turned into a
 //! signal per topic. Pages make their resources depend on a topic's signal and refetch when an
 //! event arrives; after a reconnect every topic fires once, so nothing missed stays stale.
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -97,8 +98,8 @@ pub fn use_live_state() -> ReadSignal<LiveState> {
 }
 
 /// The events of a topic, as a signal. Its `seq` changes on every event.
-pub fn use_topic(topic: &str) -> ReadSignal<TopicEvent> {
-    expect_context::<Live>().topic(topic).read_only()
+pub fn use_topic(topic: Topic) -> ReadSignal<TopicEvent> {
+    expect_context::<Live>().topic(&topic.name()).read_only()
 }
 
 #[cfg(feature = "hydrate")]
@@ -149,7 +150,7 @@ fn connect(live: Live, attempt: u32) {
 
 /// A topic's changes at most once per `every` — for views of busy topics (a running callout
 /// sends an event per call) that refetch on each change. Bumps once after a burst ends.
-pub fn use_topic_throttled(topic: &str, every: std::time::Duration) -> Signal<u64> {
+pub fn use_topic_throttled(topic: Topic, every: std::time::Duration) -> Signal<u64> {
     let src = use_topic(topic);
     let out = RwSignal::new(0u64);
     let pending = StoredValue::new(false);

@@ -4,6 +4,7 @@ pub mod error;
 pub mod live;
 pub mod pages;
 pub mod rules;
+pub mod topics;
 
 #[cfg(feature = "ssr")]
 pub mod ctx;
@@ -11,5 +12,7 @@ pub mod ctx;
 pub mod events;
 #[cfg(feature = "ssr")]
 pub(crate) mod guard;
+#[cfg(feature = "ssr")]
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -8,14 +8,14 @@
 use crate::caller::Caller;
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::accounts::rules::tokens::Scope;
-use app::callouts::rules::callout::{CalloutEvent, CalloutStatus};
+use app::callouts::rules::callout::CalloutStatus;
+use app::callouts::service::{self, Population};
 use app::callouts::rules::settings::{CalloutInput, ContactFilter, ContactInput};
 use app::callouts::store::callouts::Callout;
 use app::callouts::store::calls::CallFilter;
 use app::callouts::store::contacts::page_bounds;
 use app::shell::rules::Invalid;
-use app::shell::rules::access::{Area, CalloutEdit};
+use app::shell::service::{Actor, ServiceError};
 use app::{
     callouts::store::callouts, callouts::store::calls, callouts::store::contacts, callouts::store::participations,
     shell::store::DbError,
@@ -38,7 +38,7 @@ pub enum RestError {
     #[error("{0}")]
     Refused(String),
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -54,9 +54,22 @@ impl RestError {
 
     fn db(what: &'static str) -> impl FnOnce(DbError) -> RestError {
         move |e| match e {
-            DbError::NotFound => RestError::NotFound(what),
+            DbError::NotFound => RestError::NotFound(what.to_string()),
             DbError::Conflict(m) => RestError::Conflict(m),
             DbError::Sqlx(e) => RestError::Internal(format!("database: {e}")),
+        }
+    }
+}
+
+impl From<ServiceError> for RestError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Forbidden => RestError::Auth(HttpError::Forbidden),
+            ServiceError::Invalid(v) => RestError::Invalid(v),
+            ServiceError::Refused(i) => RestError::Refused(i.message),
+            ServiceError::NotFound(what) => RestError::NotFound(what),
+            ServiceError::Conflict(m) => RestError::Conflict(m),
+            ServiceError::Internal => RestError::Internal("service".into()),
         }
     }
 }
@@ -147,18 +160,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/calls/{id}", get(get_call))
 }
 
-/// May read callouts and contacts.
-fn viewer(caller: Caller) -> Res<Caller> {
-    Ok(caller.allow(Scope::Callouts, Area::Callouts)?)
+/// The caller as the service's actor: a user or a token; 401 for nobody.
+fn actor(caller: Caller) -> Res<Actor> {
+    match caller {
+        Caller::User(me) => Ok(Actor::User(me)),
+        Caller::Machine(t) => Ok(Actor::Token {
+            id: t.id,
+            name: t.name,
+            scopes: t.scopes,
+        }),
+        Caller::Anonymous => Err(HttpError::Unauthenticated.into()),
+    }
 }
 
-/// May change them; returns the user's id (None for a token).
-fn runner(caller: Caller) -> Res<Option<i64>> {
-    match viewer(caller)? {
-        Caller::User(u) if CalloutEdit::of(&u.roles) == CalloutEdit::Run => Ok(Some(u.id)),
-        Caller::User(_) => Err(HttpError::Forbidden.into()),
-        _ => Ok(None),
-    }
+/// May read callouts and contacts.
+fn viewer(caller: Caller) -> Res<Actor> {
+    let a = actor(caller)?;
+    service::may_view(&a)?;
+    Ok(a)
 }
 
 /// Parses a JSON body (an empty body is `{}`), naming what is wrong.
@@ -266,14 +285,9 @@ async fn get_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<
 }
 
 async fn create_contact(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
-    runner(caller)?;
+    let actor = actor(caller)?;
     let input: ContactInput = body(&bytes)?;
-    let fields = input
-        .validate(&st.services.default_country_code)
-        .map_err(RestError::Invalid)?;
-    let c = contacts::create(&st.services.db, &fields)
-        .await
-        .map_err(RestError::db("contact"))?;
+    let c = service::create_contact(&st.services, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::to_value(c).unwrap_or_default())))
 }
 
@@ -283,25 +297,18 @@ async fn update_contact(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Res<Json<Value>> {
-    runner(caller)?;
-    let db = &st.services.db;
-    let current = contacts::get(db, id).await.map_err(RestError::db("contact"))?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let current = service::contact(&st.services, &actor, id).await?;
     let base = serde_json::to_value(ContactInput::of(&current.fields())).unwrap_or_default();
     let input: ContactInput = merged(base, &bytes)?;
-    let fields = input
-        .validate(&st.services.default_country_code)
-        .map_err(RestError::Invalid)?;
-    let c = contacts::update(db, id, &fields)
-        .await
-        .map_err(RestError::db("contact"))?;
+    let c = service::update_contact(&st.services, &actor, id, &input).await?;
     Ok(Json(serde_json::to_value(c).unwrap_or_default()))
 }
 
 async fn delete_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
-    runner(caller)?;
-    contacts::delete(&st.services.db, id)
-        .await
-        .map_err(RestError::db("contact"))?;
+    let actor = actor(caller)?;
+    service::delete_contact(&st.services, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -312,37 +319,13 @@ enum Bulk {
     Wrapped { contacts: Vec<Value> },
 }
 
-/// At most this many contacts per bulk request.
-const BULK_MAX: usize = 100_000;
-
 async fn bulk_contacts(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<Value>> {
-    runner(caller)?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
     let items = match body::<Bulk>(&bytes)? {
         Bulk::List(v) | Bulk::Wrapped { contacts: v } => v,
     };
-    if items.len() > BULK_MAX {
-        return Err(RestError::invalid(
-            "contacts",
-            format!("at most {BULK_MAX} contacts per request"),
-        ));
-    }
-    let mut valid = Vec::with_capacity(items.len());
-    let mut errors = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let parsed = serde_json::from_value::<ContactInput>(item)
-            .map_err(|e| vec![Invalid::new("body", e.to_string())])
-            .and_then(|i| i.validate(&st.services.default_country_code));
-        match parsed {
-            Ok(f) => valid.push(f),
-            Err(es) => errors.extend(
-                es.into_iter()
-                    .map(|e| json!({ "index": index, "field": e.field, "message": e.message })),
-            ),
-        }
-    }
-    let done = contacts::upsert_many(&st.services.db, &valid)
-        .await
-        .map_err(RestError::db("contacts"))?;
+    let (done, errors) = service::bulk_contacts(&st.services, &actor, items).await?;
     Ok(Json(json!({
         "created": done.created,
         "merged": done.merged,
@@ -397,16 +380,10 @@ async fn get_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<
 }
 
 async fn create_callout(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
-    let user = runner(caller)?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
     let input: CalloutInput = body(&bytes)?;
-    let settings = input.validate().map_err(RestError::Invalid)?;
-    let c = callouts::create(&st.services.db, &settings, user)
-        .await
-        .map_err(RestError::db("callout"))?;
-    st.services
-        .events
-        .announce("callouts.list", json!({ "callout": c.id }))
-        .await;
+    let c = service::create_callout(&st.services, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(callout_json(&c))))
 }
 
@@ -416,31 +393,18 @@ async fn update_callout(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Res<Json<Value>> {
-    runner(caller)?;
-    let db = &st.services.db;
-    let current = callouts::get(db, id).await.map_err(RestError::db("callout"))?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let current = service::callout(&st.services, &actor, id).await?;
     let base = serde_json::to_value(CalloutInput::of(&current.settings)).unwrap_or_default();
     let input: CalloutInput = merged(base, &bytes)?;
-    let settings = input.validate().map_err(RestError::Invalid)?;
-    let c = callouts::update(db, id, &settings)
-        .await
-        .map_err(RestError::db("callout"))?;
-    st.services
-        .events
-        .announce(&format!("callouts.{id}"), json!({ "settings": true }))
-        .await;
+    let c = service::update_callout(&st.services, &actor, id, &input).await?;
     Ok(Json(callout_json(&c)))
 }
 
 async fn delete_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
-    runner(caller)?;
-    callouts::delete(&st.services.db, id)
-        .await
-        .map_err(RestError::db("callout"))?;
-    st.services
-        .events
-        .announce("callouts.list", json!({ "deleted": id }))
-        .await;
+    let actor = actor(caller)?;
+    service::delete_callout(&st.services, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -456,7 +420,8 @@ async fn callout_event(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Res<Json<Value>> {
-    runner(caller)?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
     let b: EventBody = body(&bytes)?;
     let Some(name) = b.event else {
         return Err(RestError::invalid(
@@ -464,15 +429,7 @@ async fn callout_event(
             "give an event: start, pause, resume or stop",
         ));
     };
-    let event = CalloutEvent::parse(&name).map_err(|e| RestError::Invalid(vec![e]))?;
-    let c = callouts::apply_event(&st.services.db, id, event)
-        .await
-        .map_err(RestError::db("callout"))?
-        .map_err(|refused| RestError::Refused(refused.message))?;
-    st.services
-        .events
-        .announce(&format!("callouts.{id}"), json!({ "status": c.status }))
-        .await;
+    let c = service::transition(&st.services, &actor, id, &name).await?;
     Ok(Json(callout_json(&c)))
 }
 
@@ -484,30 +441,21 @@ struct PopulateBody {
 }
 
 async fn populate(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, bytes: Bytes) -> Res<Json<Value>> {
-    runner(caller)?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
     let b: PopulateBody = body(&bytes)?;
-    let db = &st.services.db;
-    let added = match (b.filter, b.contact_ids) {
+    let who = match (b.filter, b.contact_ids) {
         (Some(_), Some(_)) => {
             return Err(RestError::invalid(
                 "contact_ids",
                 "give either a filter or contact_ids, not both",
             ));
         }
-        (None, Some(ids)) => participations::populate_ids(db, id, &ids).await,
-        (filter, None) => {
-            let filter = filter.unwrap_or_default();
-            filter.check().map_err(|e| RestError::Invalid(vec![e]))?;
-            participations::populate(db, id, &filter).await
-        }
-    }
-    .map_err(RestError::db("callout"))?;
-    let stats = callouts::stats(db, id).await.map_err(RestError::db("callout"))?;
-    st.services
-        .events
-        .announce(&format!("callouts.{id}"), json!({ "populated": added }))
-        .await;
-    Ok(Json(json!({ "added": added, "participations": stats.participations })))
+        (None, Some(ids)) => Population::Ids(ids),
+        (filter, None) => Population::Matching(filter.unwrap_or_default()),
+    };
+    let (added, participations) = service::populate(&st.services, &actor, id, &who).await?;
+    Ok(Json(json!({ "added": added, "participations": participations })))
 }
 
 async fn statistics(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
@@ -610,24 +558,16 @@ async fn list_caller_ids(State(st): State<AppState>, caller: Caller) -> Res<Json
 }
 
 async fn set_caller_id(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<Value>> {
-    runner(caller)?;
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
     let b: CallerIdBody = body(&bytes)?;
-    let rule = app::callouts::rules::caller_id::check_rule(&b.prefix, &b.caller_id)
-        .map_err(|e| RestError::Invalid(vec![e]))?;
-    callouts::set_caller_id_rule(&st.services.db, &rule.prefix, &rule.caller_id)
-        .await
-        .map_err(RestError::db("caller id"))?;
-    Ok(Json(json!({ "prefix": rule.prefix, "caller_id": rule.caller_id })))
+    let (prefix, caller_id) = service::set_caller_id(&st.services, &actor, &b.prefix, &b.caller_id).await?;
+    Ok(Json(json!({ "prefix": prefix, "caller_id": caller_id })))
 }
 
 async fn delete_caller_id(State(st): State<AppState>, caller: Caller, Path(prefix): Path<String>) -> Res<StatusCode> {
-    runner(caller)?;
-    if !callouts::delete_caller_id_rule(&st.services.db, prefix.trim())
-        .await
-        .map_err(RestError::db("caller id"))?
-    {
-        return Err(RestError::NotFound("caller id"));
-    }
+    let actor = actor(caller)?;
+    service::delete_caller_id(&st.services, &actor, &prefix).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

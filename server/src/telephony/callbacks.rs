@@ -9,6 +9,7 @@
 //! - The status is applied in a transaction holding the call's row lock, through the domain's
 //!   monotonic state machine: a duplicate or a late (out-of-order) callback changes nothing.
 use crate::state::AppState;
+use app::shell::topics::Topic;
 use crate::telephony::signature;
 use app::callouts::rules::calls::ProviderStatus;
 use app::callouts::store::calls::{self, Source};
@@ -65,7 +66,7 @@ pub async fn status(
                 st.services
                     .events
                     .announce(
-                        &format!("callouts.{}", applied.callout_id),
+                        Topic::Callout(applied.callout_id),
                         serde_json::json!({ "call": applied.call_id, "status": applied.status }),
                     )
                     .await;

@@ -18,6 +18,7 @@
 //! Also every tick: calls whose lease ran out unconfirmed are errored; calls still queued at the
 //! provider an hour after sending are expired (and hung up); calls whose callback never came are
 //! polled 10 minutes after sending, then every 15.
+use app::shell::topics::Topic;
 use crate::telephony::provider::Provider;
 use app::callouts::rules::caller_id::CallerIds;
 use app::callouts::rules::calls::CallStatus;
@@ -122,7 +123,7 @@ impl Dialer {
             self.services
                 .events
                 .announce(
-                    app::callouts::api::TOPIC_CALLOUTS,
+                    Topic::Callouts,
                     serde_json::json!({ "tick": running.len() }),
                 )
                 .await;
@@ -134,7 +135,7 @@ impl Dialer {
                     tracing::debug!(callout = id, calls = n, "calls placed");
                     self.services
                         .events
-                        .announce(&format!("callouts.{id}"), serde_json::json!({ "placed": n }))
+                        .announce(Topic::Callout(id), serde_json::json!({ "placed": n }))
                         .await;
                 }
                 Err(e) => tracing::warn!(callout = id, error = %e, "placing calls failed"),
@@ -295,7 +296,7 @@ impl Dialer {
                     self.services
                         .events
                         .announce(
-                            &format!("callouts.{}", applied.callout_id),
+                            Topic::Callout(applied.callout_id),
                             serde_json::json!({ "call": call_id, "status": status }),
                         )
                         .await;

@@ -1,7 +1,7 @@
 //! The solver worker: takes queued solver runs (from any instance, `SKIP LOCKED` with a lease),
 //! solves on the blocking pool with a time limit, reports progress live, honours the stop
 //! button (the best timetable so far is kept), and stores the result as the week's draft.
-use app::rota::api::timetable::TOPIC_SOLVER;
+use app::shell::topics::Topic;
 use app::rota::rules::plan::{plan_week, seats_of};
 use app::rota::rules::solver::{Deadline, Progress, solve};
 use app::shell::ctx::Services;
@@ -36,7 +36,7 @@ pub async fn run(services: Services) {
 
 async fn announce(s: &Services, job: i64, status: &str) {
     s.events
-        .announce(TOPIC_SOLVER, serde_json::json!({ "job": job, "status": status }))
+        .announce(Topic::Solver, serde_json::json!({ "job": job, "status": status }))
         .await;
 }
 
@@ -152,7 +152,7 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
     announce(s, job.id, status).await;
     s.events
         .announce(
-            app::rota::api::data::TOPIC_ROTA,
+            Topic::Rota,
             serde_json::json!({ "what": "timetable" }),
         )
         .await;

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use reqwest::StatusCode;
+use app::shell::topics::Topic;
 use serde_json::json;
 
 #[tokio::test]
@@ -26,10 +27,10 @@ async fn events_need_a_session() {
     let mut sse = Sse::open(&agent).await;
     app.services
         .events
-        .publish("home.hello", json!({"n": 1}))
+        .publish(Topic::Rota, json!({"n": 1}))
         .await
         .unwrap();
-    assert_eq!(sse.next_event().await, json!({"topic": "home.hello", "data": {"n": 1}}));
+    assert_eq!(sse.next_event().await, json!({"topic": "rota.data", "data": {"n": 1}}));
 }
 
 #[tokio::test]
@@ -43,7 +44,7 @@ async fn an_event_published_on_one_instance_reaches_clients_of_another() {
 
     a.services
         .events
-        .publish("admin.users", json!({"id": 42}))
+        .publish(Topic::Users, json!({"id": 42}))
         .await
         .unwrap();
     assert_eq!(
@@ -65,24 +66,24 @@ async fn agents_do_not_receive_admin_events() {
 
     a.services
         .events
-        .publish("admin.users", json!({"id": 7}))
+        .publish(Topic::Users, json!({"id": 7}))
         .await
         .unwrap();
     a.services
         .events
-        .publish("admin.tokens", json!({"id": 8}))
+        .publish(Topic::Tokens, json!({"id": 8}))
         .await
         .unwrap();
-    a.services.events.publish("home.x", json!({"n": 1})).await.unwrap();
+    a.services.events.publish(Topic::Rota, json!({"n": 1})).await.unwrap();
 
     // Instance B did receive the admin events (its admin sees them, in order)…
     assert_eq!(admin_sse.next_event().await["topic"], "admin.users");
     assert_eq!(admin_sse.next_event().await["topic"], "admin.tokens");
-    assert_eq!(admin_sse.next_event().await["topic"], "home.x");
+    assert_eq!(admin_sse.next_event().await["topic"], "rota.data");
     // …but the agent's first event is the one published after them.
     assert_eq!(
         agent_sse.next_event().await,
-        json!({"topic": "home.x", "data": {"n": 1}})
+        json!({"topic": "rota.data", "data": {"n": 1}})
     );
 }
 

@@ -1,4 +1,6 @@
 //! Admin: user accounts and machine tokens.
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
 use crate::shell::error::ApiError;
@@ -28,9 +30,6 @@ pub struct TokenSummary {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// Topics the admin page listens to.
-pub const TOPIC_USERS: &str = "admin.users";
-pub const TOPIC_TOKENS: &str = "admin.tokens";
 
 #[cfg(feature = "ssr")]
 use {
@@ -62,7 +61,7 @@ pub async fn create_user(
         let s = services()?;
         let created = service::create_user(&s.db, &username, &display_name, &roles, password).await?;
         s.events
-            .announce(TOPIC_USERS, serde_json::json!({ "id": created.id }))
+            .announce(Topic::Users, serde_json::json!({ "id": created.id }))
             .await;
         Ok(created.password)
     })
@@ -75,7 +74,7 @@ pub async fn set_user_roles(id: i64, roles: Vec<Role>) -> Result<(), ApiError> {
         require(Area::Admin)?;
         let s = services()?;
         crate::accounts::store::users::set_roles(&s.db, id, &roles).await?;
-        s.events.announce(TOPIC_USERS, serde_json::json!({ "id": id })).await;
+        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
         Ok(())
     })
     .await
@@ -88,7 +87,7 @@ pub async fn reset_password(id: i64) -> Result<String, ApiError> {
         require(Area::Admin)?;
         let s = services()?;
         let password = service::set_password(&s.db, id, None).await?;
-        s.events.announce(TOPIC_USERS, serde_json::json!({ "id": id })).await;
+        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
         Ok(password)
     })
     .await
@@ -103,7 +102,7 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<(), ApiError> {
         }
         let s = services()?;
         crate::accounts::store::users::set_active(&s.db, id, active).await?;
-        s.events.announce(TOPIC_USERS, serde_json::json!({ "id": id })).await;
+        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
         Ok(())
     })
     .await
@@ -125,7 +124,7 @@ pub async fn create_token(name: String, scopes: Vec<Scope>) -> Result<String, Ap
         let me = require(Area::Admin)?;
         let s = services()?;
         let (id, token) = service::create_token(&s.db, &name, &scopes, Some(me.id)).await?;
-        s.events.announce(TOPIC_TOKENS, serde_json::json!({ "id": id })).await;
+        s.events.announce(Topic::Tokens, serde_json::json!({ "id": id })).await;
         Ok(token)
     })
     .await
@@ -142,7 +141,7 @@ pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
                 crate::shell::store::DbError::NotFound => ApiError::NotFound("token (or it is already revoked)".into()),
                 e => e.into(),
             })?;
-        s.events.announce(TOPIC_TOKENS, serde_json::json!({ "id": id })).await;
+        s.events.announce(Topic::Tokens, serde_json::json!({ "id": id })).await;
         Ok(())
     })
     .await

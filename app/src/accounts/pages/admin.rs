@@ -1,7 +1,7 @@
 //! Admin: user accounts and their roles, and machine tokens.
+use crate::shell::topics::Topic;
 use crate::accounts::api::admin::{
-    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TOPIC_TOKENS, TOPIC_USERS,
-    TokenSummary, UserSummary, list_tokens, list_users,
+    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TokenSummary, UserSummary, list_tokens, list_users,
 };
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
@@ -53,7 +53,7 @@ fn OneTimeSecret(
 #[component]
 fn UsersPanel() -> impl IntoView {
     let me = use_me();
-    let topic = use_topic(TOPIC_USERS);
+    let topic = use_topic(Topic::Users);
     let create = ServerAction::<CreateUser>::new();
     let set_roles = ServerAction::<SetUserRoles>::new();
     let reset = ServerAction::<ResetPassword>::new();
@@ -258,7 +258,7 @@ fn UsersPanel() -> impl IntoView {
 
 #[component]
 fn TokensPanel() -> impl IntoView {
-    let topic = use_topic(TOPIC_TOKENS);
+    let topic = use_topic(Topic::Tokens);
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(

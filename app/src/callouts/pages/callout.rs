@@ -1,9 +1,10 @@
 //! One callout: start/pause/resume/stop, its numbers and charts updated live while it runs,
 //! adding contacts, its settings, and the participations with filters and a CSV export.
+use crate::shell::topics::Topic;
 use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
 use crate::callouts::api::{
     CalloutTransition, CalloutView, DeleteCallout, ParticipationCalls, ParticipationPage, PopulateCallout, SaveCallout,
-    callout_topic, get_callout, list_participations,
+    get_callout, list_participations,
 };
 use crate::callouts::rules::callout::{Bucket, CalloutEvent, CalloutStats, CalloutStatus, ParticipationFilter};
 use crate::callouts::rules::calls::CallStatus;
@@ -30,8 +31,8 @@ pub fn CalloutPage() -> impl IntoView {
 fn CalloutBody() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let topic = callout_topic(id());
-    let changes = use_topic_throttled(&topic, Duration::from_secs(1));
+    let topic = Topic::Callout(id());
+    let changes = use_topic_throttled(topic, Duration::from_secs(1));
     let callout = Resource::new(move || (id(), changes.get()), |(id, _)| get_callout(id));
     view! {
         <h1>"Callouts"</h1>

@@ -2,10 +2,11 @@
 //! import — the browser reads the file, the manager confirms what each column holds, and the
 //! rows go up in chunks with a progress bar; refused rows are listed with line and reason while
 //! every valid row is kept.
+use crate::shell::topics::Topic;
 use super::{CalloutsNav, Pager, urlencode};
 use crate::callouts::api::{
     CallerIdRule, ContactLine, ContactPage, DeleteContact, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, SaveContact,
-    TOPIC_CALLOUTS, TOPIC_CONTACTS, caller_id_rules, import_contacts, list_contacts,
+    caller_id_rules, import_contacts, list_contacts,
 };
 use crate::callouts::rules::contacts_csv::{Column, Mapping, RowError, Table};
 use crate::callouts::rules::settings::ContactFilter;
@@ -32,7 +33,7 @@ pub fn ContactsPage() -> impl IntoView {
 
 #[component]
 fn ContactsView() -> impl IntoView {
-    let changes = use_topic_throttled(TOPIC_CONTACTS, Duration::from_secs(1));
+    let changes = use_topic_throttled(Topic::Contacts, Duration::from_secs(1));
     let search = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let meta_key = RwSignal::new(String::new());
@@ -453,7 +454,7 @@ pub fn CallerIdsPage() -> impl IntoView {
 /// caller id is used.
 #[component]
 fn CallerIdsView() -> impl IntoView {
-    let changes = use_topic_throttled(TOPIC_CALLOUTS, Duration::from_secs(1));
+    let changes = use_topic_throttled(Topic::Callouts, Duration::from_secs(1));
     let save = ServerAction::<SaveCallerIdRule>::new();
     let rules = Resource::new(move || (changes.get(), save.version().get()), |_| caller_id_rules());
     let error = Signal::derive(move || failed(save.value().get()));

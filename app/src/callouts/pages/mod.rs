@@ -5,7 +5,8 @@ pub mod api_docs;
 pub mod callout;
 pub mod contacts;
 
-use crate::callouts::api::{CalloutLine, SaveCallout, TOPIC_CALLOUTS, list_callouts};
+use crate::shell::topics::Topic;
+use crate::callouts::api::{CalloutLine, SaveCallout, list_callouts};
 use crate::callouts::rules::callout::CalloutStatus;
 use crate::callouts::rules::calls::CallStatus;
 use crate::callouts::rules::settings::CalloutInput;
@@ -72,7 +73,7 @@ pub fn CalloutsPage() -> impl IntoView {
 
 #[component]
 fn CalloutsView() -> impl IntoView {
-    let changes = use_topic_throttled(TOPIC_CALLOUTS, Duration::from_secs(1));
+    let changes = use_topic_throttled(Topic::Callouts, Duration::from_secs(1));
     let list = Resource::new(move || changes.get(), |_| list_callouts());
     view! {
         <h1>"Callouts"</h1>

@@ -49,6 +49,21 @@ impl CallStatus {
         CallStatus::Expired,
     ];
 
+    /// The states in which a call occupies a line. The SQL counts bind this set.
+    pub const IN_FLIGHT: [CallStatus; 4] = [
+        CallStatus::Created,
+        CallStatus::Queued,
+        CallStatus::RemotelyQueued,
+        CallStatus::InProgress,
+    ];
+
+    /// The states in which the provider has the call and may still report on it (polled when
+    /// its callbacks do not come).
+    pub const AT_PROVIDER: [CallStatus; 2] = [CallStatus::RemotelyQueued, CallStatus::InProgress];
+
+    /// The states of a call handed to the provider but not yet confirmed by it.
+    pub const UNCONFIRMED: [CallStatus; 2] = [CallStatus::Created, CallStatus::Queued];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CallStatus::Created => "created",
@@ -75,13 +90,10 @@ impl CallStatus {
         self.rank() == FINAL_RANK
     }
 
-    /// Queued, remotely queued or in progress: the call occupies a line (counted by the
-    /// pessimistic strategy and the concurrent-calls limit).
-    pub fn is_awaiting_completion(self) -> bool {
-        matches!(
-            self,
-            CallStatus::Queued | CallStatus::RemotelyQueued | CallStatus::InProgress
-        )
+    /// Created, queued, remotely queued or in progress: the call occupies a line (counted by
+    /// the pessimistic strategy and the concurrent-calls limit, and shown as "in flight").
+    pub fn is_in_flight(self) -> bool {
+        CallStatus::IN_FLIGHT.contains(&self)
     }
 
     /// The participation counts as answered (and is never called again).
@@ -224,32 +236,6 @@ pub const EXPIRE_AFTER: TimeDelta = TimeDelta::hours(1);
 pub const FIRST_POLL_AFTER: TimeDelta = TimeDelta::minutes(10);
 /// …and then again at this interval.
 pub const POLL_EVERY: TimeDelta = TimeDelta::minutes(15);
-
-/// The call should now be marked expired: it is still queued at the provider (remotely queued,
-/// no sign of ringing) an hour or more after it was sent.
-pub fn is_expired(status: CallStatus, sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    status == CallStatus::RemotelyQueued && now - sent_at >= EXPIRE_AFTER
-}
-
-/// When to ask the provider about a call that is not final: 10 minutes after it was sent, then
-/// 15 minutes after each poll.
-pub fn next_poll_at(sent_at: DateTime<Utc>, last_polled_at: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    match last_polled_at {
-        None => sent_at + FIRST_POLL_AFTER,
-        Some(at) => at + POLL_EVERY,
-    }
-}
-
-/// A call is due for a poll: it is at the provider, not final, and its poll time has come.
-pub fn poll_due(
-    status: CallStatus,
-    sent_at: DateTime<Utc>,
-    last_polled_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> bool {
-    matches!(status, CallStatus::RemotelyQueued | CallStatus::InProgress)
-        && now >= next_poll_at(sent_at, last_polled_at)
-}
 
 /// A callout's retry settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -485,28 +471,13 @@ mod tests {
     }
 
     #[test]
-    fn a_call_queued_at_the_provider_for_an_hour_expires() {
-        let sent = t(10, 0);
-        assert!(!is_expired(CallStatus::RemotelyQueued, sent, t(10, 59)));
-        assert!(is_expired(CallStatus::RemotelyQueued, sent, t(11, 0)));
-        assert!(is_expired(CallStatus::RemotelyQueued, sent, t(12, 30)));
-        // Ringing or answered calls are not expired, nor final ones.
-        assert!(!is_expired(CallStatus::InProgress, sent, t(12, 0)));
-        assert!(!is_expired(CallStatus::Completed, sent, t(12, 0)));
-    }
-
-    #[test]
-    fn polling_after_ten_minutes_then_every_fifteen() {
-        let sent = t(10, 0);
-        assert_eq!(next_poll_at(sent, None), t(10, 10));
-        assert_eq!(next_poll_at(sent, Some(t(10, 10))), t(10, 25));
-        assert_eq!(next_poll_at(sent, Some(t(10, 27))), t(10, 42));
-        assert!(!poll_due(CallStatus::RemotelyQueued, sent, None, t(10, 9)));
-        assert!(poll_due(CallStatus::RemotelyQueued, sent, None, t(10, 10)));
-        assert!(poll_due(CallStatus::InProgress, sent, Some(t(10, 10)), t(10, 25)));
-        assert!(!poll_due(CallStatus::InProgress, sent, Some(t(10, 10)), t(10, 24)));
-        assert!(!poll_due(CallStatus::Completed, sent, None, t(11, 0)));
-        assert!(!poll_due(CallStatus::Created, sent, None, t(11, 0)));
+    fn the_status_sets_agree_with_the_ranks() {
+        // In flight is every state before final; the provider has the call once remotely queued.
+        for st in CallStatus::ALL {
+            assert_eq!(st.is_in_flight(), !st.is_final(), "{st}");
+        }
+        assert!(CallStatus::AT_PROVIDER.iter().all(|s| s.is_in_flight()));
+        assert!(CallStatus::UNCONFIRMED.iter().all(|s| s.is_in_flight() && !CallStatus::AT_PROVIDER.contains(s)));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!   up to max(M − calls awaiting completion, P), P being the minimum per run (default 1);
 //! - **max calls per period**: at most Q calls sent in any window of H hours (default 24),
 //!   counted from each call's sent time (a call sent exactly H hours ago no longer counts);
-//! - **max concurrent calls**: calls awaiting completion (queued, remotely queued, in progress)
+//! - **max concurrent calls**: calls awaiting completion (`CallStatus::IN_FLIGHT`: created, queued, remotely queued, in progress)
 //!   never exceed it;
 //! - **calls per second**: at most this many calls sent in the last second.
 //!

@@ -1,7 +1,8 @@
 //! Callouts: their settings, status transitions and statistics.
 use super::{DbError, PgPool};
+use sqlx::PgConnection;
 use crate::callouts::rules::callout::{CalloutEvent, CalloutStatus, TransitionRefused, transition};
-use crate::callouts::rules::calls::RetryPolicy;
+use crate::callouts::rules::calls::{CallStatus, RetryPolicy};
 use crate::callouts::rules::pacing::{PacingSettings, Strategy};
 use crate::callouts::rules::settings::{CalloutSettings, Script, calling_hours_of, day_numbers, statuses_of};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -23,7 +24,7 @@ struct Row {
     id: i64,
     name: String,
     description: String,
-    status: String,
+    status: CalloutStatus,
     max_calls_per_run: Option<i32>,
     strategy: String,
     min_calls_per_run: i32,
@@ -64,7 +65,7 @@ impl From<Row> for Callout {
         };
         Callout {
             id: r.id,
-            status: CalloutStatus::parse(&r.status).unwrap_or(CalloutStatus::Stopped),
+            status: r.status,
             settings: CalloutSettings {
                 name: r.name,
                 description: r.description,
@@ -144,17 +145,19 @@ const SETTING_COLUMNS: &str = "name, description, max_calls_per_run, strategy, m
     retry_delay_minutes, calling_days, calling_hours_start, calling_hours_end, time_zone, caller_id, script_url,
     script_method, twiml";
 
-pub async fn create(db: &PgPool, s: &CalloutSettings, created_by: Option<i64>) -> Result<Callout, DbError> {
+crate::text_enum!(CalloutStatus);
+
+pub async fn create(tx: &mut PgConnection, s: &CalloutSettings, created_by: Option<i64>) -> Result<Callout, DbError> {
     let sql = format!(
         "INSERT INTO callouts (created_by, {SETTING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
          $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id"
     );
     let q = sqlx::query_scalar::<_, i64>(&sql).bind(created_by);
-    let id = bind_settings!(q, s).fetch_one(db).await?;
-    get(db, id).await
+    let id = bind_settings!(q, s).fetch_one(&mut *tx).await?;
+    get(&mut *tx, id).await
 }
 
-pub async fn update(db: &PgPool, id: i64, s: &CalloutSettings) -> Result<Callout, DbError> {
+pub async fn update(tx: &mut PgConnection, id: i64, s: &CalloutSettings) -> Result<Callout, DbError> {
     let q = sqlx::query(
         "UPDATE callouts SET name = $2, description = $3, max_calls_per_run = $4, strategy = $5,
          min_calls_per_run = $6, max_calls_per_period = $7, period_hours = $8, max_concurrent_calls = $9,
@@ -164,11 +167,11 @@ pub async fn update(db: &PgPool, id: i64, s: &CalloutSettings) -> Result<Callout
          WHERE id = $1",
     )
     .bind(id);
-    let done = bind_settings!(q, s).execute(db).await?;
+    let done = bind_settings!(q, s).execute(&mut *tx).await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
-    get(db, id).await
+    get(&mut *tx, id).await
 }
 
 pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, id: i64) -> Result<Callout, DbError> {
@@ -196,7 +199,6 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<Callout>, i64), DbError> {
-    let status = status.map(|s| s.as_str());
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM callouts WHERE ($1::text IS NULL OR status = $1)")
         .bind(status)
         .fetch_one(db)
@@ -213,15 +215,14 @@ pub async fn list(
 }
 
 /// Deletes a callout with its participations and calls; a running one must be stopped first.
-pub async fn delete(db: &PgPool, id: i64) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM callouts WHERE id = $1 FOR UPDATE")
+pub async fn delete(tx: &mut PgConnection, id: i64) -> Result<(), DbError> {
+    let status: Option<CalloutStatus> = sqlx::query_scalar("SELECT status FROM callouts WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-    match status.as_deref() {
+    match status {
         None => return Err(DbError::NotFound),
-        Some("running") => {
+        Some(CalloutStatus::Running) => {
             return Err(DbError::Conflict(
                 "status: a running callout cannot be deleted; stop it first".into(),
             ));
@@ -232,24 +233,19 @@ pub async fn delete(db: &PgPool, id: i64) -> Result<(), DbError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
 /// Applies a start/pause/resume/stop event, or says why it is refused (nothing changed).
 pub async fn apply_event(
-    db: &PgPool,
+    tx: &mut PgConnection,
     id: i64,
     event: CalloutEvent,
 ) -> Result<Result<Callout, TransitionRefused>, DbError> {
-    let mut tx = db.begin().await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM callouts WHERE id = $1 FOR UPDATE")
+    let from: CalloutStatus = sqlx::query_scalar("SELECT status FROM callouts WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await?;
-    let from = status
-        .as_deref()
-        .and_then(CalloutStatus::parse)
+        .await?
         .ok_or(DbError::NotFound)?;
     let to = match transition(from, event) {
         Ok(to) => to,
@@ -257,16 +253,14 @@ pub async fn apply_event(
     };
     sqlx::query(
         "UPDATE callouts SET status = $2, updated_at = now(),
-         started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END
+         started_at = CASE WHEN $2::text = 'running' THEN coalesce(started_at, now()) ELSE started_at END
          WHERE id = $1",
     )
     .bind(id)
-    .bind(to.as_str())
+    .bind(to)
     .execute(&mut *tx)
     .await?;
-    let c = get(&mut *tx, id).await?;
-    tx.commit().await?;
-    Ok(Ok(c))
+    Ok(Ok(get(&mut *tx, id).await?))
 }
 
 /// The callouts the dialer visits.
@@ -295,23 +289,23 @@ pub async fn caller_id_rules(db: &PgPool) -> Result<Vec<(String, String)>, DbErr
     )
 }
 
-pub async fn set_caller_id_rule(db: &PgPool, prefix: &str, caller_id: &str) -> Result<(), DbError> {
+pub async fn set_caller_id_rule(tx: &mut PgConnection, prefix: &str, caller_id: &str) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO caller_ids (prefix, caller_id) VALUES ($1, $2)
          ON CONFLICT (prefix) DO UPDATE SET caller_id = excluded.caller_id",
     )
     .bind(prefix)
     .bind(caller_id)
-    .execute(db)
+    .execute(tx)
     .await?;
     Ok(())
 }
 
 /// Removes a caller-id rule; false when there was none.
-pub async fn delete_caller_id_rule(db: &PgPool, prefix: &str) -> Result<bool, DbError> {
+pub async fn delete_caller_id_rule(tx: &mut PgConnection, prefix: &str) -> Result<bool, DbError> {
     let done = sqlx::query("DELETE FROM caller_ids WHERE prefix = $1")
         .bind(prefix)
-        .execute(db)
+        .execute(tx)
         .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -323,7 +317,7 @@ pub use crate::callouts::rules::callout::{Bucket, CalloutStats as Stats};
 pub struct Summary {
     pub id: i64,
     pub name: String,
-    pub status: String,
+    pub status: CalloutStatus,
     pub participations: i64,
     pub done: i64,
     pub answered: i64,
@@ -342,10 +336,11 @@ pub async fn summaries(db: &PgPool) -> Result<Vec<Summary>, DbError> {
                         count(*) FILTER (WHERE answered) AS answered
                     FROM participations GROUP BY callout_id) p ON p.callout_id = co.id
          LEFT JOIN (SELECT callout_id, count(*) AS n FROM calls
-                    WHERE status IN ('created', 'queued', 'remotely_queued', 'in_progress')
+                    WHERE status = ANY($1)
                     GROUP BY callout_id) f ON f.callout_id = co.id
          ORDER BY co.id DESC",
     )
+    .bind(&CallStatus::IN_FLIGHT[..])
     .fetch_all(db)
     .await?)
 }
@@ -389,9 +384,9 @@ pub async fn stats(db: &PgPool, id: i64) -> Result<Stats, DbError> {
         }
     }
     let calls_by_status: BTreeMap<String, i64> = by_status.into_iter().collect();
-    let in_flight = ["created", "queued", "remotely_queued", "in_progress"]
+    let in_flight = CallStatus::IN_FLIGHT
         .iter()
-        .filter_map(|s| calls_by_status.get(*s))
+        .filter_map(|s| calls_by_status.get(s.as_str()))
         .sum();
     Ok(Stats {
         participations,

@@ -89,20 +89,22 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Call, DbError> {
         .ok_or(DbError::NotFound)
 }
 
+crate::text_enum!(CallStatus);
+
 /// The counts the pacing limits need, read from the calls themselves (so every instance sees the
 /// same numbers): calls awaiting completion, sent in the period, sent in the last second.
 pub async fn pacing_state(tx: &mut PgConnection, callout_id: i64, period_hours: u32) -> Result<PacingState, DbError> {
     let (awaiting, in_period, last_second): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status IN ('created', 'queued', 'remotely_queued', 'in_progress')),
+        "SELECT count(*) FILTER (WHERE status = ANY($3)),
                 count(*) FILTER (WHERE sent_at > now() - make_interval(hours => $2)),
                 count(*) FILTER (WHERE sent_at > now() - interval '1 second')
          FROM calls
          WHERE callout_id = $1
-           AND (status IN ('created', 'queued', 'remotely_queued', 'in_progress')
-                OR sent_at > now() - make_interval(hours => $2))",
+           AND (status = ANY($3) OR sent_at > now() - make_interval(hours => $2))",
     )
     .bind(callout_id)
     .bind(period_hours as i32)
+    .bind(&CallStatus::IN_FLIGHT[..])
     .fetch_one(&mut *tx)
     .await?;
     let n = |v: i64| v.clamp(0, u32::MAX as i64) as u32;
@@ -399,7 +401,7 @@ pub async fn take_due_polls(db: &PgPool, limit: i64) -> Result<Vec<(i64, String)
     Ok(sqlx::query_as(
         "WITH due AS (
              SELECT id FROM calls
-             WHERE status IN ('remotely_queued', 'in_progress') AND provider_sid IS NOT NULL
+             WHERE status = ANY($4) AND provider_sid IS NOT NULL
                AND coalesce(last_polled_at + make_interval(secs => $2), sent_at + make_interval(secs => $3)) <= now()
              ORDER BY id LIMIT $1
              FOR UPDATE SKIP LOCKED
@@ -410,6 +412,7 @@ pub async fn take_due_polls(db: &PgPool, limit: i64) -> Result<Vec<(i64, String)
     .bind(limit)
     .bind(POLL_EVERY.num_seconds() as f64)
     .bind(FIRST_POLL_AFTER.num_seconds() as f64)
+    .bind(&CallStatus::AT_PROVIDER[..])
     .fetch_all(db)
     .await?)
 }
@@ -431,10 +434,11 @@ pub async fn expired_ids(db: &PgPool, limit: i64) -> Result<Vec<i64>, DbError> {
 pub async fn lease_expired_ids(db: &PgPool, limit: i64) -> Result<Vec<i64>, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT k.id FROM calls k JOIN participations p ON p.id = k.participation_id
-         WHERE p.state = 'calling' AND p.lease_until < now() AND k.status IN ('created', 'queued')
+         WHERE p.state = 'calling' AND p.lease_until < now() AND k.status = ANY($2)
          ORDER BY k.id LIMIT $1",
     )
     .bind(limit)
+    .bind(&CallStatus::UNCONFIRMED[..])
     .fetch_all(db)
     .await?)
 }

@@ -1,5 +1,6 @@
 //! The contact directory: people we call in callouts (and, later, who call the desk).
 use super::{DbError, PgPool, conflict_as};
+use sqlx::PgConnection;
 use crate::callouts::rules::settings::{ContactFields, ContactFilter};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -131,7 +132,7 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Contact, DbError> {
 
 const TAKEN: &str = "phone: another contact has this number";
 
-pub async fn create(db: &PgPool, f: &ContactFields) -> Result<Contact, DbError> {
+pub async fn create(tx: &mut PgConnection, f: &ContactFields) -> Result<Contact, DbError> {
     sqlx::query_as(&format!(
         "INSERT INTO contacts (phone, name, metadata, tags, time_zone) VALUES ($1, $2, $3, $4, $5)
          RETURNING {COLUMNS}"
@@ -141,12 +142,12 @@ pub async fn create(db: &PgPool, f: &ContactFields) -> Result<Contact, DbError> 
     .bind(Json(&f.metadata))
     .bind(&f.tags)
     .bind(&f.time_zone)
-    .fetch_one(db)
+    .fetch_one(tx)
     .await
     .map_err(conflict_as(TAKEN))
 }
 
-pub async fn update(db: &PgPool, id: i64, f: &ContactFields) -> Result<Contact, DbError> {
+pub async fn update(tx: &mut PgConnection, id: i64, f: &ContactFields) -> Result<Contact, DbError> {
     sqlx::query_as(&format!(
         "UPDATE contacts SET phone = $2, name = $3, metadata = $4, tags = $5, time_zone = $6,
          updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
@@ -157,17 +158,17 @@ pub async fn update(db: &PgPool, id: i64, f: &ContactFields) -> Result<Contact, 
     .bind(Json(&f.metadata))
     .bind(&f.tags)
     .bind(&f.time_zone)
-    .fetch_optional(db)
+    .fetch_optional(tx)
     .await
     .map_err(conflict_as(TAKEN))?
     .ok_or(DbError::NotFound)
 }
 
 /// Deletes a contact that is in no callout (otherwise a conflict: its calls would be lost).
-pub async fn delete(db: &PgPool, id: i64) -> Result<(), DbError> {
+pub async fn delete(tx: &mut PgConnection, id: i64) -> Result<(), DbError> {
     let done = sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(id)
-        .execute(db)
+        .execute(tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
@@ -210,7 +211,7 @@ fn merge_into(a: &mut ContactFields, b: &ContactFields) {
 /// Creates many contacts at once; a number that already exists (in the table or earlier in the
 /// input) is merged into its contact (non-empty name wins, metadata keys overwritten, tags
 /// joined). Sent in chunks of multi-row `INSERT … ON CONFLICT`.
-pub async fn upsert_many(db: &PgPool, rows: &[ContactFields]) -> Result<Upserted, DbError> {
+pub async fn upsert_many(conn: &mut PgConnection, rows: &[ContactFields]) -> Result<Upserted, DbError> {
     let mut order: Vec<ContactFields> = Vec::with_capacity(rows.len());
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(rows.len());
     let mut repeats = 0u64;
@@ -230,7 +231,8 @@ pub async fn upsert_many(db: &PgPool, rows: &[ContactFields]) -> Result<Upserted
         created: 0,
         merged: repeats,
     };
-    let mut tx = db.begin().await?;
+    // A savepoint when the caller is in a transaction: all chunks or none.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     for chunk in order.chunks(10_000) {
         let phones: Vec<&str> = chunk.iter().map(|c| c.phone.as_str()).collect();
         let names: Vec<&str> = chunk.iter().map(|c| c.name.as_str()).collect();

@@ -2,6 +2,7 @@
 //! answered. Populated from a contact filter or a list of ids in one `INSERT … SELECT`.
 use super::contacts::{FilterArgs, Page, filter_sql};
 use super::{DbError, PgPool};
+use sqlx::PgConnection;
 use crate::callouts::rules::settings::ContactFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -31,7 +32,7 @@ const SELECT: &str = "SELECT p.id, p.callout_id, p.contact_id, c.phone, c.name, 
     p.answered, p.last_call_status, p.next_attempt_at, p.claimed_by, p.lease_until, p.created_at, p.updated_at
     FROM participations p JOIN contacts c ON c.id = p.contact_id";
 
-async fn callout_exists(db: &PgPool, callout_id: i64) -> Result<(), DbError> {
+async fn callout_exists<'e>(db: impl sqlx::PgExecutor<'e>, callout_id: i64) -> Result<(), DbError> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM callouts WHERE id = $1")
         .bind(callout_id)
         .fetch_optional(db)
@@ -40,8 +41,8 @@ async fn callout_exists(db: &PgPool, callout_id: i64) -> Result<(), DbError> {
 }
 
 /// Adds every contact matching `filter` that is not in the callout yet; returns how many.
-pub async fn populate(db: &PgPool, callout_id: i64, filter: &ContactFilter) -> Result<u64, DbError> {
-    callout_exists(db, callout_id).await?;
+pub async fn populate(tx: &mut PgConnection, callout_id: i64, filter: &ContactFilter) -> Result<u64, DbError> {
+    callout_exists(&mut *tx, callout_id).await?;
     let args = FilterArgs::from(filter);
     let done = sqlx::query(&format!(
         "INSERT INTO participations (callout_id, contact_id)
@@ -53,14 +54,14 @@ pub async fn populate(db: &PgPool, callout_id: i64, filter: &ContactFilter) -> R
     .bind(&args.search)
     .bind(&args.tags)
     .bind(&args.metadata)
-    .execute(db)
+    .execute(tx)
     .await?;
     Ok(done.rows_affected())
 }
 
 /// Adds these contacts (unknown ids are skipped); returns how many were added.
-pub async fn populate_ids(db: &PgPool, callout_id: i64, contact_ids: &[i64]) -> Result<u64, DbError> {
-    callout_exists(db, callout_id).await?;
+pub async fn populate_ids(tx: &mut PgConnection, callout_id: i64, contact_ids: &[i64]) -> Result<u64, DbError> {
+    callout_exists(&mut *tx, callout_id).await?;
     let done = sqlx::query(
         "INSERT INTO participations (callout_id, contact_id)
          SELECT $1, c.id FROM contacts c WHERE c.id = ANY($2) ORDER BY c.id
@@ -68,7 +69,7 @@ pub async fn populate_ids(db: &PgPool, callout_id: i64, contact_ids: &[i64]) -> 
     )
     .bind(callout_id)
     .bind(contact_ids)
-    .execute(db)
+    .execute(tx)
     .await?;
     Ok(done.rows_affected())
 }

@@ -1,5 +1,7 @@
 //! Rota data: team settings, people, availability, holidays, fixed turns, Tomàtic import.
 //! Everyone in the rota area reads; `RotaEdit` decides who changes what.
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use crate::rota::rules::data::{
     AvailabilityInput, BusyDayView, ContactFields, FixedSeat, Holiday, PersonFields, TeamSettings,
 };
@@ -10,8 +12,6 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Live topic of every rota data change: pages showing rota data refetch on it.
-pub const TOPIC_ROTA: &str = "rota.data";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Person {
@@ -100,7 +100,7 @@ pub(crate) async fn require_own(s: &Services, person_id: i64) -> Result<(Me, Per
 
 #[cfg(feature = "ssr")]
 async fn changed(s: &Services, what: &str) {
-    s.events.announce(TOPIC_ROTA, serde_json::json!({ "what": what })).await;
+    s.events.announce(Topic::Rota, serde_json::json!({ "what": what })).await;
 }
 
 #[server(prefix = "/api", endpoint = "rota/context", input = server_fn::codec::Json)]

@@ -1,5 +1,7 @@
 //! The weekly timetable: generate it (a solver run in the worker), adjust it by hand, publish
 //! it, see its history. Everyone in the rota area reads; coordinators change.
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use crate::rota::rules::load::PersonLoad;
 use crate::rota::rules::plan::{Seats, Standing};
 use crate::rota::rules::solver::Penalty;
@@ -8,8 +10,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Live topic of solver runs (progress, end).
-pub const TOPIC_SOLVER: &str = "rota.solver";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Chip {
@@ -126,7 +126,7 @@ fn monday_of(d: NaiveDate) -> Result<NaiveDate, ApiError> {
 async fn changed(s: &Services) {
     s.events
         .announce(
-            crate::rota::api::data::TOPIC_ROTA,
+            Topic::Rota,
             serde_json::json!({ "what": "timetable" }),
         )
         .await;
@@ -270,7 +270,7 @@ pub async fn generate_week(
         }
         let id = crate::rota::store::solver_jobs::create(&s.db, monday, seed as i64, limit, repair, me.id).await?;
         s.events
-            .announce(TOPIC_SOLVER, serde_json::json!({ "job": id, "status": "queued" }))
+            .announce(Topic::Solver, serde_json::json!({ "job": id, "status": "queued" }))
             .await;
         Ok(id)
     })
@@ -286,7 +286,7 @@ pub async fn stop_solver(day: NaiveDate) -> Result<(), ApiError> {
             return Err(ApiError::Conflict("No solver run is going for this week.".into()));
         }
         s.events
-            .announce(TOPIC_SOLVER, serde_json::json!({ "stop": true }))
+            .announce(Topic::Solver, serde_json::json!({ "stop": true }))
             .await;
         Ok(())
     })

@@ -10,7 +10,8 @@ pub mod settings;
 pub mod timetable;
 pub mod week;
 
-use crate::rota::api::data::{RotaInfo, TOPIC_ROTA, rota_context};
+use crate::shell::topics::Topic;
+use crate::rota::api::data::{RotaInfo, rota_context};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::RotaEdit;
@@ -19,13 +20,13 @@ use leptos_router::components::A;
 
 /// The rota's settings and what the viewer may change, refetched on every rota change.
 pub fn use_rota_info() -> Resource<Result<RotaInfo, ApiError>> {
-    let topic = use_topic(TOPIC_ROTA);
+    let topic = use_topic(Topic::Rota);
     Resource::new(move || topic.get().seq, |_| rota_context())
 }
 
 /// The counter of rota changes, for a page's own resources to refetch on.
 pub fn rota_changes() -> Signal<u64> {
-    let topic = use_topic(TOPIC_ROTA);
+    let topic = use_topic(Topic::Rota);
     Signal::derive(move || topic.get().seq)
 }
 

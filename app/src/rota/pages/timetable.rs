@@ -1,10 +1,11 @@
 //! The weekly timetable: generate (with live progress and a stop button), adjust seats by hand,
 //! swap, publish, repair, read the load report and the penalties, browse versions.
+use crate::shell::topics::Topic;
 use super::{RotaNav, WithRota, rota_changes, use_rota_info};
 use crate::components::{ErrorLine, RequireArea, failed};
 use crate::rota::api::timetable::{
     Candidate, GenerateWeek, PublishWeek, RestoreVersion, SeatRef, SetLoadOverride, SetSeat, StopSolver, SwapSeats,
-    TOPIC_SOLVER, WeekView, seat_candidates, week_history, week_timetable,
+    WeekView, seat_candidates, week_history, week_timetable,
 };
 use crate::rota::rules::data::WEEKDAY_NAMES;
 use crate::rota::rules::plan::Standing;
@@ -36,7 +37,7 @@ fn day_name(d: NaiveDate) -> String {
 fn TimetableView() -> impl IntoView {
     let info = use_rota_info();
     let changes = rota_changes();
-    let solver = use_topic(TOPIC_SOLVER);
+    let solver = use_topic(Topic::Solver);
     let day = RwSignal::new(None::<NaiveDate>);
     let week = Resource::new(
         move || (changes.get(), solver.get().seq, day.get()),
