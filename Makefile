@@ -37,6 +37,7 @@ bench:
 	cargo bench -p server --bench callouts
 
 lint: bootstrap
+	scripts/lint-layers.sh
 	cargo fmt --all --check
 	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

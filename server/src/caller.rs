@@ -2,7 +2,7 @@
 //! with an API token (`Authorization: Bearer …`, or `?token=` for PBXs that can only do GET).
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::accounts::api::auth::Me;
+use app::accounts::Me;
 use app::accounts::rules::tokens::Scope;
 use app::accounts::store::tokens::TokenHolder;
 use app::shell::rules::access::Area;

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 
-fn allowed(me: &app::accounts::api::auth::Me) -> Result<(), HttpError> {
+fn allowed(me: &app::accounts::Me) -> Result<(), HttpError> {
     if Area::Rota.allows(&me.roles) {
         Ok(())
     } else {

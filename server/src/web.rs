@@ -2,7 +2,7 @@
 //! operations routes, and the layers around them (sessions, user, metrics, request log).
 use crate::state::AppState;
 use crate::{exports, live, ops};
-use app::accounts::api::auth::Me;
+use app::accounts::Me;
 use app::shell::error::ApiError;
 use app::shell::rules::access::{PageAccess, page_access};
 use app::{App, shell};

@@ -1,5 +1,5 @@
 //! Passwords, sessions and tokens on the server side.
-use crate::accounts::api::auth::Me;
+use crate::accounts::Me;
 use crate::shell::ctx::Services;
 use crate::shell::error::ApiError;
 use crate::{accounts::rules::login, accounts::rules::users};

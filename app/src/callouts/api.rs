@@ -10,8 +10,6 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CalloutLine {
     pub id: i64,
@@ -252,7 +250,9 @@ pub async fn populate_callout(id: i64, filter: ContactFilter) -> Result<u64, Api
     respond(async move {
         let actor = signed_in()?;
         let s = services()?;
-        Ok(service::populate(&s, &actor, id, &Population::Matching(filter)).await?.0)
+        Ok(service::populate(&s, &actor, id, &Population::Matching(filter))
+            .await?
+            .0)
     })
     .await
 }

@@ -2,8 +2,8 @@
 //! both call these functions, so a change made through either is checked, validated, written
 //! and announced the same way: the capability first, then every field, then one transaction in
 //! which the live events are published (delivered on commit, never for a rollback).
-use crate::accounts::rules::tokens::Scope;
 use super::api::IMPORT_CHUNK;
+use crate::accounts::rules::tokens::Scope;
 use crate::callouts::rules::caller_id::check_rule;
 use crate::callouts::rules::callout::{CalloutEvent, CalloutStatus, ParticipationFilter};
 use crate::callouts::rules::contacts_csv::{self, Mapping, Row, RowError};
@@ -76,7 +76,9 @@ pub async fn callout(s: &Services, actor: &Actor, id: i64) -> Result<Callout> {
 
 pub async fn statistics(s: &Services, actor: &Actor, id: i64) -> Result<(Callout, Stats)> {
     let c = callout(s, actor, id).await?;
-    let stats = callout_store::stats(&s.db, id).await.map_err(ServiceError::db("callout"))?;
+    let stats = callout_store::stats(&s.db, id)
+        .await
+        .map_err(ServiceError::db("callout"))?;
     Ok((c, stats))
 }
 
@@ -197,7 +199,9 @@ pub async fn create_contact(s: &Services, actor: &Actor, input: &ContactInput) -
     let fields = input.validate(&s.default_country_code)?;
     let mut tx = s.db.begin().await?;
     let c = contact_store::create(&mut tx, &fields).await?;
-    s.events.publish_in(&mut tx, Topic::Contacts, json!({ "id": c.id })).await?;
+    s.events
+        .publish_in(&mut tx, Topic::Contacts, json!({ "id": c.id }))
+        .await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -209,7 +213,9 @@ pub async fn update_contact(s: &Services, actor: &Actor, id: i64, input: &Contac
     let c = contact_store::update(&mut tx, id, &fields)
         .await
         .map_err(ServiceError::db("contact"))?;
-    s.events.publish_in(&mut tx, Topic::Contacts, json!({ "id": id })).await?;
+    s.events
+        .publish_in(&mut tx, Topic::Contacts, json!({ "id": id }))
+        .await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -221,7 +227,9 @@ pub async fn delete_contact(s: &Services, actor: &Actor, id: i64) -> Result<()> 
     contact_store::delete(&mut tx, id)
         .await
         .map_err(ServiceError::db("contact"))?;
-    s.events.publish_in(&mut tx, Topic::Contacts, json!({ "deleted": id })).await?;
+    s.events
+        .publish_in(&mut tx, Topic::Contacts, json!({ "deleted": id }))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

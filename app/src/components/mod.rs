@@ -1,5 +1,6 @@
 //! Widgets shared by the pages: the shell around them, access checks, badges.
-use crate::accounts::api::auth::{Logout, Me};
+use crate::accounts::Me;
+use crate::accounts::api::auth::Logout;
 use crate::shell::error::ApiError;
 use crate::shell::live::{LiveState, use_live_state};
 use crate::shell::rules::access::Area;

@@ -9,10 +9,10 @@
 //! - The status is applied in a transaction holding the call's row lock, through the domain's
 //!   monotonic state machine: a duplicate or a late (out-of-order) callback changes nothing.
 use crate::state::AppState;
-use app::shell::topics::Topic;
 use crate::telephony::signature;
 use app::callouts::rules::calls::ProviderStatus;
 use app::callouts::store::calls::{self, Source};
+use app::shell::topics::Topic;
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};

@@ -18,7 +18,6 @@
 //! Also every tick: calls whose lease ran out unconfirmed are errored; calls still queued at the
 //! provider an hour after sending are expired (and hung up); calls whose callback never came are
 //! polled 10 minutes after sending, then every 15.
-use app::shell::topics::Topic;
 use crate::telephony::provider::Provider;
 use app::callouts::rules::caller_id::CallerIds;
 use app::callouts::rules::calls::CallStatus;
@@ -28,6 +27,7 @@ use app::callouts::store::calls::{self, NewCall, Source};
 use app::callouts::store::participations::HoursFilter;
 use app::ports::{CallScript, CreateCall, TelephonyError};
 use app::shell::ctx::Services;
+use app::shell::topics::Topic;
 use app::{callouts::store::callouts, callouts::store::participations, shell::store::DbError};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -122,10 +122,7 @@ impl Dialer {
             // without a list event of their own: one nudge per tick while anything runs.
             self.services
                 .events
-                .announce(
-                    Topic::Callouts,
-                    serde_json::json!({ "tick": running.len() }),
-                )
+                .announce(Topic::Callouts, serde_json::json!({ "tick": running.len() }))
                 .await;
         }
         for id in running {

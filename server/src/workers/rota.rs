@@ -1,10 +1,10 @@
 //! The solver worker: takes queued solver runs (from any instance, `SKIP LOCKED` with a lease),
 //! solves on the blocking pool with a time limit, reports progress live, honours the stop
 //! button (the best timetable so far is kept), and stores the result as the week's draft.
-use app::shell::topics::Topic;
 use app::rota::rules::plan::{plan_week, seats_of};
 use app::rota::rules::solver::{Deadline, Progress, solve};
 use app::shell::ctx::Services;
+use app::shell::topics::Topic;
 use app::{rota::store::solver_jobs, rota::store::source, rota::store::timetables};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -151,10 +151,7 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         .map_err(|e| e.to_string())?;
     announce(s, job.id, status).await;
     s.events
-        .announce(
-            Topic::Rota,
-            serde_json::json!({ "what": "timetable" }),
-        )
+        .announce(Topic::Rota, serde_json::json!({ "what": "timetable" }))
         .await;
     Ok(())
 }

@@ -4,7 +4,8 @@
 
 use crate::common::rota::*;
 use crate::common::*;
-use app::rota::api::calendar::{CalendarLink, CalendarToken};
+use app::rota::CalendarToken;
+use app::rota::api::calendar::CalendarLink;
 use app::rota::rules::data::PersonFields;
 use app::shell::error::ApiError;
 use chrono::{Duration, NaiveDate};

@@ -430,7 +430,10 @@ async fn a_pause_waits_for_the_dialer_round_under_way() {
     assert!(seen.status.places_calls());
     let pause = tokio::spawn({
         let db = db.clone();
-        async move { app::callouts::store::callouts::apply_event(&mut *db.acquire().await.unwrap(), c.id, CalloutEvent::Pause).await }
+        async move {
+            app::callouts::store::callouts::apply_event(&mut *db.acquire().await.unwrap(), c.id, CalloutEvent::Pause)
+                .await
+        }
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!pause.is_finished(), "the pause must wait for the round's transaction");

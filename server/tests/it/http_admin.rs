@@ -1,7 +1,7 @@
 //! The admin server functions: who may call them, what they do, what they refuse.
 
 use crate::common::*;
-use app::accounts::api::admin::{TokenSummary, UserSummary};
+use app::accounts::{TokenSummary, UserSummary};
 use app::shell::error::ApiError;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -3,7 +3,8 @@
 
 use crate::common::rota::*;
 use crate::common::*;
-use app::rota::api::data::{BusyWeek, FixedTemplate, HolidayYear, Person, PersonDetail, RotaInfo};
+use app::rota::Person;
+use app::rota::api::data::{BusyWeek, FixedTemplate, HolidayYear, PersonDetail, RotaInfo};
 use app::rota::rules::data::{FixedSeat, Holiday, HolidayKind, PersonFields, TeamSettings};
 use app::rota::rules::export::PEOPLE_CSV_HEADER;
 use app::rota::rules::tomatic::ImportReport;

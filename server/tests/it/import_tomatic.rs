@@ -4,7 +4,7 @@
 
 use crate::common::rota::*;
 use crate::common::*;
-use app::rota::api::data::Person;
+use app::rota::Person;
 use app::rota::rules::data::{AvailabilityKind, FixedSeat, Holiday, HolidayKind, PersonFields};
 use app::rota::rules::tomatic::ImportReport;
 use serde_json::json;

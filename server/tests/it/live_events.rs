@@ -1,8 +1,8 @@
 //! Live events over SSE (`/api/events`), across two instances of the app on one database.
 
 use crate::common::*;
-use reqwest::StatusCode;
 use app::shell::topics::Topic;
+use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -25,11 +25,7 @@ async fn events_need_a_session() {
     let pw = app.user("alex", &[Role::Agent]).await;
     let agent = Browser::signed_in(&app, "alex", &pw).await;
     let mut sse = Sse::open(&agent).await;
-    app.services
-        .events
-        .publish(Topic::Rota, json!({"n": 1}))
-        .await
-        .unwrap();
+    app.services.events.publish(Topic::Rota, json!({"n": 1})).await.unwrap();
     assert_eq!(sse.next_event().await, json!({"topic": "rota.data", "data": {"n": 1}}));
 }
 
@@ -64,11 +60,7 @@ async fn agents_do_not_receive_admin_events() {
     let mut admin_sse = Sse::open(&admin_on_b).await;
     let mut agent_sse = Sse::open(&agent_on_b).await;
 
-    a.services
-        .events
-        .publish(Topic::Users, json!({"id": 7}))
-        .await
-        .unwrap();
+    a.services.events.publish(Topic::Users, json!({"id": 7})).await.unwrap();
     a.services
         .events
         .publish(Topic::Tokens, json!({"id": 8}))

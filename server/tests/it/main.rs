@@ -15,4 +15,5 @@ mod http_timetable;
 mod import_tomatic;
 mod live_events;
 mod rota_solve_file;
+mod service_events;
 mod telsim;

@@ -1,35 +1,11 @@
 //! Admin: user accounts and machine tokens.
-#[cfg(feature = "ssr")]
-use crate::shell::topics::Topic;
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
+use crate::accounts::{TokenSummary, UserSummary};
 use crate::shell::error::ApiError;
-use chrono::{DateTime, Utc};
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UserSummary {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub roles: Vec<Role>,
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TokenSummary {
-    pub id: i64,
-    pub name: String,
-    pub scopes: Vec<Scope>,
-    pub prefix: String,
-    pub created_by: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
 
 #[cfg(feature = "ssr")]
 use {

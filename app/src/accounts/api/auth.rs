@@ -1,16 +1,6 @@
-use crate::accounts::rules::roles::Role;
+use crate::accounts::Me;
 use crate::shell::error::ApiError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// The signed-in user, as the browser sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Me {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub roles: Vec<Role>,
-}
 
 /// Signs in and returns where to go next (a local path only, so the form cannot be used to
 /// send people to another site).

@@ -1,13 +1,14 @@
 //! Admin: user accounts and their roles, and machine tokens.
-use crate::shell::topics::Topic;
 use crate::accounts::api::admin::{
-    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, TokenSummary, UserSummary, list_tokens, list_users,
+    CreateToken, CreateUser, ResetPassword, RevokeToken, SetUserActive, SetUserRoles, list_tokens, list_users,
 };
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
+use crate::accounts::{TokenSummary, UserSummary};
 use crate::components::{ErrorLine, RequireArea, failed, use_me};
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
+use crate::shell::topics::Topic;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;

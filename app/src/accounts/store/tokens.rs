@@ -1,5 +1,5 @@
 use super::{DbError, PgPool, conflict_as};
-use crate::accounts::api::admin::TokenSummary;
+use crate::accounts::TokenSummary;
 use crate::accounts::rules::tokens::Scope;
 use chrono::{DateTime, Utc};
 

@@ -1,6 +1,6 @@
 use super::{DbError, PgPool, conflict_as};
-use crate::accounts::api::admin::UserSummary;
-use crate::accounts::api::auth::Me;
+use crate::accounts::Me;
+use crate::accounts::UserSummary;
 use crate::accounts::rules::roles::Role;
 use chrono::{DateTime, Utc};
 

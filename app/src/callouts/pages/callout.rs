@@ -1,6 +1,5 @@
 //! One callout: start/pause/resume/stop, its numbers and charts updated live while it runs,
 //! adding contacts, its settings, and the participations with filters and a CSV export.
-use crate::shell::topics::Topic;
 use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
 use crate::callouts::api::{
     CalloutTransition, CalloutView, DeleteCallout, ParticipationCalls, ParticipationPage, PopulateCallout, SaveCallout,
@@ -13,6 +12,7 @@ use crate::components::{ErrorLine, RequireArea, failed};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::Area;
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -2,7 +2,6 @@
 //! import — the browser reads the file, the manager confirms what each column holds, and the
 //! rows go up in chunks with a progress bar; refused rows are listed with line and reason while
 //! every valid row is kept.
-use crate::shell::topics::Topic;
 use super::{CalloutsNav, Pager, urlencode};
 use crate::callouts::api::{
     CallerIdRule, ContactLine, ContactPage, DeleteContact, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, SaveContact,
@@ -15,6 +14,7 @@ use crate::components::{ErrorLine, RequireArea, failed};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::{Area, CalloutEdit};
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::time::Duration;

@@ -5,7 +5,6 @@ pub mod api_docs;
 pub mod callout;
 pub mod contacts;
 
-use crate::shell::topics::Topic;
 use crate::callouts::api::{CalloutLine, SaveCallout, list_callouts};
 use crate::callouts::rules::callout::CalloutStatus;
 use crate::callouts::rules::calls::CallStatus;
@@ -13,6 +12,7 @@ use crate::callouts::rules::settings::CalloutInput;
 use crate::components::{ErrorLine, RequireArea, failed};
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::Area;
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -477,7 +477,11 @@ mod tests {
             assert_eq!(st.is_in_flight(), !st.is_final(), "{st}");
         }
         assert!(CallStatus::AT_PROVIDER.iter().all(|s| s.is_in_flight()));
-        assert!(CallStatus::UNCONFIRMED.iter().all(|s| s.is_in_flight() && !CallStatus::AT_PROVIDER.contains(s)));
+        assert!(
+            CallStatus::UNCONFIRMED
+                .iter()
+                .all(|s| s.is_in_flight() && !CallStatus::AT_PROVIDER.contains(s))
+        );
     }
 
     #[test]

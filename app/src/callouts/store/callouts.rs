@@ -1,11 +1,11 @@
 //! Callouts: their settings, status transitions and statistics.
 use super::{DbError, PgPool};
-use sqlx::PgConnection;
 use crate::callouts::rules::callout::{CalloutEvent, CalloutStatus, TransitionRefused, transition};
 use crate::callouts::rules::calls::{CallStatus, RetryPolicy};
 use crate::callouts::rules::pacing::{PacingSettings, Strategy};
 use crate::callouts::rules::settings::{CalloutSettings, Script, calling_hours_of, day_numbers, statuses_of};
 use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::PgConnection;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]

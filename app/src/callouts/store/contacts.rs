@@ -1,10 +1,10 @@
 //! The contact directory: people we call in callouts (and, later, who call the desk).
 use super::{DbError, PgPool, conflict_as};
-use sqlx::PgConnection;
 use crate::callouts::rules::settings::{ContactFields, ContactFilter};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use sqlx::PgConnection;
 use sqlx::types::Json;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]

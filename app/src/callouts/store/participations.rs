@@ -2,10 +2,10 @@
 //! answered. Populated from a contact filter or a list of ids in one `INSERT … SELECT`.
 use super::contacts::{FilterArgs, Page, filter_sql};
 use super::{DbError, PgPool};
-use sqlx::PgConnection;
 use crate::callouts::rules::settings::ContactFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::PgConnection;
 
 #[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Participation {

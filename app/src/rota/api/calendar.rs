@@ -1,19 +1,9 @@
 //! A person's calendar-feed links: list, create (the token shown once), revoke. A person's own
 //! linked account manages their links; coordinators and admins manage anyone's.
+use crate::rota::CalendarToken;
 use crate::shell::error::ApiError;
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// A calendar token as listed: never the secret.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CalendarToken {
-    pub id: i64,
-    /// The first characters of the token, to tell links apart.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
 
 /// A new link, shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,33 +1,17 @@
 //! Rota data: team settings, people, availability, holidays, fixed turns, Tomàtic import.
 //! Everyone in the rota area reads; `RotaEdit` decides who changes what.
-#[cfg(feature = "ssr")]
-use crate::shell::topics::Topic;
 use crate::rota::rules::data::{
     AvailabilityInput, BusyDayView, ContactFields, FixedSeat, Holiday, PersonFields, TeamSettings,
 };
 use crate::rota::rules::tomatic::{ImportReport, TomaticFile};
+use crate::rota::{AvailabilityEntry, Person};
 use crate::shell::error::ApiError;
 use crate::shell::rules::access::RotaEdit;
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Person {
-    pub id: i64,
-    pub fields: PersonFields,
-    /// The linked account's user name.
-    pub username: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AvailabilityEntry {
-    pub id: i64,
-    pub person_id: i64,
-    pub handle: String,
-    pub entry: AvailabilityInput,
-}
 
 /// What every rota page needs: the settings and what the viewer may change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,7 +84,9 @@ pub(crate) async fn require_own(s: &Services, person_id: i64) -> Result<(Me, Per
 
 #[cfg(feature = "ssr")]
 async fn changed(s: &Services, what: &str) {
-    s.events.announce(Topic::Rota, serde_json::json!({ "what": what })).await;
+    s.events
+        .announce(Topic::Rota, serde_json::json!({ "what": what }))
+        .await;
 }
 
 #[server(prefix = "/api", endpoint = "rota/context", input = server_fn::codec::Json)]

@@ -1,15 +1,14 @@
 //! The weekly timetable: generate it (a solver run in the worker), adjust it by hand, publish
 //! it, see its history. Everyone in the rota area reads; coordinators change.
-#[cfg(feature = "ssr")]
-use crate::shell::topics::Topic;
 use crate::rota::rules::load::PersonLoad;
 use crate::rota::rules::plan::{Seats, Standing};
 use crate::rota::rules::solver::Penalty;
 use crate::shell::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::shell::topics::Topic;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Chip {
@@ -101,7 +100,7 @@ pub struct SeatRef {
 
 #[cfg(feature = "ssr")]
 use {
-    crate::accounts::api::auth::Me,
+    crate::accounts::Me,
     crate::rota::rules::data::week_start,
     crate::shell::ctx::{Services, services},
     crate::shell::guard::{require, respond},
@@ -125,10 +124,7 @@ fn monday_of(d: NaiveDate) -> Result<NaiveDate, ApiError> {
 #[cfg(feature = "ssr")]
 async fn changed(s: &Services) {
     s.events
-        .announce(
-            Topic::Rota,
-            serde_json::json!({ "what": "timetable" }),
-        )
+        .announce(Topic::Rota, serde_json::json!({ "what": "timetable" }))
         .await;
 }
 

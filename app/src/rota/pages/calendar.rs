@@ -1,7 +1,8 @@
 //! A person's calendar links: the feed of their published turns for a calendar app, each link
 //! personal and revocable. Shown to the person's own account and to coordinators.
 use crate::components::{ErrorLine, failed};
-use crate::rota::api::calendar::{CalendarToken, CreateCalendarToken, RevokeCalendarToken, calendar_tokens};
+use crate::rota::CalendarToken;
+use crate::rota::api::calendar::{CreateCalendarToken, RevokeCalendarToken, calendar_tokens};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 

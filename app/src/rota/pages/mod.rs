@@ -10,11 +10,11 @@ pub mod settings;
 pub mod timetable;
 pub mod week;
 
-use crate::shell::topics::Topic;
 use crate::rota::api::data::{RotaInfo, rota_context};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::RotaEdit;
+use crate::shell::topics::Topic;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -1,7 +1,8 @@
 //! The people table (inline editing for coordinators), the person form, and group pages.
 use super::{RotaNav, Swatch, WithRota, rota_changes, split_words, use_rota_info};
 use crate::components::{ErrorLine, RequireArea, failed};
-use crate::rota::api::data::{Person, SavePerson, group_members, list_people};
+use crate::rota::Person;
+use crate::rota::api::data::{SavePerson, group_members, list_people};
 use crate::rota::rules::data::{DEFAULT_COLOUR, PersonFields};
 use crate::shell::rules::access::{Area, RotaEdit};
 use leptos::prelude::*;

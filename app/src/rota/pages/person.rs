@@ -2,9 +2,8 @@
 use super::people::PersonForm;
 use super::{RotaNav, Swatch, WithRota, rota_changes, use_rota_info};
 use crate::components::{ErrorLine, RequireArea, failed};
-use crate::rota::api::data::{
-    AddAvailability, AvailabilityEntry, DeleteAvailability, PersonDetail, SaveContact, person_page,
-};
+use crate::rota::AvailabilityEntry;
+use crate::rota::api::data::{AddAvailability, DeleteAvailability, PersonDetail, SaveContact, person_page};
 use crate::rota::rules::data::{AvailabilityInput, AvailabilityKind, ContactFields, TeamSettings, WEEKDAY_NAMES};
 use crate::shell::rules::access::Area;
 use chrono::NaiveDate;

@@ -1,6 +1,5 @@
 //! The weekly timetable: generate (with live progress and a stop button), adjust seats by hand,
 //! swap, publish, repair, read the load report and the penalties, browse versions.
-use crate::shell::topics::Topic;
 use super::{RotaNav, WithRota, rota_changes, use_rota_info};
 use crate::components::{ErrorLine, RequireArea, failed};
 use crate::rota::api::timetable::{
@@ -11,6 +10,7 @@ use crate::rota::rules::data::WEEKDAY_NAMES;
 use crate::rota::rules::plan::Standing;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
+use crate::shell::topics::Topic;
 use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;

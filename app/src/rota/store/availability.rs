@@ -1,6 +1,6 @@
 //! Availability entries: weekly, one-off and leave.
 use super::{DbError, PgPool, conflict_as};
-use crate::rota::api::data::AvailabilityEntry;
+use crate::rota::AvailabilityEntry;
 use crate::rota::rules::data::{AvailabilityInput, AvailabilityKind};
 use chrono::{Duration, NaiveDate};
 

@@ -1,6 +1,6 @@
 //! Personal calendar-feed tokens (only their hash is kept) and the published turns a feed shows.
 use super::{DbError, PgPool, conflict_as};
-use crate::rota::api::calendar::CalendarToken;
+use crate::rota::CalendarToken;
 use crate::rota::rules::calendar::PublishedTurn;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;

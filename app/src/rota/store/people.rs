@@ -1,6 +1,6 @@
 //! People who may take turns.
 use super::{DbError, PgPool, conflict_as};
-use crate::rota::api::data::Person;
+use crate::rota::Person;
 use crate::rota::rules::data::{ContactFields, PersonFields};
 
 #[derive(sqlx::FromRow)]

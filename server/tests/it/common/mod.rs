@@ -3,8 +3,8 @@
 //! reader that cannot hang.
 #![allow(dead_code)]
 
-use app::accounts::api::admin::{TokenSummary, UserSummary};
-use app::accounts::api::auth::Me;
+use app::accounts::Me;
+use app::accounts::{TokenSummary, UserSummary};
 use app::shell::error::ApiError;
 use futures::{Stream, StreamExt};
 use reqwest::cookie::{CookieStore, Jar};
