@@ -99,6 +99,10 @@ pub async fn start_with(
     let addr = listener.local_addr()?;
     let services = Services::new(db.clone()).with_country_code(&options.default_country_code);
     services.events.start_listener().await.map_err(std::io::Error::other)?;
+    // Tomàtic timetables imported before weeks were adopted at import time.
+    if let Err(e) = app::rota::store::timetables::adopt_pending(&db).await {
+        tracing::warn!(error = %e, "imported timetables not adopted");
+    }
     let provider = Arc::new(Provider::from_config(&options.telephony, addr).await?);
     let state = AppState {
         services: services.clone(),

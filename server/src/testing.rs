@@ -8,14 +8,20 @@ use std::path::PathBuf;
 /// Test databases are named with this prefix so `switchboard db prune-tests` can drop them.
 pub const TEST_DB_PREFIX: &str = "sbtest_";
 
-/// The URL of the PostgreSQL server tests use (without a database name).
+/// The URL of the PostgreSQL server tests use (without a database name). Found once per
+/// process: the tests of one binary run on many threads, and two of them must not both start
+/// (initdb) the embedded cluster.
 pub fn server_url() -> String {
-    if let Ok(url) = std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
-        return url.trim_end_matches('/').to_string();
-    }
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.data");
-    let cluster = pg::EmbeddedPg::ensure(&data, None).expect("embedded PostgreSQL for tests");
-    cluster.url("").trim_end_matches('/').to_string()
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+            return url.trim_end_matches('/').to_string();
+        }
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.data");
+        let cluster = pg::EmbeddedPg::ensure(&data, None).expect("embedded PostgreSQL for tests");
+        cluster.url("").trim_end_matches('/').to_string()
+    })
+    .clone()
 }
 
 /// A new, migrated database of its own.

@@ -1,6 +1,7 @@
 //! The solver worker: takes queued solver runs (from any instance, `SKIP LOCKED` with a lease),
 //! solves on the blocking pool with a time limit, reports progress live, honours the stop
 //! button (the best timetable so far is kept), and stores the result as the week's draft.
+use app::rota::JobStatus;
 use app::rota::rules::plan::{plan_week, seats_of};
 use app::rota::rules::solver::{Deadline, Progress, solve};
 use app::shell::ctx::Services;
@@ -21,8 +22,8 @@ pub async fn run(services: Services) {
                 let id = job.id;
                 if let Err(e) = run_job(&services, &worker, job).await {
                     tracing::error!(job = id, error = %e, "solver run failed");
-                    let _ = solver_jobs::finish(&services.db, id, &worker, "failed", Some(&e)).await;
-                    announce(&services, id, "failed").await;
+                    let _ = solver_jobs::finish(&services.db, id, &worker, JobStatus::Failed, Some(&e)).await;
+                    announce(&services, id, JobStatus::Failed).await;
                 }
             }
             Ok(None) => tokio::time::sleep(Duration::from_millis(300)).await,
@@ -34,7 +35,7 @@ pub async fn run(services: Services) {
     }
 }
 
-async fn announce(s: &Services, job: i64, status: &str) {
+async fn announce(s: &Services, job: i64, status: JobStatus) {
     s.events
         .announce(Topic::Solver, serde_json::json!({ "job": job, "status": status }))
         .await;
@@ -66,7 +67,7 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             let _ = tx.try_send(p.clone());
         })
     });
-    announce(s, job.id, "running").await;
+    announce(s, job.id, JobStatus::Running).await;
     // Progress out, stop requests in, lease kept, until the solver returns.
     let mut solving = std::pin::pin!(solving);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -78,15 +79,15 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             Some(p) = rx.recv() => latest = Some(p),
             _ = tick.tick() => {
                 let changed = latest.as_ref().map(|p| (p.cost, p.lower_bound)) != sent_cost;
-                let progress = latest.as_ref().filter(|_| changed).map(|p| serde_json::to_value(p).unwrap_or_default());
-                match solver_jobs::heartbeat(db, job.id, worker, LEASE_S, progress.as_ref()).await {
+                let progress = latest.as_ref().filter(|_| changed);
+                match solver_jobs::heartbeat(db, job.id, worker, LEASE_S, progress).await {
                     Ok(true) => stop.store(true, Ordering::Relaxed),
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "solver heartbeat"),
                 }
                 if changed {
                     sent_cost = latest.as_ref().map(|p| (p.cost, p.lower_bound));
-                    announce(s, job.id, "running").await;
+                    announce(s, job.id, JobStatus::Running).await;
                 }
             }
         }
@@ -95,11 +96,14 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         .map_err(|e| format!("solver task: {e}"))?
         .map_err(|e| e.to_string())?;
     let stopped = stop.load(Ordering::Relaxed);
-    let final_progress = serde_json::json!({
-        "cost": solution.cost, "lower_bound": solution.lower_bound, "totals": solution.totals,
-        "found_s": solution.time_to_best_s, "elapsed_s": solution.elapsed_s, "iterations": solution.iterations,
-        "proven_optimal": solution.proven_optimal, "warnings": solution.warnings,
-    });
+    let final_progress = Progress {
+        cost: solution.cost,
+        lower_bound: solution.lower_bound,
+        totals: solution.totals.clone(),
+        found_s: solution.time_to_best_s,
+        elapsed_s: solution.elapsed_s,
+        iterations: solution.iterations,
+    };
     let _ = solver_jobs::heartbeat(db, job.id, worker, LEASE_S, Some(&final_progress)).await;
     // A worker whose lease ran out, and whose run another worker took, leaves the result to it.
     if !solver_jobs::holds(db, job.id, worker)
@@ -141,11 +145,12 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             kind,
             note: &note,
             status: None,
+            not_on_published: kind != "repair",
         },
     )
     .await
     .map_err(|e| e.to_string())?;
-    let status = if stopped { "stopped" } else { "done" };
+    let status = if stopped { JobStatus::Stopped } else { JobStatus::Done };
     solver_jobs::finish(db, job.id, worker, status, None)
         .await
         .map_err(|e| e.to_string())?;

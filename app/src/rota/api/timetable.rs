@@ -28,8 +28,8 @@ pub struct LoadLine {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: i64,
-    pub status: String,
-    pub progress: Option<serde_json::Value>,
+    pub status: crate::rota::JobStatus,
+    pub progress: Option<crate::rota::rules::solver::Progress>,
     pub error: Option<String>,
 }
 
@@ -37,7 +37,7 @@ pub struct JobView {
 pub struct WeekView {
     pub monday: NaiveDate,
     /// `None`: the week was never planned.
-    pub status: Option<String>,
+    pub status: Option<crate::rota::WeekStatus>,
     pub version: i32,
     pub days: Vec<NaiveDate>,
     pub turn_labels: Vec<String>,
@@ -138,9 +138,6 @@ pub async fn week_timetable(day: Option<NaiveDate>) -> Result<WeekView, ApiError
             Some(d) => monday_of(d)?,
             None => week_start(source0.today(Utc::now())),
         };
-        if crate::rota::store::timetables::week(&s.db, monday).await?.is_none() {
-            crate::rota::store::timetables::adopt_imported(&s.db, monday, &source0.time_zone).await?;
-        }
         let source = crate::rota::store::source::week_source(&s.db, monday).await?;
         let week = crate::rota::store::timetables::week(&s.db, monday).await?;
         let plan = crate::rota::rules::plan::plan_week(&source, monday, 0, 1.0)?;
@@ -207,7 +204,7 @@ pub async fn week_timetable(day: Option<NaiveDate>) -> Result<WeekView, ApiError
             });
         Ok(WeekView {
             monday,
-            status: week.as_ref().map(|w| w.status.clone()),
+            status: week.as_ref().map(|w| w.status),
             version: week.as_ref().map(|w| w.version).unwrap_or(0),
             days,
             turn_labels,
@@ -258,10 +255,11 @@ pub async fn generate_week(
         if !repair
             && crate::rota::store::timetables::week(&s.db, monday)
                 .await?
-                .is_some_and(|w| w.status == "published")
+                .is_some_and(|w| w.status == crate::rota::WeekStatus::Published)
         {
+            // Told at once; the solver's write checks it again under the week's lock.
             return Err(ApiError::Conflict(
-                "This week is published: use Repair to change only what must change.".into(),
+                crate::rota::store::timetables::PUBLISHED_NEEDS_REPAIR.into(),
             ));
         }
         let id = crate::rota::store::solver_jobs::create(&s.db, monday, seed as i64, limit, repair, me.id).await?;
@@ -564,6 +562,7 @@ pub async fn restore_version(day: NaiveDate, version: i32) -> Result<(), ApiErro
                 kind: "restore",
                 note: &format!("restored version {version}"),
                 status: None,
+                not_on_published: false,
             },
         )
         .await?;

@@ -2,6 +2,7 @@
 //! swap, publish, repair, read the load report and the penalties, browse versions.
 use super::{RotaNav, WithRota, rota_changes, use_rota_info};
 use crate::components::{ErrorLine, RequireArea, failed};
+use crate::rota::WeekStatus;
 use crate::rota::api::timetable::{
     Candidate, GenerateWeek, PublishWeek, RestoreVersion, SeatRef, SetLoadOverride, SetSeat, StopSolver, SwapSeats,
     WeekView, seat_candidates, week_history, week_timetable,
@@ -93,12 +94,9 @@ fn WeekBody(w: WeekView) -> impl IntoView {
             .or_else(|| failed(set_seat.value().get()))
             .or_else(|| failed(swap.value().get()))
     });
-    let running = w
-        .job
-        .as_ref()
-        .is_some_and(|j| j.status == "queued" || j.status == "running");
-    let status = w.status.clone();
-    let published = status.as_deref() == Some("published");
+    let running = w.job.as_ref().is_some_and(|j| j.status.is_going());
+    let status = w.status;
+    let published = status == Some(WeekStatus::Published);
     let colours = StoredValue::new(w.people.clone());
     let colour_of = move |h: &str| {
         colours.with_value(|p| {
@@ -175,9 +173,11 @@ fn WeekBody(w: WeekView) -> impl IntoView {
             view! { <tr><th>{label.clone()}</th>{cells}</tr> }
         })
         .collect_view();
-    let badge = match status.as_deref() {
-        Some("published") => view! { <span class="badge ok" data-testid="week-status">"published"</span> }.into_any(),
-        Some(s) => view! { <span class="badge warn" data-testid="week-status">{s.to_string()}</span> }.into_any(),
+    let badge = match status {
+        Some(WeekStatus::Published) => {
+            view! { <span class="badge ok" data-testid="week-status">"published"</span> }.into_any()
+        }
+        Some(s) => view! { <span class="badge warn" data-testid="week-status">{s.as_str()}</span> }.into_any(),
         None => view! { <span class="badge" data-testid="week-status">"not planned"</span> }.into_any(),
     };
     let people_options = w
@@ -237,18 +237,16 @@ fn WeekBody(w: WeekView) -> impl IntoView {
 
 #[component]
 fn JobPanel(job: crate::rota::api::timetable::JobView) -> impl IntoView {
-    let p = job.progress.clone().unwrap_or_default();
-    let num = |k: &str| p.get(k).and_then(|v| v.as_f64());
-    let cost = num("cost");
-    let bound = num("lower_bound");
-    let elapsed = num("elapsed_s").unwrap_or(0.0);
+    let p = job.progress.as_ref();
+    let cost = p.map(|p| p.cost);
+    let bound = p.map(|p| p.lower_bound);
+    let elapsed = p.map(|p| p.elapsed_s).unwrap_or(0.0);
     let totals: Vec<(String, f64)> = p
-        .get("totals")
-        .and_then(|t| t.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| Some((x.get("rule")?.as_str()?.to_string(), x.get("points")?.as_f64()?)))
-                .filter(|(_, pts)| *pts > 0.0)
+        .map(|p| {
+            p.totals
+                .iter()
+                .filter(|t| t.points > 0)
+                .map(|t| (t.rule.clone(), t.points as f64))
                 .collect()
         })
         .unwrap_or_default();
@@ -270,8 +268,8 @@ fn JobPanel(job: crate::rota::api::timetable::JobView) -> impl IntoView {
         .collect_view();
     let h = (totals.len() as f64 * 18.0).max(18.0);
     view! {
-        <div class="job" data-testid="solver-progress" data-status=job.status.clone()>
-            <span class="badge">{job.status.clone()}</span>
+        <div class="job" data-testid="solver-progress" data-status=job.status.as_str()>
+            <span class="badge">{job.status.as_str()}</span>
             <span>{cost.map(|c| format!("best cost {c}")).unwrap_or_else(|| "starting…".into())}</span>
             <span class="muted">{bound.map(|b| format!(" · lower bound {b}")).unwrap_or_default()}</span>
             <span class="muted">{format!(" · {elapsed:.1} s")}</span>

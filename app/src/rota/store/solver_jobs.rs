@@ -1,5 +1,7 @@
 //! Solver runs: queued by a coordinator, claimed by one worker (any instance) with a lease.
 use super::{DbError, PgPool};
+use crate::rota::JobStatus;
+use crate::rota::rules::solver::Progress;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -7,17 +9,19 @@ use serde::{Deserialize, Serialize};
 pub struct Job {
     pub id: i64,
     pub monday: NaiveDate,
-    pub status: String,
+    pub status: JobStatus,
     pub repair: bool,
     pub seed: i64,
     pub time_limit_s: f64,
     #[sqlx(json(nullable))]
-    pub progress: Option<serde_json::Value>,
+    pub progress: Option<Progress>,
     pub error: Option<String>,
     pub stop_requested: bool,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
+
+crate::text_enum!(JobStatus);
 
 const COLUMNS: &str =
     "id, monday, status, repair, seed, time_limit_s, progress, error, stop_requested, created_at, finished_at";
@@ -76,7 +80,7 @@ pub async fn heartbeat(
     id: i64,
     worker: &str,
     lease_s: f64,
-    progress: Option<&serde_json::Value>,
+    progress: Option<&Progress>,
 ) -> Result<bool, DbError> {
     let stop: Option<bool> = sqlx::query_scalar(
         "UPDATE solver_jobs SET progress = coalesce($3, progress), lease_until = clock_timestamp() + make_interval(secs => $4)
@@ -84,7 +88,7 @@ pub async fn heartbeat(
     )
     .bind(id)
     .bind(worker)
-    .bind(progress)
+    .bind(progress.map(sqlx::types::Json))
     .bind(lease_s)
     .fetch_optional(db)
     .await?;
@@ -104,7 +108,13 @@ pub async fn holds(db: &PgPool, id: i64, worker: &str) -> Result<bool, DbError> 
 }
 
 /// Ends `worker`'s run; does nothing (and says so) when another worker has taken it since.
-pub async fn finish(db: &PgPool, id: i64, worker: &str, status: &str, error: Option<&str>) -> Result<bool, DbError> {
+pub async fn finish(
+    db: &PgPool,
+    id: i64,
+    worker: &str,
+    status: JobStatus,
+    error: Option<&str>,
+) -> Result<bool, DbError> {
     let n = sqlx::query(
         "UPDATE solver_jobs SET status = $2, error = $3, finished_at = now(), lease_until = NULL
          WHERE id = $1 AND claimed_by = $4",

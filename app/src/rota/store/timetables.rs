@@ -1,5 +1,6 @@
 //! Planned weeks: their seats, versions, change log and load overrides.
 use super::{DbError, PgPool};
+use crate::rota::WeekStatus;
 use crate::rota::rules::plan::Seats;
 use crate::rota::rules::solver::Penalty;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +10,7 @@ use sqlx::PgConnection;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WeekRow {
     pub monday: NaiveDate,
-    pub status: String,
+    pub status: WeekStatus,
     pub version: i32,
     pub turn_boundaries: Vec<String>,
     pub time_zone: String,
@@ -34,7 +35,7 @@ impl WeekRow {
 #[derive(sqlx::FromRow)]
 struct WeekDbRow {
     monday: NaiveDate,
-    status: String,
+    status: WeekStatus,
     version: i32,
     turn_boundaries: Vec<String>,
     time_zone: String,
@@ -81,6 +82,8 @@ pub struct Version {
     pub by: Option<String>,
     pub note: String,
 }
+
+crate::text_enum!(WeekStatus);
 
 pub async fn week(db: impl sqlx::PgExecutor<'_>, monday: NaiveDate) -> Result<Option<WeekRow>, DbError> {
     let row: Option<WeekDbRow> = sqlx::query_as(
@@ -273,8 +276,14 @@ pub struct Revision<'a> {
     pub by: Option<i64>,
     pub kind: &'a str,
     pub note: &'a str,
-    pub status: Option<&'a str>,
+    pub status: Option<WeekStatus>,
+    /// A solve that is not a repair: refused on a published week (checked under the week's
+    /// lock, so a week published while the solver ran is not overwritten).
+    pub not_on_published: bool,
 }
+
+/// What a coordinator is told when a published week would be replaced wholesale.
+pub const PUBLISHED_NEEDS_REPAIR: &str = "This week is published: use Repair to change only what must change.";
 
 /// Stores a whole grid (a solve, a repair, an import or a restore) as a new draft version,
 /// creating the week if needed; a published week stays published (a repair) unless `draft`.
@@ -292,8 +301,16 @@ pub async fn store_grid(
         kind,
         note,
         status,
+        not_on_published,
     } = r;
     let mut tx = db.begin().await?;
+    let current: Option<WeekStatus> = sqlx::query_scalar("SELECT status FROM rota_weeks WHERE monday = $1 FOR UPDATE")
+        .bind(monday)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if not_on_published && current == Some(WeekStatus::Published) {
+        return Err(DbError::Conflict(PUBLISHED_NEEDS_REPAIR.into()));
+    }
     sqlx::query(
         "INSERT INTO rota_weeks (monday, turn_boundaries, time_zone, lines, status) VALUES ($1, $2, $3, $4, coalesce($5, 'draft'))
          ON CONFLICT (monday) DO UPDATE SET turn_boundaries = EXCLUDED.turn_boundaries, time_zone = EXCLUDED.time_zone,
@@ -562,6 +579,28 @@ pub async fn set_override(db: &PgPool, monday: NaiveDate, person_id: i64, load: 
 /// A Tomàtic timetable imported for `monday` becomes that week's published timetable the first
 /// time the week is opened (names Tomàtic used for nobody or a holiday become empty seats or
 /// no seats). Returns whether there was one.
+/// Adopts every imported Tomàtic timetable that has no planned week yet as a published week.
+/// Run after an import and at start-up, so that reading a week never writes.
+pub async fn adopt_pending(db: &PgPool) -> Result<u32, DbError> {
+    let weeks: Vec<NaiveDate> = sqlx::query_scalar(
+        "SELECT i.week FROM imported_timetables i
+         WHERE NOT EXISTS (SELECT 1 FROM rota_weeks w WHERE w.monday = i.week) ORDER BY i.week",
+    )
+    .fetch_all(db)
+    .await?;
+    if weeks.is_empty() {
+        return Ok(0);
+    }
+    let time_zone = super::team::get(db).await?.time_zone;
+    let mut adopted = 0;
+    for monday in weeks {
+        if adopt_imported(db, monday, &time_zone).await? {
+            adopted += 1;
+        }
+    }
+    Ok(adopted)
+}
+
 pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> Result<bool, DbError> {
     let row: Option<(String, serde_json::Value)> =
         sqlx::query_as("SELECT source, timetable FROM imported_timetables WHERE week = $1")
@@ -628,7 +667,8 @@ pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> 
             by: None,
             kind: "import",
             note: &format!("imported from Tomàtic ({source})"),
-            status: Some("published"),
+            status: Some(WeekStatus::Published),
+            not_on_published: false,
         },
     )
     .await?;

@@ -68,7 +68,9 @@ async fn attempt<T>(
 /// here.
 pub async fn import(db: &PgPool, files: &[TomaticFile]) -> Result<ImportReport, DbError> {
     let turns = team::get(db).await?.turns();
-    apply(db, crate::rota::rules::tomatic_import::plan(files, turns)).await
+    let report = apply(db, crate::rota::rules::tomatic_import::plan(files, turns)).await?;
+    super::timetables::adopt_pending(db).await?;
+    Ok(report)
 }
 
 pub async fn apply(db: &PgPool, plan: ImportPlan) -> Result<ImportReport, DbError> {
