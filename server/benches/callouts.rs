@@ -175,9 +175,16 @@ async fn run(report: &mut Report, cleanup: &mut Vec<String>) -> Res<()> {
         sim.url()
     );
     let password = "bench-manager-password-1";
-    app::accounts::service::create_user(&app.db, "bench", "Bench", &[Role::Manager], Some(password.into()))
-        .await
-        .map_err(|e| format!("creating the manager: {e:?}"))?;
+    app::accounts::service::create_user(
+        &app.db,
+        &app::shell::service::Actor::Operator,
+        "bench",
+        "Bench",
+        &[Role::Manager],
+        Some(password.into()),
+    )
+    .await
+    .map_err(|e| format!("creating the manager: {e:?}"))?;
     let cookie = sign_in(&reqwest::Client::new(), &app.url, "bench", password).await?;
     let rest = Rest::new(&app).await?;
 
@@ -331,10 +338,15 @@ struct Rest {
 
 impl Rest {
     async fn new(app: &Instance) -> Res<Rest> {
-        let token = app::accounts::service::create_token(&app.db, "bench-client", &[Scope::Callouts], None)
-            .await
-            .map_err(|e| format!("creating a token: {e:?}"))?
-            .1;
+        let token = app::accounts::service::create_token(
+            &app.db,
+            &app::shell::service::Actor::Operator,
+            "bench-client",
+            &[Scope::Callouts],
+        )
+        .await
+        .map_err(|e| format!("creating a token: {e:?}"))?
+        .1;
         Ok(Rest {
             http: reqwest::Client::new(),
             base: app.url.clone(),

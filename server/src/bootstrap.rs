@@ -2,6 +2,7 @@
 use app::accounts::rules::roles::Role;
 use app::accounts::service;
 use app::shell::error::ApiError;
+use app::shell::service::Actor;
 use app::shell::store::PgPool;
 
 pub struct Account {
@@ -24,7 +25,7 @@ pub async fn first_accounts(db: &PgPool, admin_password: Option<String>, demo: b
     }
     let mut created = Vec::new();
     for (username, name, roles, password) in wanted {
-        let c = service::create_user(db, username, name, &roles, password).await?;
+        let c = service::create_user(db, &Actor::Operator, username, name, &roles, password).await?;
         created.push(Account {
             username: username.into(),
             password: c.password,

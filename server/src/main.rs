@@ -2,6 +2,7 @@
 use app::accounts::rules::roles::Role;
 use app::accounts::rules::tokens::Scope;
 use app::shell::error::ApiError;
+use app::shell::service::Actor;
 use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::{bootstrap, database, pg, web};
@@ -115,6 +116,8 @@ enum CliError {
     Database(#[from] database::DatabaseError),
     #[error("{0}")]
     Api(#[from] ApiError),
+    #[error("{0}")]
+    Service(#[from] app::shell::service::ServiceError),
     #[error("{0}")]
     Db(#[from] app::shell::store::DbError),
     #[error("{0}")]
@@ -254,8 +257,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                         None
                     };
                     let display = name.unwrap_or_else(|| username.clone());
-                    let created =
-                        app::accounts::service::create_user(&db, &username, &display, &roles, password.clone()).await?;
+                    let created = app::accounts::service::create_user(
+                        &db,
+                        &Actor::Operator,
+                        &username,
+                        &display,
+                        &roles,
+                        password.clone(),
+                    )
+                    .await?;
                     if password.is_none() {
                         println!("created {username}; password: {}", created.password);
                     } else {
@@ -274,7 +284,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     } else {
                         None
                     };
-                    let set = app::accounts::service::set_password(&db, id, password.clone()).await?;
+                    let set = app::accounts::service::set_password(&db, &Actor::Operator, id, password.clone()).await?;
                     if password.is_none() {
                         println!("new password for {username}: {set}");
                     } else {
@@ -301,7 +311,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             match cmd {
                 TokenCommand::Create { name, scopes } => {
                     let scopes = Scope::parse_list(scopes.iter().map(String::as_str)).map_err(ApiError::from)?;
-                    let (id, token) = app::accounts::service::create_token(&db, &name, &scopes, None).await?;
+                    let (id, token) =
+                        app::accounts::service::create_token(&db, &Actor::Operator, &name, &scopes).await?;
                     println!("token {id} '{name}': {token}");
                     println!("(shown only now; it is stored hashed)");
                 }
@@ -323,7 +334,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     }
                 }
                 TokenCommand::Revoke { id } => {
-                    app::accounts::store::tokens::revoke(&db, id)
+                    app::accounts::service::revoke_token(&db, &Actor::Operator, id)
                         .await
                         .map_err(|_| CliError::Usage(format!("no active token with id {id}")))?;
                     println!("token {id} revoked");

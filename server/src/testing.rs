@@ -89,15 +89,22 @@ impl TestApp {
     /// Creates a user with these roles and returns its password.
     pub async fn user(&self, username: &str, roles: &[app::accounts::rules::roles::Role]) -> String {
         let password = format!("{username}-password-1");
-        app::accounts::service::create_user(&self.db, username, username, roles, Some(password.clone()))
-            .await
-            .expect("create test user");
+        app::accounts::service::create_user(
+            &self.db,
+            &app::shell::service::Actor::Operator,
+            username,
+            username,
+            roles,
+            Some(password.clone()),
+        )
+        .await
+        .expect("create test user");
         password
     }
 
     /// Creates a token with these scopes and returns it.
     pub async fn token(&self, name: &str, scopes: &[app::accounts::rules::tokens::Scope]) -> String {
-        app::accounts::service::create_token(&self.db, name, scopes, None)
+        app::accounts::service::create_token(&self.db, &app::shell::service::Actor::Operator, name, scopes)
             .await
             .expect("create test token")
             .1

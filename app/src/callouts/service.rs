@@ -12,6 +12,7 @@ use crate::callouts::store::callouts::{self as callout_store, Callout, Stats};
 use crate::callouts::store::contacts::{self as contact_store, Contact, Page, Upserted};
 use crate::callouts::store::participations::{self as participation_store, Participation};
 use crate::shell::ctx::Services;
+use crate::shell::events::publish_in;
 use crate::shell::rules::Invalid;
 use crate::shell::rules::access::{Area, CalloutEdit};
 use crate::shell::service::{Actor, ServiceError};
@@ -45,9 +46,9 @@ pub fn runs(actor: &Actor) -> bool {
 }
 
 /// Announces a change of one callout to its page and to the list.
-async fn callout_changed(s: &Services, tx: &mut PgConnection, id: i64, data: serde_json::Value) -> Result<()> {
-    s.events.publish_in(tx, Topic::Callout(id), data.clone()).await?;
-    s.events.publish_in(tx, Topic::Callouts, data).await?;
+async fn callout_changed(tx: &mut PgConnection, id: i64, data: serde_json::Value) -> Result<()> {
+    publish_in(tx, Topic::Callout(id), data.clone()).await?;
+    publish_in(tx, Topic::Callouts, data).await?;
     Ok(())
 }
 
@@ -87,7 +88,7 @@ pub async fn create_callout(s: &Services, actor: &Actor, input: &CalloutInput) -
     let settings = input.validate()?;
     let mut tx = s.db.begin().await?;
     let c = callout_store::create(&mut tx, &settings, actor.user_id()).await?;
-    callout_changed(s, &mut tx, c.id, json!({ "created": c.id })).await?;
+    callout_changed(&mut tx, c.id, json!({ "created": c.id })).await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -99,7 +100,7 @@ pub async fn update_callout(s: &Services, actor: &Actor, id: i64, input: &Callou
     let c = callout_store::update(&mut tx, id, &settings)
         .await
         .map_err(ServiceError::db("callout"))?;
-    callout_changed(s, &mut tx, id, json!({ "settings": id })).await?;
+    callout_changed(&mut tx, id, json!({ "settings": id })).await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -111,7 +112,7 @@ pub async fn delete_callout(s: &Services, actor: &Actor, id: i64) -> Result<()> 
     callout_store::delete(&mut tx, id)
         .await
         .map_err(ServiceError::db("callout"))?;
-    callout_changed(s, &mut tx, id, json!({ "deleted": id })).await?;
+    callout_changed(&mut tx, id, json!({ "deleted": id })).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -125,7 +126,7 @@ pub async fn transition(s: &Services, actor: &Actor, id: i64, event: &str) -> Re
         .await
         .map_err(ServiceError::db("callout"))?
         .map_err(|refused| ServiceError::Refused(Invalid::new("event", refused.message)))?;
-    callout_changed(s, &mut tx, id, json!({ "status": c.status })).await?;
+    callout_changed(&mut tx, id, json!({ "status": c.status })).await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -155,7 +156,7 @@ pub async fn populate(s: &Services, actor: &Actor, id: i64, who: &Population) ->
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    callout_changed(s, &mut tx, id, json!({ "populated": added })).await?;
+    callout_changed(&mut tx, id, json!({ "populated": added })).await?;
     tx.commit().await?;
     Ok((added, total))
 }
@@ -199,9 +200,7 @@ pub async fn create_contact(s: &Services, actor: &Actor, input: &ContactInput) -
     let fields = input.validate(&s.default_country_code)?;
     let mut tx = s.db.begin().await?;
     let c = contact_store::create(&mut tx, &fields).await?;
-    s.events
-        .publish_in(&mut tx, Topic::Contacts, json!({ "id": c.id }))
-        .await?;
+    publish_in(&mut tx, Topic::Contacts, json!({ "id": c.id })).await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -213,9 +212,7 @@ pub async fn update_contact(s: &Services, actor: &Actor, id: i64, input: &Contac
     let c = contact_store::update(&mut tx, id, &fields)
         .await
         .map_err(ServiceError::db("contact"))?;
-    s.events
-        .publish_in(&mut tx, Topic::Contacts, json!({ "id": id }))
-        .await?;
+    publish_in(&mut tx, Topic::Contacts, json!({ "id": id })).await?;
     tx.commit().await?;
     Ok(c)
 }
@@ -227,9 +224,7 @@ pub async fn delete_contact(s: &Services, actor: &Actor, id: i64) -> Result<()> 
     contact_store::delete(&mut tx, id)
         .await
         .map_err(ServiceError::db("contact"))?;
-    s.events
-        .publish_in(&mut tx, Topic::Contacts, json!({ "deleted": id }))
-        .await?;
+    publish_in(&mut tx, Topic::Contacts, json!({ "deleted": id })).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -239,9 +234,7 @@ async fn write_contacts(s: &Services, contacts: &[ContactFields]) -> Result<Upse
     let mut tx = s.db.begin().await?;
     let written = contact_store::upsert_many(&mut tx, contacts).await?;
     if written.created + written.merged > 0 {
-        s.events
-            .publish_in(&mut tx, Topic::Contacts, json!({ "imported": written.created }))
-            .await?;
+        publish_in(&mut tx, Topic::Contacts, json!({ "imported": written.created })).await?;
     }
     tx.commit().await?;
     Ok(written)
@@ -333,9 +326,7 @@ pub async fn set_caller_id(s: &Services, actor: &Actor, prefix: &str, caller_id:
     let rule = check_rule(prefix, caller_id)?;
     let mut tx = s.db.begin().await?;
     callout_store::set_caller_id_rule(&mut tx, &rule.prefix, &rule.caller_id).await?;
-    s.events
-        .publish_in(&mut tx, Topic::Callouts, json!({ "caller_ids": true }))
-        .await?;
+    publish_in(&mut tx, Topic::Callouts, json!({ "caller_ids": true })).await?;
     tx.commit().await?;
     Ok((rule.prefix, rule.caller_id))
 }
@@ -346,9 +337,7 @@ pub async fn delete_caller_id(s: &Services, actor: &Actor, prefix: &str) -> Resu
     if !callout_store::delete_caller_id_rule(&mut tx, prefix.trim()).await? {
         return Err(ServiceError::NotFound(format!("caller id rule for {}", prefix.trim())));
     }
-    s.events
-        .publish_in(&mut tx, Topic::Callouts, json!({ "caller_ids": true }))
-        .await?;
+    publish_in(&mut tx, Topic::Callouts, json!({ "caller_ids": true })).await?;
     tx.commit().await?;
     Ok(())
 }

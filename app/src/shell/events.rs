@@ -42,17 +42,6 @@ impl EventBus {
         Self { db, tx }
     }
 
-    /// Publishes inside the caller's transaction: PostgreSQL delivers the notification on
-    /// commit, so an event never announces a change that was rolled back. Services use this.
-    pub async fn publish_in(
-        &self,
-        conn: &mut sqlx::PgConnection,
-        topic: Topic,
-        data: serde_json::Value,
-    ) -> Result<(), PublishError> {
-        notify(conn, topic, data).await
-    }
-
     /// Publishes at once, outside any transaction: for nudges about work already committed
     /// (a dialer round's calls, a solver's progress).
     pub async fn publish(&self, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {
@@ -96,6 +85,16 @@ impl EventBus {
             }
         }))
     }
+}
+
+/// Publishes inside the caller's transaction: PostgreSQL delivers the notification on commit,
+/// so an event never announces a change that was rolled back. Services use this.
+pub async fn publish_in(
+    conn: &mut sqlx::PgConnection,
+    topic: Topic,
+    data: serde_json::Value,
+) -> Result<(), PublishError> {
+    notify(conn, topic, data).await
 }
 
 async fn notify(conn: &mut sqlx::PgConnection, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {

@@ -10,7 +10,14 @@ use crate::shell::store::DbError;
 #[derive(Clone, Debug)]
 pub enum Actor {
     User(Me),
-    Token { id: i64, name: String, scopes: Vec<Scope> },
+    Token {
+        id: i64,
+        name: String,
+        scopes: Vec<Scope>,
+    },
+    /// Someone at the server itself: the command line and the first start (they already hold
+    /// the database).
+    Operator,
 }
 
 impl Actor {
@@ -19,6 +26,7 @@ impl Actor {
         let ok = match self {
             Actor::User(me) => area.allows(&me.roles),
             Actor::Token { scopes, .. } => scopes.contains(&scope),
+            Actor::Operator => true,
         };
         if ok { Ok(()) } else { Err(ServiceError::Forbidden) }
     }
@@ -27,7 +35,7 @@ impl Actor {
     pub fn user_id(&self) -> Option<i64> {
         match self {
             Actor::User(me) => Some(me.id),
-            Actor::Token { .. } => None,
+            Actor::Token { .. } | Actor::Operator => None,
         }
     }
 }
@@ -54,6 +62,15 @@ pub enum ServiceError {
 impl ServiceError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         ServiceError::Invalid(vec![Invalid::new(field, message)])
+    }
+
+    /// The (first) field a validation error is about.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ServiceError::Invalid(v) => v.first().map(|i| i.field.as_str()),
+            ServiceError::Refused(i) => Some(&i.field),
+            _ => None,
+        }
     }
 
     /// Maps a store error, naming what was not found.

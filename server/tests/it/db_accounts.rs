@@ -7,9 +7,15 @@ use server::testing::fresh_db;
 use sqlx::PgPool;
 
 async fn add(db: &PgPool, name: &str, roles: &[Role]) -> i64 {
-    users::insert(db, name, &name.to_uppercase(), "not-a-real-hash", roles)
-        .await
-        .expect("insert user")
+    users::insert(
+        &mut *db.acquire().await.unwrap(),
+        name,
+        &name.to_uppercase(),
+        "not-a-real-hash",
+        roles,
+    )
+    .await
+    .expect("insert user")
 }
 
 async fn epoch(db: &PgPool, id: i64) -> i32 {
@@ -45,7 +51,9 @@ async fn users_insert_get_list_and_count() {
     // Active users first, each group by name.
     add(&db, "cid", &[Role::Agent]).await;
     add(&db, "aaron", &[Role::Admin]).await;
-    users::set_active(&db, abe, false).await.unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), abe, false)
+        .await
+        .unwrap();
     let names: Vec<String> = users::list(&db)
         .await
         .unwrap()
@@ -59,13 +67,13 @@ async fn users_insert_get_list_and_count() {
 async fn duplicate_names_are_a_conflict_and_the_schema_guards_the_rest() {
     let db = fresh_db().await;
     add(&db, "bea", &[Role::Agent]).await;
-    match users::insert(&db, "bea", "Other", "h", &[Role::Manager]).await {
+    match users::insert(&mut *db.acquire().await.unwrap(), "bea", "Other", "h", &[Role::Manager]).await {
         Err(DbError::Conflict(m)) => assert!(m.contains("already exists"), "{m}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
     // Below the domain checks, the table still refuses names that are not lowercase.
     assert!(matches!(
-        users::insert(&db, "Bea2", "Bea", "h", &[Role::Agent]).await,
+        users::insert(&mut *db.acquire().await.unwrap(), "Bea2", "Bea", "h", &[Role::Agent]).await,
         Err(DbError::Sqlx(_))
     ));
     assert_eq!(users::count(&db).await.unwrap(), 1);
@@ -94,7 +102,9 @@ async fn credentials_and_session_user_follow_the_epoch() {
     assert!(users::session_user(&db, 999_999, 0).await.unwrap().is_none());
 
     // A new password ends the sessions.
-    users::set_password(&db, id, "new-hash").await.unwrap();
+    users::set_password(&mut *db.acquire().await.unwrap(), id, "new-hash")
+        .await
+        .unwrap();
     assert_eq!(epoch(&db, id).await, 1);
     assert!(users::session_user(&db, id, 0).await.unwrap().is_none());
     assert!(users::session_user(&db, id, 1).await.unwrap().is_some());
@@ -103,24 +113,28 @@ async fn credentials_and_session_user_follow_the_epoch() {
         "new-hash"
     );
     assert!(matches!(
-        users::set_password(&db, 999_999, "h").await,
+        users::set_password(&mut *db.acquire().await.unwrap(), 999_999, "h").await,
         Err(DbError::NotFound)
     ));
 
     // Deactivating ends them too; reactivating does not revive them.
-    users::set_active(&db, id, false).await.unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), id, false)
+        .await
+        .unwrap();
     assert_eq!(epoch(&db, id).await, 2);
     assert!(
         users::session_user(&db, id, 2).await.unwrap().is_none(),
         "inactive users have no session"
     );
     assert!(!users::credentials(&db, "bea").await.unwrap().unwrap().active);
-    users::set_active(&db, id, true).await.unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), id, true)
+        .await
+        .unwrap();
     assert_eq!(epoch(&db, id).await, 2, "reactivation leaves the epoch");
     assert!(users::session_user(&db, id, 1).await.unwrap().is_none());
     assert!(users::session_user(&db, id, 2).await.unwrap().is_some());
     assert!(matches!(
-        users::set_active(&db, 999_999, true).await,
+        users::set_active(&mut *db.acquire().await.unwrap(), 999_999, true).await,
         Err(DbError::NotFound)
     ));
 }
@@ -132,15 +146,15 @@ async fn the_last_active_admin_is_protected() {
     let bea = add(&db, "bea", &[Role::Agent]).await;
 
     assert!(matches!(
-        users::set_roles(&db, root, &[Role::Agent]).await,
+        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_roles(&db, root, &[]).await,
+        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_active(&db, root, false).await,
+        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
     let u = users::get(&db, root).await.unwrap();
@@ -148,18 +162,26 @@ async fn the_last_active_admin_is_protected() {
     assert_eq!(epoch(&db, root).await, 0);
 
     // Keeping the role while changing the others is fine; so is any change to non-admins.
-    users::set_roles(&db, root, &[Role::Admin, Role::Manager])
+    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Admin, Role::Manager])
         .await
         .unwrap();
-    users::set_roles(&db, bea, &[Role::Manager]).await.unwrap();
-    users::set_active(&db, bea, false).await.unwrap();
+    users::set_roles(&mut *db.acquire().await.unwrap(), bea, &[Role::Manager])
+        .await
+        .unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), bea, false)
+        .await
+        .unwrap();
     assert!(matches!(
-        users::set_roles(&db, 999_999, &[Role::Agent]).await,
+        users::set_roles(&mut *db.acquire().await.unwrap(), 999_999, &[Role::Agent]).await,
         Err(DbError::NotFound)
     ));
-    users::set_roles(&db, bea, &[Role::Manager, Role::Agent, Role::Manager])
-        .await
-        .unwrap();
+    users::set_roles(
+        &mut *db.acquire().await.unwrap(),
+        bea,
+        &[Role::Manager, Role::Agent, Role::Manager],
+    )
+    .await
+    .unwrap();
     let stored: Vec<String> = sqlx::query_scalar("SELECT roles FROM users WHERE id = $1")
         .bind(bea)
         .fetch_one(&db)
@@ -168,27 +190,37 @@ async fn the_last_active_admin_is_protected() {
     assert_eq!(stored, ["agent", "manager"], "roles are stored as a set");
 
     // An inactive admin does not count as another admin.
-    users::set_roles(&db, bea, &[Role::Admin]).await.unwrap();
+    users::set_roles(&mut *db.acquire().await.unwrap(), bea, &[Role::Admin])
+        .await
+        .unwrap();
     assert!(matches!(
-        users::set_roles(&db, root, &[Role::Agent]).await,
+        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_active(&db, root, false).await,
+        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
 
     // An active second admin does.
-    users::set_active(&db, bea, true).await.unwrap();
-    users::set_roles(&db, root, &[Role::Agent]).await.unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), bea, true)
+        .await
+        .unwrap();
+    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent])
+        .await
+        .unwrap();
     assert!(matches!(
-        users::set_active(&db, bea, false).await,
+        users::set_active(&mut *db.acquire().await.unwrap(), bea, false).await,
         Err(DbError::Conflict(_))
     ));
-    users::set_roles(&db, root, &[Role::Admin]).await.unwrap();
-    users::set_active(&db, bea, false).await.unwrap();
+    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Admin])
+        .await
+        .unwrap();
+    users::set_active(&mut *db.acquire().await.unwrap(), bea, false)
+        .await
+        .unwrap();
     assert!(matches!(
-        users::set_active(&db, root, false).await,
+        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
 }
@@ -199,14 +231,14 @@ async fn concurrent_demotions_of_two_admins_leave_one() {
     let a = add(&db, "anna", &[Role::Admin]).await;
     let b = add(&db, "bert", &[Role::Admin]).await;
     let (ra, rb) = tokio::join!(
-        users::set_roles(&db, a, &[Role::Agent]),
-        users::set_roles(&db, b, &[Role::Agent])
+        app::accounts::service::set_roles(&db, &app::shell::service::Actor::Operator, a, &[Role::Agent]),
+        app::accounts::service::set_roles(&db, &app::shell::service::Actor::Operator, b, &[Role::Agent])
     );
     let ok = [ra.is_ok(), rb.is_ok()].iter().filter(|x| **x).count();
     assert_eq!(ok, 1, "exactly one demotion wins: {ra:?} {rb:?}");
     let loser = if ra.is_err() { ra } else { rb };
     assert!(
-        matches!(loser, Err(DbError::Conflict(_))),
+        matches!(loser, Err(app::shell::service::ServiceError::Conflict(_))),
         "the other is refused as a conflict, not a deadlock: {loser:?}"
     );
     let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE active AND 'admin' = ANY(roles)")
@@ -220,11 +252,18 @@ async fn concurrent_demotions_of_two_admins_leave_one() {
 async fn tokens_insert_list_revoke_and_authenticate() {
     let db = fresh_db().await;
     let root = add(&db, "root", &[Role::Admin]).await;
-    let first = tokens::insert(&db, "pbx", &[Scope::Pbx], "hash-1", "sb_aaaaaa", Some(root))
-        .await
-        .unwrap();
+    let first = tokens::insert(
+        &mut *db.acquire().await.unwrap(),
+        "pbx",
+        &[Scope::Pbx],
+        "hash-1",
+        "sb_aaaaaa",
+        Some(root),
+    )
+    .await
+    .unwrap();
     let second = tokens::insert(
-        &db,
+        &mut *db.acquire().await.unwrap(),
         "prom",
         &[Scope::Metrics, Scope::Pbx, Scope::Metrics],
         "hash-2",
@@ -234,7 +273,15 @@ async fn tokens_insert_list_revoke_and_authenticate() {
     .await
     .unwrap();
     assert!(matches!(
-        tokens::insert(&db, "again", &[Scope::Pbx], "hash-1", "sb_aaaaaa", None).await,
+        tokens::insert(
+            &mut *db.acquire().await.unwrap(),
+            "again",
+            &[Scope::Pbx],
+            "hash-1",
+            "sb_aaaaaa",
+            None
+        )
+        .await,
         Err(DbError::Conflict(_))
     ));
 
@@ -272,12 +319,18 @@ async fn tokens_insert_list_revoke_and_authenticate() {
         .unwrap();
     assert!(used.last_used_at.is_some());
 
-    tokens::revoke(&db, first).await.unwrap();
+    tokens::revoke(&mut *db.acquire().await.unwrap(), first).await.unwrap();
     assert!(
-        matches!(tokens::revoke(&db, first).await, Err(DbError::NotFound)),
+        matches!(
+            tokens::revoke(&mut *db.acquire().await.unwrap(), first).await,
+            Err(DbError::NotFound)
+        ),
         "already revoked"
     );
-    assert!(matches!(tokens::revoke(&db, 999_999).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        tokens::revoke(&mut *db.acquire().await.unwrap(), 999_999).await,
+        Err(DbError::NotFound)
+    ));
     assert!(tokens::authenticate(&db, "hash-1").await.unwrap().is_none(), "revoked");
     assert!(tokens::authenticate(&db, "hash-2").await.unwrap().is_some());
     let list = tokens::list(&db).await.unwrap();
@@ -292,9 +345,16 @@ async fn tokens_insert_list_revoke_and_authenticate() {
 #[tokio::test]
 async fn token_use_is_written_at_most_once_a_minute() {
     let db = fresh_db().await;
-    let id = tokens::insert(&db, "pbx", &[Scope::Pbx], "hash-1", "sb_aaaaaa", None)
-        .await
-        .unwrap();
+    let id = tokens::insert(
+        &mut *db.acquire().await.unwrap(),
+        "pbx",
+        &[Scope::Pbx],
+        "hash-1",
+        "sb_aaaaaa",
+        None,
+    )
+    .await
+    .unwrap();
     let set = |ago: &'static str| {
         let db = db.clone();
         async move {
@@ -364,9 +424,16 @@ async fn login_failures_count_reset_after_an_hour_and_clear() {
 #[tokio::test]
 async fn accounts_validate_hash_and_generate() {
     let db = fresh_db().await;
-    let created = app::accounts::service::create_user(&db, " Bea ", "Bea B", &[Role::Agent], None)
-        .await
-        .unwrap();
+    let created = app::accounts::service::create_user(
+        &db,
+        &app::shell::service::Actor::Operator,
+        " Bea ",
+        "Bea B",
+        &[Role::Agent],
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(created.password.chars().count(), 16);
     let c = users::credentials(&db, "bea").await.unwrap().unwrap();
     assert_eq!(c.id, created.id);
@@ -387,32 +454,44 @@ async fn accounts_validate_hash_and_generate() {
             "password",
         ),
     ] {
-        let err = app::accounts::service::create_user(&db, name, display, &roles, pw)
-            .await
-            .err()
-            .unwrap();
+        let err =
+            app::accounts::service::create_user(&db, &app::shell::service::Actor::Operator, name, display, &roles, pw)
+                .await
+                .err()
+                .unwrap();
         assert_eq!(err.field(), Some(field), "{err:?}");
     }
     assert_eq!(users::count(&db).await.unwrap(), 1);
 
-    let pw = app::accounts::service::set_password(&db, created.id, Some("a-good-password".into()))
-        .await
-        .unwrap();
+    let pw = app::accounts::service::set_password(
+        &db,
+        &app::shell::service::Actor::Operator,
+        created.id,
+        Some("a-good-password".into()),
+    )
+    .await
+    .unwrap();
     assert_eq!(pw, "a-good-password");
     assert_eq!(epoch(&db, created.id).await, 1);
-    let err = app::accounts::service::set_password(&db, created.id, Some("short".into()))
-        .await
-        .unwrap_err();
+    let err = app::accounts::service::set_password(
+        &db,
+        &app::shell::service::Actor::Operator,
+        created.id,
+        Some("short".into()),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.field(), Some("password"));
     assert_eq!(epoch(&db, created.id).await, 1, "a refused password changes nothing");
     assert!(matches!(
-        app::accounts::service::set_password(&db, 999_999, None).await,
-        Err(app::shell::error::ApiError::NotFound(_))
+        app::accounts::service::set_password(&db, &app::shell::service::Actor::Operator, 999_999, None).await,
+        Err(app::shell::service::ServiceError::NotFound(_))
     ));
 
-    let (id, token) = app::accounts::service::create_token(&db, " pbx ", &[Scope::Pbx], Some(created.id))
-        .await
-        .unwrap();
+    let (id, token) =
+        app::accounts::service::create_token(&db, &app::shell::service::Actor::Operator, " pbx ", &[Scope::Pbx])
+            .await
+            .unwrap();
     assert!(token.starts_with("sb_") && token.len() == 3 + 48);
     let holder = tokens::authenticate(&db, &app::accounts::auth::hash_token(&token))
         .await
@@ -420,14 +499,14 @@ async fn accounts_validate_hash_and_generate() {
         .unwrap();
     assert_eq!((holder.id, holder.name.as_str()), (id, "pbx"));
     assert_eq!(
-        app::accounts::service::create_token(&db, "", &[Scope::Pbx], None)
+        app::accounts::service::create_token(&db, &app::shell::service::Actor::Operator, "", &[Scope::Pbx])
             .await
             .unwrap_err()
             .field(),
         Some("name")
     );
     assert_eq!(
-        app::accounts::service::create_token(&db, "x", &[], None)
+        app::accounts::service::create_token(&db, &app::shell::service::Actor::Operator, "x", &[])
             .await
             .unwrap_err()
             .field(),

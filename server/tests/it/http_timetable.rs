@@ -927,9 +927,16 @@ async fn a_run_taken_over_is_finished_only_by_the_new_worker() {
     use app::rota::store::solver_jobs;
     // No app: no worker of its own takes the run.
     let db = server::testing::fresh_db().await;
-    app::accounts::service::create_user(&db, "carla", "carla", &[Role::Coordinator], None)
-        .await
-        .unwrap();
+    app::accounts::service::create_user(
+        &db,
+        &app::shell::service::Actor::Operator,
+        "carla",
+        "carla",
+        &[Role::Coordinator],
+        None,
+    )
+    .await
+    .unwrap();
     let carla = user_id(&db, "carla").await;
     let m = monday("2027-04-05");
     let id = solver_jobs::create(&db, m, 1, 10.0, false, carla).await.unwrap();

@@ -324,16 +324,12 @@ async fn an_event_published_in_a_transaction_that_rolls_back_reaches_no_subscrib
     let mut sse = Sse::open(&admin).await;
 
     let mut tx = app.db.begin().await.unwrap();
-    app.services
-        .events
-        .publish_in(&mut tx, Topic::Users, json!({ "rolled": "back" }))
+    app::shell::events::publish_in(&mut tx, Topic::Users, json!({ "rolled": "back" }))
         .await
         .unwrap();
     tx.rollback().await.unwrap();
     let mut tx = app.db.begin().await.unwrap();
-    app.services
-        .events
-        .publish_in(&mut tx, Topic::Users, json!({ "committed": true }))
+    app::shell::events::publish_in(&mut tx, Topic::Users, json!({ "committed": true }))
         .await
         .unwrap();
     tx.commit().await.unwrap();

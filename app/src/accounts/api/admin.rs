@@ -3,15 +3,13 @@ use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
 use crate::accounts::{TokenSummary, UserSummary};
 use crate::shell::error::ApiError;
-#[cfg(feature = "ssr")]
-use crate::shell::topics::Topic;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     crate::accounts::service,
     crate::shell::ctx::services,
-    crate::shell::guard::{require, respond},
+    crate::shell::guard::{require, respond, signed_in},
     crate::shell::rules::access::Area,
 };
 
@@ -33,12 +31,9 @@ pub async fn create_user(
     password: Option<String>,
 ) -> Result<String, ApiError> {
     respond(async move {
-        require(Area::Admin)?;
+        let actor = signed_in()?;
         let s = services()?;
-        let created = service::create_user(&s.db, &username, &display_name, &roles, password).await?;
-        s.events
-            .announce(Topic::Users, serde_json::json!({ "id": created.id }))
-            .await;
+        let created = service::create_user(&s.db, &actor, &username, &display_name, &roles, password).await?;
         Ok(created.password)
     })
     .await
@@ -47,11 +42,8 @@ pub async fn create_user(
 #[server(prefix = "/api", endpoint = "admin/users/roles", input = server_fn::codec::Json)]
 pub async fn set_user_roles(id: i64, roles: Vec<Role>) -> Result<(), ApiError> {
     respond(async move {
-        require(Area::Admin)?;
-        let s = services()?;
-        crate::accounts::store::users::set_roles(&s.db, id, &roles).await?;
-        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
-        Ok(())
+        let actor = signed_in()?;
+        Ok(service::set_roles(&services()?.db, &actor, id, &roles).await?)
     })
     .await
 }
@@ -60,11 +52,8 @@ pub async fn set_user_roles(id: i64, roles: Vec<Role>) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "admin/users/reset-password", input = server_fn::codec::Json)]
 pub async fn reset_password(id: i64) -> Result<String, ApiError> {
     respond(async move {
-        require(Area::Admin)?;
-        let s = services()?;
-        let password = service::set_password(&s.db, id, None).await?;
-        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
-        Ok(password)
+        let actor = signed_in()?;
+        Ok(service::set_password(&services()?.db, &actor, id, None).await?)
     })
     .await
 }
@@ -72,14 +61,8 @@ pub async fn reset_password(id: i64) -> Result<String, ApiError> {
 #[server(prefix = "/api", endpoint = "admin/users/active", input = server_fn::codec::Json)]
 pub async fn set_user_active(id: i64, active: bool) -> Result<(), ApiError> {
     respond(async move {
-        let me = require(Area::Admin)?;
-        if me.id == id && !active {
-            return Err(ApiError::Conflict("You cannot deactivate your own account.".into()));
-        }
-        let s = services()?;
-        crate::accounts::store::users::set_active(&s.db, id, active).await?;
-        s.events.announce(Topic::Users, serde_json::json!({ "id": id })).await;
-        Ok(())
+        let actor = signed_in()?;
+        Ok(service::set_active(&services()?.db, &actor, id, active).await?)
     })
     .await
 }
@@ -97,10 +80,8 @@ pub async fn list_tokens() -> Result<Vec<TokenSummary>, ApiError> {
 #[server(prefix = "/api", endpoint = "admin/tokens/create", input = server_fn::codec::Json)]
 pub async fn create_token(name: String, scopes: Vec<Scope>) -> Result<String, ApiError> {
     respond(async move {
-        let me = require(Area::Admin)?;
-        let s = services()?;
-        let (id, token) = service::create_token(&s.db, &name, &scopes, Some(me.id)).await?;
-        s.events.announce(Topic::Tokens, serde_json::json!({ "id": id })).await;
+        let actor = signed_in()?;
+        let (_, token) = service::create_token(&services()?.db, &actor, &name, &scopes).await?;
         Ok(token)
     })
     .await
@@ -109,16 +90,8 @@ pub async fn create_token(name: String, scopes: Vec<Scope>) -> Result<String, Ap
 #[server(prefix = "/api", endpoint = "admin/tokens/revoke", input = server_fn::codec::Json)]
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
     respond(async move {
-        require(Area::Admin)?;
-        let s = services()?;
-        crate::accounts::store::tokens::revoke(&s.db, id)
-            .await
-            .map_err(|e| match e {
-                crate::shell::store::DbError::NotFound => ApiError::NotFound("token (or it is already revoked)".into()),
-                e => e.into(),
-            })?;
-        s.events.announce(Topic::Tokens, serde_json::json!({ "id": id })).await;
-        Ok(())
+        let actor = signed_in()?;
+        Ok(service::revoke_token(&services()?.db, &actor, id).await?)
     })
     .await
 }

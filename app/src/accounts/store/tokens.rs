@@ -2,6 +2,7 @@ use super::{DbError, PgPool, conflict_as};
 use crate::accounts::TokenSummary;
 use crate::accounts::rules::tokens::Scope;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
@@ -28,7 +29,7 @@ pub struct TokenHolder {
 }
 
 pub async fn insert(
-    db: &PgPool,
+    db: &mut PgConnection,
     name: &str,
     scopes: &[Scope],
     token_hash: &str,
@@ -77,7 +78,7 @@ pub async fn list(db: &PgPool) -> Result<Vec<TokenSummary>, DbError> {
 }
 
 /// Revokes a token; revoking one already revoked is refused so the caller learns it was stale.
-pub async fn revoke(db: &PgPool, id: i64) -> Result<(), DbError> {
+pub async fn revoke(db: &mut PgConnection, id: i64) -> Result<(), DbError> {
     let done = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
         .bind(id)
         .execute(db)

@@ -3,6 +3,7 @@ use crate::accounts::Me;
 use crate::accounts::UserSummary;
 use crate::accounts::rules::roles::Role;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -55,7 +56,7 @@ pub async fn count(db: &PgPool) -> Result<i64, DbError> {
 }
 
 pub async fn insert(
-    db: &PgPool,
+    db: &mut PgConnection,
     username: &str,
     display_name: &str,
     password_hash: &str,
@@ -137,9 +138,8 @@ async fn other_active_admin(tx: &mut sqlx::PgConnection, id: i64) -> Result<bool
     Ok(ids.iter().any(|&other| other != id))
 }
 
-pub async fn set_roles(db: &PgPool, id: i64, roles: &[Role]) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
-    if !roles.contains(&Role::Admin) && !other_active_admin(&mut tx, id).await? {
+pub async fn set_roles(tx: &mut PgConnection, id: i64, roles: &[Role]) -> Result<(), DbError> {
+    if !roles.contains(&Role::Admin) && !other_active_admin(&mut *tx, id).await? {
         let was_admin: Option<bool> =
             sqlx::query_scalar("SELECT 'admin' = ANY(roles) AND active FROM users WHERE id = $1")
                 .bind(id)
@@ -159,12 +159,11 @@ pub async fn set_roles(db: &PgPool, id: i64, roles: &[Role]) -> Result<(), DbErr
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
-    tx.commit().await?;
     Ok(())
 }
 
 /// Sets a new password hash and ends every open session of the user.
-pub async fn set_password(db: &PgPool, id: i64, password_hash: &str) -> Result<(), DbError> {
+pub async fn set_password(db: &mut PgConnection, id: i64, password_hash: &str) -> Result<(), DbError> {
     let done = sqlx::query(
         "UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1",
     )
@@ -179,9 +178,8 @@ pub async fn set_password(db: &PgPool, id: i64, password_hash: &str) -> Result<(
 }
 
 /// Activates or deactivates an account; deactivating ends its sessions.
-pub async fn set_active(db: &PgPool, id: i64, active: bool) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
-    if !active && !other_active_admin(&mut tx, id).await? {
+pub async fn set_active(tx: &mut PgConnection, id: i64, active: bool) -> Result<(), DbError> {
+    if !active && !other_active_admin(&mut *tx, id).await? {
         let is_admin: Option<bool> =
             sqlx::query_scalar("SELECT 'admin' = ANY(roles) AND active FROM users WHERE id = $1")
                 .bind(id)
@@ -203,6 +201,5 @@ pub async fn set_active(db: &PgPool, id: i64, active: bool) -> Result<(), DbErro
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
-    tx.commit().await?;
     Ok(())
 }
