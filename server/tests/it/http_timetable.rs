@@ -881,8 +881,16 @@ async fn an_imported_tomatic_timetable_shows_as_a_published_week() {
         .execute(db)
         .await
         .unwrap();
+    // Reading a week writes nothing: until it is adopted, the week is not planned.
+    assert_eq!(view(&t.alex, m).await.status, None);
 
-    // Any reader opening the week adopts it.
+    // The import (and every start) adopts it as a published week.
+    assert_eq!(app::rota::store::timetables::adopt_pending(db).await.unwrap(), 1);
+    assert_eq!(
+        app::rota::store::timetables::adopt_pending(db).await.unwrap(),
+        0,
+        "once"
+    );
     let v = view(&t.alex, m + Duration::days(2)).await;
     assert_eq!(v.status, Some(WeekStatus::Published));
     assert!(v.published_at.is_some());
