@@ -4,8 +4,6 @@ pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
-pub mod openapi;
-#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -4,160 +4,70 @@
 //! area; changes need `CalloutEdit::Run` (managers, coordinators, admins), agents may only read.
 //! Errors are JSON `{error, message, fields?}`: 422 for validation (field by field) and refused
 //! transitions, 404, 409 for conflicts; 401/403 from the caller checks.
+//!
+//! Every handler carries its `#[utoipa::path]` (method, path, parameters, body, responses) and
+//! answers with a typed body; [`routes`] registers them only through `routes!`, which takes the
+//! method and path from that annotation, so what is served is what the document says.
 
+use super::error::{Conflict, Denied, Invalid, NotFound, RestError};
 use crate::caller::Caller;
 use crate::error::HttpError;
 use crate::state::AppState;
-use app::callouts::rules::callout::CalloutStatus;
+use app::callouts::rules::callout::{CalloutEvent, CalloutStatus};
+use app::callouts::rules::calls::CallStatus;
 use app::callouts::rules::settings::{CalloutInput, ContactFilter, ContactInput};
 use app::callouts::service::{self, Population};
-use app::callouts::store::callouts::Callout;
-use app::callouts::store::calls::CallFilter;
-use app::callouts::store::contacts::page_bounds;
-use app::shell::rules::Invalid;
-use app::shell::service::{Actor, ServiceError};
+use app::callouts::store::callouts::{Callout, Stats};
+use app::callouts::store::calls::{Call, CallFilter};
+use app::callouts::store::contacts::{Contact, Page, page_bounds};
+use app::callouts::store::participations::Participation;
+use app::shell::service::Actor;
 use app::{
     callouts::store::callouts, callouts::store::calls, callouts::store::contacts, callouts::store::participations,
-    shell::store::DbError,
 };
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Errors of the REST API, as JSON.
-#[derive(Debug, thiserror::Error)]
-pub enum RestError {
-    #[error("the request is not valid")]
-    Invalid(Vec<Invalid>),
-    /// A status transition the callout's state machine refuses.
-    #[error("{0}")]
-    Refused(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    Auth(#[from] HttpError),
-    #[error("internal error")]
-    Internal(String),
-}
-
-impl RestError {
-    fn invalid(field: &str, message: impl Into<String>) -> RestError {
-        RestError::Invalid(vec![Invalid::new(field, message)])
-    }
-
-    fn db(what: &'static str) -> impl FnOnce(DbError) -> RestError {
-        move |e| match e {
-            DbError::NotFound => RestError::NotFound(what.to_string()),
-            DbError::Conflict(m) => RestError::Conflict(m),
-            DbError::Sqlx(e) => RestError::Internal(format!("database: {e}")),
-        }
-    }
-}
-
-impl From<ServiceError> for RestError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Forbidden => RestError::Auth(HttpError::Forbidden),
-            ServiceError::Invalid(v) => RestError::Invalid(v),
-            ServiceError::Refused(i) => RestError::Refused(i.message),
-            ServiceError::NotFound(what) => RestError::NotFound(what),
-            ServiceError::Conflict(m) => RestError::Conflict(m),
-            ServiceError::Internal => RestError::Internal("service".into()),
-        }
-    }
-}
-
-fn fields(errors: &[Invalid]) -> Map<String, Value> {
-    let mut m = Map::new();
-    for e in errors {
-        m.entry(e.field.clone())
-            .or_insert_with(|| Value::from(e.message.clone()));
-    }
-    m
-}
-
-impl IntoResponse for RestError {
-    fn into_response(self) -> Response {
-        let (status, body) = match &self {
-            RestError::Invalid(errors) => {
-                let message = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    json!({ "error": "invalid", "message": message, "fields": fields(errors) }),
-                )
-            }
-            RestError::Refused(m) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": "transition_refused", "message": m, "fields": { "event": m } }),
-            ),
-            RestError::NotFound(_) => (
-                StatusCode::NOT_FOUND,
-                json!({ "error": "not_found", "message": self.to_string() }),
-            ),
-            RestError::Conflict(m) => {
-                let mut body = json!({ "error": "conflict", "message": m });
-                if let Some((field, msg)) = m.split_once(": ") {
-                    body["fields"] = json!({ field: msg });
-                }
-                (StatusCode::CONFLICT, body)
-            }
-            RestError::Auth(_) => {
-                let RestError::Auth(e) = self else { unreachable!() };
-                return e.into_response();
-            }
-            RestError::Internal(detail) => {
-                tracing::error!(detail = %detail, "REST API internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({ "error": "internal", "message": "internal error" }),
-                )
-            }
-        };
-        (status, Json(body)).into_response()
-    }
-}
+/// The tags of this area's operations (declared, with their descriptions, in [`super::TAGS`]).
+pub const CONTACTS: &str = "contacts";
+pub const CALLOUTS: &str = "callouts";
+pub const PARTICIPATIONS: &str = "participations";
+pub const CALLS: &str = "calls";
+pub const CALLER_IDS: &str = "caller ids";
 
 type Res<T> = Result<T, RestError>;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { Json(app::callouts::openapi::spec()) }),
-        )
-        .route("/api/v1/contacts", get(list_contacts).post(create_contact))
-        .route("/api/v1/contacts/bulk", post(bulk_contacts))
-        .route("/api/v1/contacts.csv", get(export_contacts))
-        .route("/api/v1/callouts/{id}/participations.csv", get(export_participations))
-        .route(
-            "/api/v1/contacts/{id}",
-            get(get_contact).patch(update_contact).delete(delete_contact),
-        )
-        .route("/api/v1/callouts", get(list_callouts).post(create_callout))
-        .route(
-            "/api/v1/callouts/{id}",
-            get(get_callout).patch(update_callout).delete(delete_callout),
-        )
-        .route("/api/v1/callouts/{id}/events", post(callout_event))
-        .route("/api/v1/callouts/{id}/populate", post(populate))
-        .route("/api/v1/callouts/{id}/statistics", get(statistics))
-        .route("/api/v1/callouts/{id}/participations", get(list_participations))
-        .route("/api/v1/participations/{id}", get(get_participation))
-        .route("/api/v1/caller_ids", get(list_caller_ids).post(set_caller_id))
-        .route("/api/v1/caller_ids/{prefix}", axum::routing::delete(delete_caller_id))
-        .route("/api/v1/calls", get(list_calls))
-        .route("/api/v1/calls/{id}", get(get_call))
+/// The area's routes. Only `routes!` of annotated handlers here (no `.route`): a handler
+/// cannot be served without its method and path being in the OpenAPI document. One `routes!`
+/// per path (utoipa-axum mounts every handler of one call on each of its paths).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(bulk_contacts))
+        .routes(routes!(export_contacts))
+        .routes(routes!(get_contact, update_contact, delete_contact))
+        .routes(routes!(list_callouts, create_callout))
+        .routes(routes!(get_callout, update_callout, delete_callout))
+        .routes(routes!(callout_event))
+        .routes(routes!(populate))
+        .routes(routes!(statistics))
+        .routes(routes!(list_participations))
+        .routes(routes!(export_participations))
+        .routes(routes!(get_participation))
+        .routes(routes!(list_caller_ids, set_caller_id))
+        .routes(routes!(delete_caller_id))
+        .routes(routes!(list_calls))
+        .routes(routes!(get_call))
 }
 
 /// The caller as the service's actor: a user or a token; 401 for nobody.
@@ -188,13 +98,13 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Res<T> {
     serde_json::from_slice(bytes).map_err(|e| RestError::invalid("body", format!("not the expected JSON: {e}")))
 }
 
-/// Overlays the keys of `patch` (a JSON object) on `base`.
-fn merged<T: DeserializeOwned>(base: Value, patch: &Bytes) -> Res<T> {
+/// Overlays the keys of `patch` (a JSON object) on `base` (the current value's input form).
+fn merged<T: Serialize + DeserializeOwned>(base: &T, patch: &Bytes) -> Res<T> {
     let patch: Value = body(patch)?;
     let Value::Object(changes) = patch else {
         return Err(RestError::invalid("body", "must be a JSON object"));
     };
-    let mut base = base;
+    let mut base = serde_json::to_value(base).map_err(|e| RestError::Internal(format!("current value: {e}")))?;
     if let Value::Object(m) = &mut base {
         for (k, v) in changes {
             m.insert(k, v);
@@ -202,6 +112,12 @@ fn merged<T: DeserializeOwned>(base: Value, patch: &Bytes) -> Res<T> {
     }
     serde_json::from_value(base).map_err(|e| RestError::invalid("body", e.to_string()))
 }
+
+// ---- query strings ----
+//
+// The handlers read their query as raw pairs (`tag` repeats, `metadata.KEY` has a key in its
+// name, and a bad number is a 422 naming its parameter); the `…Query` types below only
+// document those parameters in the OpenAPI document, next to the functions that read them.
 
 type Params = Query<Vec<(String, String)>>;
 
@@ -222,6 +138,19 @@ fn int_param(q: &[(String, String)], name: &str) -> Res<Option<i64>> {
         .transpose()
 }
 
+/// A page of a list (read by [`paging`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct PageQuery {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    /// Items per page, 1 to 1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    per_page: Option<i64>,
+}
+
 fn paging(q: &[(String, String)]) -> Res<(i64, i64)> {
     let page = int_param(q, "page")?;
     let per_page = int_param(q, "per_page")?;
@@ -232,6 +161,24 @@ fn paging(q: &[(String, String)]) -> Res<(i64, i64)> {
         return Err(RestError::invalid("per_page", "must be between 1 and 1000"));
     }
     Ok(page_bounds(page, per_page))
+}
+
+/// Which contacts (read by [`contact_filter`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ContactQuery {
+    /// Name or number contains.
+    search: Option<String>,
+    /// Has this tag (repeatable: every one).
+    tag: Option<Vec<String>>,
+    /// Has these tags, comma-separated.
+    tags: Option<String>,
+    /// Metadata contains this JSON object, e.g. `{"zone":"n"}`.
+    metadata: Option<String>,
+    /// Metadata has KEY = this value (one parameter per key, e.g. `metadata.zone=n`).
+    #[param(rename = "metadata.KEY")]
+    metadata_key: Option<String>,
 }
 
 /// `search=`, `tag=` (repeatable, or comma-separated `tags=`), `metadata.KEY=VALUE`, or
@@ -264,258 +211,27 @@ fn contact_filter(q: &[(String, String)]) -> Res<ContactFilter> {
     Ok(f)
 }
 
-// ---- contacts ----
-
-async fn list_contacts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let (page, per_page) = paging(&q)?;
-    let filter = contact_filter(&q)?;
-    let p = contacts::list(&st.services.db, &filter, page, per_page)
-        .await
-        .map_err(RestError::db("contacts"))?;
-    Ok(Json(serde_json::to_value(p).unwrap_or_default()))
+/// Which callouts (read by [`list_callouts`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct CalloutQuery {
+    status: Option<CalloutStatus>,
 }
 
-async fn get_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let c = contacts::get(&st.services.db, id)
-        .await
-        .map_err(RestError::db("contact"))?;
-    Ok(Json(serde_json::to_value(c).unwrap_or_default()))
-}
-
-async fn create_contact(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
-    let actor = actor(caller)?;
-    let input: ContactInput = body(&bytes)?;
-    let c = service::create_contact(&st.services, &actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::to_value(c).unwrap_or_default())))
-}
-
-async fn update_contact(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    bytes: Bytes,
-) -> Res<Json<Value>> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let current = service::contact(&st.services, &actor, id).await?;
-    let base = serde_json::to_value(ContactInput::of(&current.fields())).unwrap_or_default();
-    let input: ContactInput = merged(base, &bytes)?;
-    let c = service::update_contact(&st.services, &actor, id, &input).await?;
-    Ok(Json(serde_json::to_value(c).unwrap_or_default()))
-}
-
-async fn delete_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
-    let actor = actor(caller)?;
-    service::delete_contact(&st.services, &actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum Bulk {
-    List(Vec<Value>),
-    Wrapped { contacts: Vec<Value> },
-}
-
-async fn bulk_contacts(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<Value>> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let items = match body::<Bulk>(&bytes)? {
-        Bulk::List(v) | Bulk::Wrapped { contacts: v } => v,
-    };
-    let (done, errors) = service::bulk_contacts(&st.services, &actor, items).await?;
-    Ok(Json(json!({
-        "created": done.created,
-        "merged": done.merged,
-        "invalid": errors.len(),
-        "errors": errors,
-    })))
-}
-
-// ---- callouts ----
-
-fn callout_json(c: &Callout) -> Value {
-    let mut v = serde_json::to_value(CalloutInput::of(&c.settings)).unwrap_or_else(|_| json!({}));
-    v["id"] = json!(c.id);
-    v["status"] = json!(c.status);
-    v["allowed_events"] = json!(c.status.allowed_events());
-    v["created_by"] = json!(c.created_by);
-    v["started_at"] = json!(c.started_at);
-    v["created_at"] = json!(c.created_at);
-    v["updated_at"] = json!(c.updated_at);
-    v
-}
-
-async fn list_callouts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let (page, per_page) = paging(&q)?;
-    let status = match param(&q, "status") {
-        None => None,
-        Some(s) => Some(CalloutStatus::parse(s).ok_or_else(|| {
-            RestError::invalid(
-                "status",
-                format!("unknown status '{s}' (initialized, running, paused, stopped)"),
-            )
-        })?),
-    };
-    let (items, total) = callouts::list(&st.services.db, status, page, per_page)
-        .await
-        .map_err(RestError::db("callouts"))?;
-    Ok(Json(json!({
-        "items": items.iter().map(callout_json).collect::<Vec<_>>(),
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    })))
-}
-
-async fn get_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let c = callouts::get(&st.services.db, id)
-        .await
-        .map_err(RestError::db("callout"))?;
-    Ok(Json(callout_json(&c)))
-}
-
-async fn create_callout(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Value>)> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let input: CalloutInput = body(&bytes)?;
-    let c = service::create_callout(&st.services, &actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(callout_json(&c))))
-}
-
-async fn update_callout(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    bytes: Bytes,
-) -> Res<Json<Value>> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let current = service::callout(&st.services, &actor, id).await?;
-    let base = serde_json::to_value(CalloutInput::of(&current.settings)).unwrap_or_default();
-    let input: CalloutInput = merged(base, &bytes)?;
-    let c = service::update_callout(&st.services, &actor, id, &input).await?;
-    Ok(Json(callout_json(&c)))
-}
-
-async fn delete_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
-    let actor = actor(caller)?;
-    service::delete_callout(&st.services, &actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventBody {
-    event: Option<String>,
-}
-
-async fn callout_event(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    bytes: Bytes,
-) -> Res<Json<Value>> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let b: EventBody = body(&bytes)?;
-    let Some(name) = b.event else {
-        return Err(RestError::invalid(
-            "event",
-            "give an event: start, pause, resume or stop",
-        ));
-    };
-    let c = service::transition(&st.services, &actor, id, &name).await?;
-    Ok(Json(callout_json(&c)))
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct PopulateBody {
-    filter: Option<ContactFilter>,
-    contact_ids: Option<Vec<i64>>,
-}
-
-async fn populate(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, bytes: Bytes) -> Res<Json<Value>> {
-    let actor = actor(caller)?;
-    service::may_run(&actor)?;
-    let b: PopulateBody = body(&bytes)?;
-    let who = match (b.filter, b.contact_ids) {
-        (Some(_), Some(_)) => {
-            return Err(RestError::invalid(
-                "contact_ids",
-                "give either a filter or contact_ids, not both",
-            ));
-        }
-        (None, Some(ids)) => Population::Ids(ids),
-        (filter, None) => Population::Matching(filter.unwrap_or_default()),
-    };
-    let (added, participations) = service::populate(&st.services, &actor, id, &who).await?;
-    Ok(Json(json!({ "added": added, "participations": participations })))
-}
-
-async fn statistics(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let db = &st.services.db;
-    let c = callouts::get(db, id).await.map_err(RestError::db("callout"))?;
-    let stats = callouts::stats(db, id).await.map_err(RestError::db("callout"))?;
-    let mut v = serde_json::to_value(stats).unwrap_or_default();
-    v["callout_id"] = json!(id);
-    v["status"] = json!(c.status);
-    Ok(Json(v))
-}
-
-async fn list_participations(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    Query(q): Params,
-) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let (page, per_page) = paging(&q)?;
-    let filter = participation_filter(&q)?;
-    let p = participations::list(&st.services.db, id, &filter, page, per_page)
-        .await
-        .map_err(RestError::db("callout"))?;
-    Ok(Json(serde_json::to_value(p).unwrap_or_default()))
-}
-
-async fn get_participation(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let p = participations::get(&st.services.db, id)
-        .await
-        .map_err(RestError::db("participation"))?;
-    Ok(Json(serde_json::to_value(p).unwrap_or_default()))
-}
-
-async fn list_calls(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let (page, per_page) = paging(&q)?;
-    let status = param(&q, "status").map(str::to_string);
-    if let Some(s) = &status
-        && app::callouts::rules::calls::CallStatus::parse(s).is_none()
-    {
-        return Err(RestError::invalid("status", format!("unknown call status '{s}'")));
-    }
-    let f = CallFilter {
-        callout_id: int_param(&q, "callout_id")?,
-        participation_id: int_param(&q, "participation_id")?,
-        status,
-    };
-    let p = calls::list(&st.services.db, &f, page, per_page)
-        .await
-        .map_err(RestError::db("calls"))?;
-    Ok(Json(serde_json::to_value(p).unwrap_or_default()))
-}
-
-async fn get_call(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Value>> {
-    viewer(caller)?;
-    let c = calls::get(&st.services.db, id).await.map_err(RestError::db("call"))?;
-    Ok(Json(serde_json::to_value(c).unwrap_or_default()))
+/// Which participations (read by [`participation_filter`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ParticipationQuery {
+    /// pending, calling or done.
+    #[param(example = "pending")]
+    state: Option<String>,
+    answered: Option<bool>,
+    /// The status of the last call.
+    last_call_status: Option<CallStatus>,
+    /// Name or number contains.
+    search: Option<String>,
 }
 
 /// `state=`, `answered=true|false`, `last_call_status=`, `search=`.
@@ -536,35 +252,555 @@ fn participation_filter(q: &[(String, String)]) -> Res<participations::Participa
     .map_err(|e| RestError::Invalid(vec![e]))
 }
 
+/// Which calls (read by [`list_calls`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct CallQuery {
+    callout_id: Option<i64>,
+    participation_id: Option<i64>,
+    status: Option<CallStatus>,
+}
+
+// ---- contacts ----
+
+/// List contacts
+///
+/// Filtered by search, tags and metadata; paginated.
+#[utoipa::path(
+    get, path = "/api/v1/contacts", tag = CONTACTS,
+    params(PageQuery, ContactQuery),
+    responses((status = 200, description = "a page of contacts", body = Page<Contact>), Denied, Invalid)
+)]
+async fn list_contacts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Page<Contact>>> {
+    viewer(caller)?;
+    let (page, per_page) = paging(&q)?;
+    let filter = contact_filter(&q)?;
+    let p = contacts::list(&st.services.db, &filter, page, per_page)
+        .await
+        .map_err(RestError::db("contacts"))?;
+    Ok(Json(p))
+}
+
+/// Get a contact
+#[utoipa::path(
+    get, path = "/api/v1/contacts/{id}", tag = CONTACTS,
+    params(("id" = i64, Path, description = "the contact's id")),
+    responses((status = 200, description = "the contact", body = Contact), Denied, NotFound)
+)]
+async fn get_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Contact>> {
+    viewer(caller)?;
+    let c = contacts::get(&st.services.db, id)
+        .await
+        .map_err(RestError::db("contact"))?;
+    Ok(Json(c))
+}
+
+/// Create a contact
+///
+/// A national number gets the configured default country code; a number already in the
+/// directory is a conflict.
+#[utoipa::path(
+    post, path = "/api/v1/contacts", tag = CONTACTS,
+    request_body = ContactInput,
+    responses((status = 201, description = "created", body = Contact), Denied, Conflict, Invalid)
+)]
+async fn create_contact(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<(StatusCode, Json<Contact>)> {
+    let actor = actor(caller)?;
+    let input: ContactInput = body(&bytes)?;
+    let c = service::create_contact(&st.services, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// Change a contact
+///
+/// Only the given fields change.
+#[utoipa::path(
+    patch, path = "/api/v1/contacts/{id}", tag = CONTACTS,
+    params(("id" = i64, Path, description = "the contact's id")),
+    request_body = ContactInput,
+    responses((status = 200, description = "the contact", body = Contact), Denied, NotFound, Conflict, Invalid)
+)]
+async fn update_contact(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Res<Json<Contact>> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let current = service::contact(&st.services, &actor, id).await?;
+    let input: ContactInput = merged(&ContactInput::of(&current.fields()), &bytes)?;
+    let c = service::update_contact(&st.services, &actor, id, &input).await?;
+    Ok(Json(c))
+}
+
+/// Delete a contact
+///
+/// Refused (409) while the contact is in a callout: its calls would be lost.
+#[utoipa::path(
+    delete, path = "/api/v1/contacts/{id}", tag = CONTACTS,
+    params(("id" = i64, Path, description = "the contact's id")),
+    responses((status = 204, description = "deleted"), Denied, NotFound, Conflict)
+)]
+async fn delete_contact(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
+    let actor = actor(caller)?;
+    service::delete_contact(&st.services, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Many contacts: `{"contacts": [...]}` or the list itself. Each item is read on its own, so
+/// an invalid one is reported by its index while the others are written.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(untagged)]
+enum BulkContacts {
+    #[schema(value_type = Vec<ContactInput>)]
+    List(Vec<Value>),
+    Wrapped {
+        #[schema(value_type = Vec<ContactInput>)]
+        contacts: Vec<Value>,
+    },
+}
+
+/// A contact of a bulk request that was refused.
+#[derive(Serialize, ToSchema)]
+struct BulkError {
+    /// Its position in the request, from 0.
+    index: usize,
+    field: String,
+    message: String,
+}
+
+/// What a bulk request did.
+#[derive(Serialize, ToSchema)]
+struct BulkResult {
+    created: u64,
+    /// Existing numbers (or repeats within the request) merged into one contact.
+    merged: u64,
+    /// How many items were refused (each is in `errors`, one line per problem).
+    invalid: usize,
+    errors: Vec<BulkError>,
+}
+
+/// Create or merge many contacts
+///
+/// Valid ones are created, or merged into the contact that has their number; invalid ones are
+/// reported by index.
+#[utoipa::path(
+    post, path = "/api/v1/contacts/bulk", tag = CONTACTS,
+    request_body = BulkContacts,
+    responses((status = 200, description = "counts and errors", body = BulkResult), Denied, Invalid)
+)]
+async fn bulk_contacts(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<BulkResult>> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let items = match body::<BulkContacts>(&bytes)? {
+        BulkContacts::List(v) | BulkContacts::Wrapped { contacts: v } => v,
+    };
+    let (done, errors) = service::bulk_contacts(&st.services, &actor, items).await?;
+    Ok(Json(BulkResult {
+        created: done.created,
+        merged: done.merged,
+        invalid: errors.len(),
+        errors: errors
+            .into_iter()
+            .map(|e| BulkError {
+                index: e.index,
+                field: e.field,
+                message: e.message,
+            })
+            .collect(),
+    }))
+}
+
+// ---- callouts ----
+
+/// A callout: its settings (the fields of `CalloutInput`), status and times.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Callout)]
+struct CalloutBody {
+    id: i64,
+    status: CalloutStatus,
+    /// The events the status accepts now.
+    allowed_events: Vec<CalloutEvent>,
+    /// The user who created it (none for a token).
+    created_by: Option<i64>,
+    started_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    settings: CalloutInput,
+}
+
+impl From<Callout> for CalloutBody {
+    fn from(c: Callout) -> Self {
+        CalloutBody {
+            id: c.id,
+            status: c.status,
+            allowed_events: c.status.allowed_events(),
+            created_by: c.created_by,
+            started_at: c.started_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            settings: CalloutInput::of(&c.settings),
+        }
+    }
+}
+
+/// List callouts
+#[utoipa::path(
+    get, path = "/api/v1/callouts", tag = CALLOUTS,
+    params(PageQuery, CalloutQuery),
+    responses((status = 200, description = "a page of callouts", body = Page<CalloutBody>), Denied, Invalid)
+)]
+async fn list_callouts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Page<CalloutBody>>> {
+    viewer(caller)?;
+    let (page, per_page) = paging(&q)?;
+    let status = match param(&q, "status") {
+        None => None,
+        Some(s) => Some(CalloutStatus::parse(s).ok_or_else(|| {
+            RestError::invalid(
+                "status",
+                format!("unknown status '{s}' (initialized, running, paused, stopped)"),
+            )
+        })?),
+    };
+    let (items, total) = callouts::list(&st.services.db, status, page, per_page)
+        .await
+        .map_err(RestError::db("callouts"))?;
+    Ok(Json(Page {
+        items: items.into_iter().map(CalloutBody::from).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Get a callout
+#[utoipa::path(
+    get, path = "/api/v1/callouts/{id}", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    responses((status = 200, description = "the callout", body = CalloutBody), Denied, NotFound)
+)]
+async fn get_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<CalloutBody>> {
+    viewer(caller)?;
+    let c = callouts::get(&st.services.db, id)
+        .await
+        .map_err(RestError::db("callout"))?;
+    Ok(Json(c.into()))
+}
+
+/// Create a callout
+///
+/// Only a name is needed; every other setting has a default.
+#[utoipa::path(
+    post, path = "/api/v1/callouts", tag = CALLOUTS,
+    request_body = CalloutInput,
+    responses((status = 201, description = "created", body = CalloutBody), Denied, Invalid)
+)]
+async fn create_callout(
+    State(st): State<AppState>,
+    caller: Caller,
+    bytes: Bytes,
+) -> Res<(StatusCode, Json<CalloutBody>)> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let input: CalloutInput = body(&bytes)?;
+    let c = service::create_callout(&st.services, &actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Change a callout's settings
+///
+/// Only the given fields change.
+#[utoipa::path(
+    patch, path = "/api/v1/callouts/{id}", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    request_body = CalloutInput,
+    responses((status = 200, description = "the callout", body = CalloutBody), Denied, NotFound, Invalid)
+)]
+async fn update_callout(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Res<Json<CalloutBody>> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let current = service::callout(&st.services, &actor, id).await?;
+    let input: CalloutInput = merged(&CalloutInput::of(&current.settings), &bytes)?;
+    let c = service::update_callout(&st.services, &actor, id, &input).await?;
+    Ok(Json(c.into()))
+}
+
+/// Delete a callout
+///
+/// With its participations and calls; refused (409) while it is running.
+#[utoipa::path(
+    delete, path = "/api/v1/callouts/{id}", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    responses((status = 204, description = "deleted"), Denied, NotFound, Conflict)
+)]
+async fn delete_callout(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<StatusCode> {
+    let actor = actor(caller)?;
+    service::delete_callout(&st.services, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An event for a callout's status.
+#[derive(serde::Deserialize, ToSchema)]
+#[schema(as = Event)]
+#[serde(deny_unknown_fields)]
+struct EventBody {
+    #[schema(value_type = CalloutEvent)]
+    event: Option<String>,
+}
+
+/// Start, pause, resume or stop a callout
+///
+/// A transition the status does not allow is refused with 422 and a message.
+#[utoipa::path(
+    post, path = "/api/v1/callouts/{id}/events", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    request_body = EventBody,
+    responses((status = 200, description = "the callout", body = CalloutBody), Denied, NotFound, Invalid)
+)]
+async fn callout_event(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Res<Json<CalloutBody>> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let b: EventBody = body(&bytes)?;
+    let Some(name) = b.event else {
+        return Err(RestError::invalid(
+            "event",
+            "give an event: start, pause, resume or stop",
+        ));
+    };
+    let c = service::transition(&st.services, &actor, id, &name).await?;
+    Ok(Json(c.into()))
+}
+
+/// Who to add to a callout: contacts matching `filter` (every contact when nothing is given)
+/// or the contacts `contact_ids`, not both.
+#[derive(serde::Deserialize, Default, ToSchema)]
+#[schema(as = Populate)]
+#[serde(default, deny_unknown_fields)]
+struct PopulateBody {
+    filter: Option<ContactFilter>,
+    /// Unknown ids are skipped.
+    contact_ids: Option<Vec<i64>>,
+}
+
+/// What populating did.
+#[derive(Serialize, ToSchema)]
+struct Populated {
+    /// Contacts added now (each contact is in a callout at most once).
+    added: u64,
+    /// The callout's participations now.
+    participations: i64,
+}
+
+/// Add contacts to a callout
+///
+/// By filter (every contact when empty) or by id; each contact at most once.
+#[utoipa::path(
+    post, path = "/api/v1/callouts/{id}/populate", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    request_body = PopulateBody,
+    responses((status = 200, description = "how many were added", body = Populated), Denied, NotFound, Invalid)
+)]
+async fn populate(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Res<Json<Populated>> {
+    let actor = actor(caller)?;
+    service::may_run(&actor)?;
+    let b: PopulateBody = body(&bytes)?;
+    let who = match (b.filter, b.contact_ids) {
+        (Some(_), Some(_)) => {
+            return Err(RestError::invalid(
+                "contact_ids",
+                "give either a filter or contact_ids, not both",
+            ));
+        }
+        (None, Some(ids)) => Population::Ids(ids),
+        (filter, None) => Population::Matching(filter.unwrap_or_default()),
+    };
+    let (added, participations) = service::populate(&st.services, &actor, id, &who).await?;
+    Ok(Json(Populated { added, participations }))
+}
+
+/// A callout's numbers.
+#[derive(Serialize, ToSchema)]
+struct Statistics {
+    callout_id: i64,
+    status: CalloutStatus,
+    #[serde(flatten)]
+    stats: Stats,
+}
+
+/// Numbers of a callout
+///
+/// Participations total / remaining / answered, calls by status, participations by attempts,
+/// calls per 10 minutes by outcome.
+#[utoipa::path(
+    get, path = "/api/v1/callouts/{id}/statistics", tag = CALLOUTS,
+    params(("id" = i64, Path, description = "the callout's id")),
+    responses((status = 200, description = "statistics", body = Statistics), Denied, NotFound)
+)]
+async fn statistics(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Statistics>> {
+    viewer(caller)?;
+    let db = &st.services.db;
+    let c = callouts::get(db, id).await.map_err(RestError::db("callout"))?;
+    let stats = callouts::stats(db, id).await.map_err(RestError::db("callout"))?;
+    Ok(Json(Statistics {
+        callout_id: id,
+        status: c.status,
+        stats,
+    }))
+}
+
+// ---- participations and calls ----
+
+/// List a callout's participations
+#[utoipa::path(
+    get, path = "/api/v1/callouts/{id}/participations", tag = PARTICIPATIONS,
+    params(("id" = i64, Path, description = "the callout's id"), PageQuery, ParticipationQuery),
+    responses(
+        (status = 200, description = "a page of participations", body = Page<Participation>),
+        Denied, NotFound, Invalid
+    )
+)]
+async fn list_participations(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Params,
+) -> Res<Json<Page<Participation>>> {
+    viewer(caller)?;
+    let (page, per_page) = paging(&q)?;
+    let filter = participation_filter(&q)?;
+    let p = participations::list(&st.services.db, id, &filter, page, per_page)
+        .await
+        .map_err(RestError::db("callout"))?;
+    Ok(Json(p))
+}
+
+/// Get a participation
+#[utoipa::path(
+    get, path = "/api/v1/participations/{id}", tag = PARTICIPATIONS,
+    params(("id" = i64, Path, description = "the participation's id")),
+    responses((status = 200, description = "the participation", body = Participation), Denied, NotFound)
+)]
+async fn get_participation(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Res<Json<Participation>> {
+    viewer(caller)?;
+    let p = participations::get(&st.services.db, id)
+        .await
+        .map_err(RestError::db("participation"))?;
+    Ok(Json(p))
+}
+
+/// List calls
+#[utoipa::path(
+    get, path = "/api/v1/calls", tag = CALLS,
+    params(PageQuery, CallQuery),
+    responses((status = 200, description = "a page of calls", body = Page<Call>), Denied, Invalid)
+)]
+async fn list_calls(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Json<Page<Call>>> {
+    viewer(caller)?;
+    let (page, per_page) = paging(&q)?;
+    let status = param(&q, "status").map(str::to_string);
+    if let Some(s) = &status
+        && CallStatus::parse(s).is_none()
+    {
+        return Err(RestError::invalid("status", format!("unknown call status '{s}'")));
+    }
+    let f = CallFilter {
+        callout_id: int_param(&q, "callout_id")?,
+        participation_id: int_param(&q, "participation_id")?,
+        status,
+    };
+    let p = calls::list(&st.services.db, &f, page, per_page)
+        .await
+        .map_err(RestError::db("calls"))?;
+    Ok(Json(p))
+}
+
+/// Get a call with its status history
+#[utoipa::path(
+    get, path = "/api/v1/calls/{id}", tag = CALLS,
+    params(("id" = i64, Path, description = "the call's id")),
+    responses((status = 200, description = "the call", body = Call), Denied, NotFound)
+)]
+async fn get_call(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Res<Json<Call>> {
+    viewer(caller)?;
+    let c = calls::get(&st.services.db, id).await.map_err(RestError::db("call"))?;
+    Ok(Json(c))
+}
+
 // ---- caller ids ----
 
-#[derive(serde::Deserialize, serde::Serialize)]
+/// The caller id for numbers that start with `prefix` (the longest matching prefix wins).
+#[derive(serde::Deserialize, Serialize, ToSchema)]
+#[schema(as = CallerId)]
 #[serde(deny_unknown_fields)]
 struct CallerIdBody {
+    #[schema(example = "+3851")]
     prefix: String,
+    #[schema(example = "+38512345678")]
     caller_id: String,
 }
 
-async fn list_caller_ids(State(st): State<AppState>, caller: Caller) -> Res<Json<Value>> {
+/// List caller ids by prefix
+///
+/// The longest prefix of the dialled number wins, else the callout's caller id.
+#[utoipa::path(
+    get, path = "/api/v1/caller_ids", tag = CALLER_IDS,
+    responses((status = 200, description = "the rules", body = Vec<CallerIdBody>), Denied)
+)]
+async fn list_caller_ids(State(st): State<AppState>, caller: Caller) -> Res<Json<Vec<CallerIdBody>>> {
     viewer(caller)?;
     let rules = callouts::caller_id_rules(&st.services.db)
         .await
         .map_err(RestError::db("caller id"))?;
-    let rules: Vec<CallerIdBody> = rules
-        .into_iter()
-        .map(|(prefix, caller_id)| CallerIdBody { prefix, caller_id })
-        .collect();
-    Ok(Json(json!(rules)))
+    Ok(Json(
+        rules
+            .into_iter()
+            .map(|(prefix, caller_id)| CallerIdBody { prefix, caller_id })
+            .collect(),
+    ))
 }
 
-async fn set_caller_id(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<Value>> {
+/// Set the caller id for a prefix
+#[utoipa::path(
+    post, path = "/api/v1/caller_ids", tag = CALLER_IDS,
+    request_body = CallerIdBody,
+    responses((status = 200, description = "the rule", body = CallerIdBody), Denied, Invalid)
+)]
+async fn set_caller_id(State(st): State<AppState>, caller: Caller, bytes: Bytes) -> Res<Json<CallerIdBody>> {
     let actor = actor(caller)?;
     service::may_run(&actor)?;
     let b: CallerIdBody = body(&bytes)?;
     let (prefix, caller_id) = service::set_caller_id(&st.services, &actor, &b.prefix, &b.caller_id).await?;
-    Ok(Json(json!({ "prefix": prefix, "caller_id": caller_id })))
+    Ok(Json(CallerIdBody { prefix, caller_id }))
 }
 
+/// Remove a prefix
+#[utoipa::path(
+    delete, path = "/api/v1/caller_ids/{prefix}", tag = CALLER_IDS,
+    params(("prefix" = String, Path, description = "e.g. +385 (URL-encoded: %2B385)")),
+    responses((status = 204, description = "removed"), Denied, NotFound)
+)]
 async fn delete_caller_id(State(st): State<AppState>, caller: Caller, Path(prefix): Path<String>) -> Res<StatusCode> {
     let actor = actor(caller)?;
     service::delete_caller_id(&st.services, &actor, &prefix).await?;
@@ -587,7 +823,18 @@ fn csv_download(name: &str, body: String) -> Response {
         .into_response()
 }
 
+/// Export contacts as CSV
+///
 /// Every contact matching the list's filters, as CSV the import reads back.
+#[utoipa::path(
+    get, path = "/api/v1/contacts.csv", tag = CONTACTS,
+    params(ContactQuery),
+    responses(
+        (status = 200, description = "phone, name, tags, time_zone and one column per metadata key",
+            body = String, content_type = "text/csv"),
+        Denied, Invalid
+    )
+)]
 async fn export_contacts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Response> {
     viewer(caller)?;
     let filter = contact_filter(&q)?;
@@ -606,7 +853,17 @@ async fn export_contacts(State(st): State<AppState>, caller: Caller, Query(q): P
     ))
 }
 
-/// A callout's participations matching `state`, `answered`, `last_call_status`, `search`.
+/// Export a callout's participations as CSV
+///
+/// The participations matching `state`, `answered`, `last_call_status` and `search`.
+#[utoipa::path(
+    get, path = "/api/v1/callouts/{id}/participations.csv", tag = PARTICIPATIONS,
+    params(("id" = i64, Path, description = "the callout's id"), ParticipationQuery),
+    responses(
+        (status = 200, description = "one row per participation", body = String, content_type = "text/csv"),
+        Denied, NotFound, Invalid
+    )
+)]
 async fn export_participations(
     State(st): State<AppState>,
     caller: Caller,

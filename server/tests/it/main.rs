@@ -14,6 +14,7 @@ mod http_rota;
 mod http_timetable;
 mod import_tomatic;
 mod live_events;
+mod openapi;
 mod rota_solve_file;
 mod service_events;
 mod telsim;

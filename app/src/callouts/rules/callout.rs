@@ -5,6 +5,7 @@ use super::Invalid;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CalloutStatus {
     Initialized,
@@ -58,6 +59,7 @@ impl std::fmt::Display for CalloutStatus {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CalloutEvent {
     Start,
@@ -196,6 +198,7 @@ impl ParticipationFilter {
 
 /// Calls of one 10-minute slot (by when they were sent), by status name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Bucket {
     pub start: chrono::DateTime<chrono::Utc>,
     pub calls: std::collections::BTreeMap<String, i64>,
@@ -223,6 +226,7 @@ impl Bucket {
 
 /// The numbers of a callout's page and of the REST statistics.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CalloutStats {
     pub participations: i64,
     /// Not done yet (waiting for a first call, a retry, or a call in flight).

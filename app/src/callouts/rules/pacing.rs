@@ -27,6 +27,7 @@ pub const MAX_CONCURRENT_CAP: u32 = 100_000;
 pub const MAX_CPS_CAP: u32 = 10_000;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Place up to M new calls per run, whatever is still in flight.

@@ -11,13 +11,19 @@ use serde_json::{Map, Value};
 
 /// A contact as given (every field optional: a partial update leaves the others alone).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactInput {
+    /// E.164, or a national number (the configured default country code is added).
+    #[cfg_attr(feature = "ssr", schema(example = "+34600000001"))]
     pub phone: Option<String>,
     pub name: Option<String>,
+    /// A JSON object of anything (populate filters match on it).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
     pub tags: Option<Vec<String>>,
     /// IANA time zone for calling hours (empty: the callout's or team's).
+    #[cfg_attr(feature = "ssr", schema(example = "Europe/Madrid"))]
     pub time_zone: Option<String>,
 }
 
@@ -122,10 +128,15 @@ impl ContactInput {
 /// that have every tag in `tags`, whose metadata contains `metadata` (JSON containment) and
 /// whose name or number contains `search`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactFilter {
+    /// Name or number contains.
     pub search: Option<String>,
+    /// Has every one of these tags.
     pub tags: Vec<String>,
+    /// Metadata contains this JSON object.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
 }
 
@@ -163,30 +174,60 @@ pub struct CalloutSettings {
 /// A callout as given (all optional; omitted settings take their defaults, or keep their value
 /// in a partial update).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct CalloutInput {
     pub name: Option<String>,
     pub description: Option<String>,
+    /// At most this many new calls per run (empty: no limit).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub max_calls_per_run: Option<i64>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<super::pacing::Strategy>))]
     pub strategy: Option<String>,
+    /// The pessimistic strategy places at least this many per run (default 1).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub min_calls_per_run: Option<i64>,
+    /// At most this many calls per `period_hours` (empty: no limit).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub max_calls_per_period: Option<i64>,
+    /// The window of `max_calls_per_period`, in hours (default 24).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub period_hours: Option<i64>,
+    /// Calls in flight at once (empty: no limit).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub max_concurrent_calls: Option<i64>,
+    /// Calls placed per second (empty: no limit).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub calls_per_second: Option<i64>,
+    /// Call statuses after which a participation is called again (not_answered, busy,
+    /// failed, errored, canceled, expired).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<CallStatus>>))]
     pub retry_statuses: Option<Vec<String>>,
+    /// Calls per participation at most (default 3).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub max_attempts: Option<i64>,
+    /// Minutes before a retry (default 15).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub retry_delay_minutes: Option<i64>,
     /// E.g. "mon-fri" or "mon,wed,sat"; empty/absent: any day and time.
+    #[cfg_attr(feature = "ssr", schema(example = "mon-fri"))]
     pub calling_days: Option<String>,
     /// "HH:MM".
+    #[cfg_attr(feature = "ssr", schema(example = "09:00"))]
     pub calling_hours_start: Option<String>,
+    /// "HH:MM".
+    #[cfg_attr(feature = "ssr", schema(example = "20:00"))]
     pub calling_hours_end: Option<String>,
+    /// IANA time zone of the calling hours (empty: the team's).
+    #[cfg_attr(feature = "ssr", schema(example = "Europe/Madrid"))]
     pub time_zone: Option<String>,
+    /// E.164; caller-id prefixes win over it.
     pub caller_id: Option<String>,
+    /// What the provider fetches when a call is answered (or give `twiml`).
     pub url: Option<String>,
     /// GET or POST (default POST).
     pub method: Option<String>,
+    /// What the provider plays when a call is answered (or give `url`).
     pub twiml: Option<String>,
 }
 

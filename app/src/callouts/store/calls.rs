@@ -17,7 +17,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Call {
     pub id: i64,
     pub participation_id: i64,
@@ -25,6 +25,7 @@ pub struct Call {
     pub attempt: i32,
     pub phone: String,
     pub caller_id: Option<String>,
+    #[schema(value_type = CallStatus)]
     pub status: String,
     pub provider_sid: Option<String>,
     pub provider_status: Option<String>,
@@ -38,6 +39,7 @@ pub struct Call {
     pub last_polled_at: Option<DateTime<Utc>>,
     pub placed_by: Option<String>,
     /// Every status the call took: `{status, provider_status, source, at}`.
+    #[schema(value_type = Vec<Object>)]
     pub history: Json<Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

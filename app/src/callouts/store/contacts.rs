@@ -7,11 +7,13 @@ use serde_json::{Map, Value};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Contact {
     pub id: i64,
+    /// E.164.
     pub phone: String,
     pub name: String,
+    #[schema(value_type = Object)]
     pub metadata: Json<Map<String, Value>>,
     pub tags: Vec<String>,
     pub time_zone: Option<String>,
@@ -32,7 +34,7 @@ impl Contact {
 }
 
 /// A page of results.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgConnection;
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Participation {
     pub id: i64,
     pub callout_id: i64,
@@ -20,6 +20,7 @@ pub struct Participation {
     pub done_reason: Option<String>,
     pub attempts: i32,
     pub answered: bool,
+    #[schema(value_type = Option<crate::callouts::rules::calls::CallStatus>)]
     pub last_call_status: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
     pub claimed_by: Option<String>,
