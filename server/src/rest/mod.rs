@@ -13,6 +13,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
 use axum::routing::get;
+use serde_json::{Value, json};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -91,20 +92,49 @@ fn base() -> OpenApi {
 }
 
 /// Every REST route with the document that describes it.
-pub fn api() -> OpenApiRouter<AppState> {
+fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(base()).merge(callouts::routes())
 }
 
-/// The generated OpenAPI document.
-pub fn document() -> OpenApi {
-    api().into_openapi()
+fn served(document: OpenApi) -> Value {
+    let mut value = serde_json::to_value(&document).expect("the OpenAPI document is JSON");
+    refer_to_named_schemas(&mut value);
+    value
+}
+
+/// utoipa writes a generic's type argument inline (`Page_Contact` holds a copy of `Contact`'s
+/// schema): point every such copy of a named schema at that schema instead.
+fn refer_to_named_schemas(doc: &mut Value) {
+    fn walk(v: &mut Value, named: &[(String, Value)], whole: bool) {
+        if !whole && let Some((name, _)) = named.iter().find(|(_, schema)| schema == v) {
+            *v = json!({ "$ref": format!("#/components/schemas/{name}") });
+            return;
+        }
+        match v {
+            Value::Object(m) => m.values_mut().for_each(|c| walk(c, named, false)),
+            Value::Array(a) => a.iter_mut().for_each(|c| walk(c, named, false)),
+            _ => {}
+        }
+    }
+    let named: Vec<(String, Value)> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        // A named schema itself stays; what it contains may become a reference.
+        schemas.values_mut().for_each(|s| walk(s, &named, true));
+    }
+    if let Some(paths) = doc.get_mut("paths") {
+        walk(paths, &named, false);
+    }
 }
 
 /// The REST routes, and the document at [`OPENAPI_PATH`] (also handed to the console's REST
 /// API page).
 pub fn router() -> Router<AppState> {
     let (router, document) = api().split_for_parts();
-    let value = serde_json::to_value(&document).expect("the OpenAPI document is JSON");
+    let value = served(document);
     let body = axum::body::Bytes::from(value.to_string());
     app::callouts::api::set_openapi_document(value);
     router.route(

@@ -269,6 +269,19 @@ async fn schemas_match_what_the_handlers_send() {
     assert_eq!(s, StatusCode::CREATED, "{created}");
     assert_eq!(keys(&created), properties(&doc, &schemas["Callout"]));
     let id = created["id"].as_i64().unwrap();
+    // A page refers to its items' schema by name.
+    for (page, item) in [
+        ("Page_Contact", "Contact"),
+        ("Page_Callout", "Callout"),
+        ("Page_Participation", "Participation"),
+        ("Page_Call", "Call"),
+    ] {
+        assert_eq!(
+            schemas[page]["properties"]["items"]["items"],
+            json!({ "$ref": format!("#/components/schemas/{item}") }),
+            "{page}"
+        );
+    }
     let (_, page) = call(Method::GET, "/api/v1/callouts", None).await;
     let page_schema = response_schema(&doc, "get", "/api/v1/callouts", "200");
     assert_eq!(keys(&page), properties(&doc, page_schema));
