@@ -358,7 +358,7 @@ async fn calling_hours_are_kept_in_each_contacts_time_zone() {
     .iter()
     .map(|i| i.validate("34").unwrap())
     .collect();
-    app::callouts::store::contacts::upsert_many(&mut *db.acquire().await.unwrap(), &contacts)
+    app::callouts::store::contacts::upsert_many(&mut db.acquire().await.unwrap(), &contacts)
         .await
         .unwrap();
     let settings = CalloutInput {
@@ -367,10 +367,10 @@ async fn calling_hours_are_kept_in_each_contacts_time_zone() {
     }
     .validate()
     .unwrap();
-    let callout = app::callouts::store::callouts::create(&mut *db.acquire().await.unwrap(), &settings, None)
+    let callout = app::callouts::store::callouts::create(&mut db.acquire().await.unwrap(), &settings, None)
         .await
         .unwrap();
-    participations::populate(&mut *db.acquire().await.unwrap(), callout.id, &ContactFilter::default())
+    participations::populate(&mut db.acquire().await.unwrap(), callout.id, &ContactFilter::default())
         .await
         .unwrap();
     // An hour either side of now in UTC: Tokyo (UTC+9) is outside; the default zone decides
@@ -416,10 +416,10 @@ async fn a_pause_waits_for_the_dialer_round_under_way() {
     }
     .validate()
     .unwrap();
-    let c = app::callouts::store::callouts::create(&mut *db.acquire().await.unwrap(), &settings, None)
+    let c = app::callouts::store::callouts::create(&mut db.acquire().await.unwrap(), &settings, None)
         .await
         .unwrap();
-    app::callouts::store::callouts::apply_event(&mut *db.acquire().await.unwrap(), c.id, CalloutEvent::Start)
+    app::callouts::store::callouts::apply_event(&mut db.acquire().await.unwrap(), c.id, CalloutEvent::Start)
         .await
         .unwrap()
         .unwrap();
@@ -431,7 +431,7 @@ async fn a_pause_waits_for_the_dialer_round_under_way() {
     let pause = tokio::spawn({
         let db = db.clone();
         async move {
-            app::callouts::store::callouts::apply_event(&mut *db.acquire().await.unwrap(), c.id, CalloutEvent::Pause)
+            app::callouts::store::callouts::apply_event(&mut db.acquire().await.unwrap(), c.id, CalloutEvent::Pause)
                 .await
         }
     });

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 async fn add(db: &PgPool, name: &str, roles: &[Role]) -> i64 {
     users::insert(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         name,
         &name.to_uppercase(),
         "not-a-real-hash",
@@ -51,7 +51,7 @@ async fn users_insert_get_list_and_count() {
     // Active users first, each group by name.
     add(&db, "cid", &[Role::Agent]).await;
     add(&db, "aaron", &[Role::Admin]).await;
-    users::set_active(&mut *db.acquire().await.unwrap(), abe, false)
+    users::set_active(&mut db.acquire().await.unwrap(), abe, false)
         .await
         .unwrap();
     let names: Vec<String> = users::list(&db)
@@ -67,13 +67,13 @@ async fn users_insert_get_list_and_count() {
 async fn duplicate_names_are_a_conflict_and_the_schema_guards_the_rest() {
     let db = fresh_db().await;
     add(&db, "bea", &[Role::Agent]).await;
-    match users::insert(&mut *db.acquire().await.unwrap(), "bea", "Other", "h", &[Role::Manager]).await {
+    match users::insert(&mut db.acquire().await.unwrap(), "bea", "Other", "h", &[Role::Manager]).await {
         Err(DbError::Conflict(m)) => assert!(m.contains("already exists"), "{m}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
     // Below the domain checks, the table still refuses names that are not lowercase.
     assert!(matches!(
-        users::insert(&mut *db.acquire().await.unwrap(), "Bea2", "Bea", "h", &[Role::Agent]).await,
+        users::insert(&mut db.acquire().await.unwrap(), "Bea2", "Bea", "h", &[Role::Agent]).await,
         Err(DbError::Sqlx(_))
     ));
     assert_eq!(users::count(&db).await.unwrap(), 1);
@@ -102,7 +102,7 @@ async fn credentials_and_session_user_follow_the_epoch() {
     assert!(users::session_user(&db, 999_999, 0).await.unwrap().is_none());
 
     // A new password ends the sessions.
-    users::set_password(&mut *db.acquire().await.unwrap(), id, "new-hash")
+    users::set_password(&mut db.acquire().await.unwrap(), id, "new-hash")
         .await
         .unwrap();
     assert_eq!(epoch(&db, id).await, 1);
@@ -113,12 +113,12 @@ async fn credentials_and_session_user_follow_the_epoch() {
         "new-hash"
     );
     assert!(matches!(
-        users::set_password(&mut *db.acquire().await.unwrap(), 999_999, "h").await,
+        users::set_password(&mut db.acquire().await.unwrap(), 999_999, "h").await,
         Err(DbError::NotFound)
     ));
 
     // Deactivating ends them too; reactivating does not revive them.
-    users::set_active(&mut *db.acquire().await.unwrap(), id, false)
+    users::set_active(&mut db.acquire().await.unwrap(), id, false)
         .await
         .unwrap();
     assert_eq!(epoch(&db, id).await, 2);
@@ -127,14 +127,14 @@ async fn credentials_and_session_user_follow_the_epoch() {
         "inactive users have no session"
     );
     assert!(!users::credentials(&db, "bea").await.unwrap().unwrap().active);
-    users::set_active(&mut *db.acquire().await.unwrap(), id, true)
+    users::set_active(&mut db.acquire().await.unwrap(), id, true)
         .await
         .unwrap();
     assert_eq!(epoch(&db, id).await, 2, "reactivation leaves the epoch");
     assert!(users::session_user(&db, id, 1).await.unwrap().is_none());
     assert!(users::session_user(&db, id, 2).await.unwrap().is_some());
     assert!(matches!(
-        users::set_active(&mut *db.acquire().await.unwrap(), 999_999, true).await,
+        users::set_active(&mut db.acquire().await.unwrap(), 999_999, true).await,
         Err(DbError::NotFound)
     ));
 }
@@ -146,15 +146,15 @@ async fn the_last_active_admin_is_protected() {
     let bea = add(&db, "bea", &[Role::Agent]).await;
 
     assert!(matches!(
-        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent]).await,
+        users::set_roles(&mut db.acquire().await.unwrap(), root, &[Role::Agent]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[]).await,
+        users::set_roles(&mut db.acquire().await.unwrap(), root, &[]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
+        users::set_active(&mut db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
     let u = users::get(&db, root).await.unwrap();
@@ -162,21 +162,21 @@ async fn the_last_active_admin_is_protected() {
     assert_eq!(epoch(&db, root).await, 0);
 
     // Keeping the role while changing the others is fine; so is any change to non-admins.
-    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Admin, Role::Manager])
+    users::set_roles(&mut db.acquire().await.unwrap(), root, &[Role::Admin, Role::Manager])
         .await
         .unwrap();
-    users::set_roles(&mut *db.acquire().await.unwrap(), bea, &[Role::Manager])
+    users::set_roles(&mut db.acquire().await.unwrap(), bea, &[Role::Manager])
         .await
         .unwrap();
-    users::set_active(&mut *db.acquire().await.unwrap(), bea, false)
+    users::set_active(&mut db.acquire().await.unwrap(), bea, false)
         .await
         .unwrap();
     assert!(matches!(
-        users::set_roles(&mut *db.acquire().await.unwrap(), 999_999, &[Role::Agent]).await,
+        users::set_roles(&mut db.acquire().await.unwrap(), 999_999, &[Role::Agent]).await,
         Err(DbError::NotFound)
     ));
     users::set_roles(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         bea,
         &[Role::Manager, Role::Agent, Role::Manager],
     )
@@ -190,37 +190,37 @@ async fn the_last_active_admin_is_protected() {
     assert_eq!(stored, ["agent", "manager"], "roles are stored as a set");
 
     // An inactive admin does not count as another admin.
-    users::set_roles(&mut *db.acquire().await.unwrap(), bea, &[Role::Admin])
+    users::set_roles(&mut db.acquire().await.unwrap(), bea, &[Role::Admin])
         .await
         .unwrap();
     assert!(matches!(
-        users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent]).await,
+        users::set_roles(&mut db.acquire().await.unwrap(), root, &[Role::Agent]).await,
         Err(DbError::Conflict(_))
     ));
     assert!(matches!(
-        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
+        users::set_active(&mut db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
 
     // An active second admin does.
-    users::set_active(&mut *db.acquire().await.unwrap(), bea, true)
+    users::set_active(&mut db.acquire().await.unwrap(), bea, true)
         .await
         .unwrap();
-    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Agent])
+    users::set_roles(&mut db.acquire().await.unwrap(), root, &[Role::Agent])
         .await
         .unwrap();
     assert!(matches!(
-        users::set_active(&mut *db.acquire().await.unwrap(), bea, false).await,
+        users::set_active(&mut db.acquire().await.unwrap(), bea, false).await,
         Err(DbError::Conflict(_))
     ));
-    users::set_roles(&mut *db.acquire().await.unwrap(), root, &[Role::Admin])
+    users::set_roles(&mut db.acquire().await.unwrap(), root, &[Role::Admin])
         .await
         .unwrap();
-    users::set_active(&mut *db.acquire().await.unwrap(), bea, false)
+    users::set_active(&mut db.acquire().await.unwrap(), bea, false)
         .await
         .unwrap();
     assert!(matches!(
-        users::set_active(&mut *db.acquire().await.unwrap(), root, false).await,
+        users::set_active(&mut db.acquire().await.unwrap(), root, false).await,
         Err(DbError::Conflict(_))
     ));
 }
@@ -253,7 +253,7 @@ async fn tokens_insert_list_revoke_and_authenticate() {
     let db = fresh_db().await;
     let root = add(&db, "root", &[Role::Admin]).await;
     let first = tokens::insert(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         "pbx",
         &[Scope::Pbx],
         "hash-1",
@@ -263,7 +263,7 @@ async fn tokens_insert_list_revoke_and_authenticate() {
     .await
     .unwrap();
     let second = tokens::insert(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         "prom",
         &[Scope::Metrics, Scope::Pbx, Scope::Metrics],
         "hash-2",
@@ -274,7 +274,7 @@ async fn tokens_insert_list_revoke_and_authenticate() {
     .unwrap();
     assert!(matches!(
         tokens::insert(
-            &mut *db.acquire().await.unwrap(),
+            &mut db.acquire().await.unwrap(),
             "again",
             &[Scope::Pbx],
             "hash-1",
@@ -319,16 +319,16 @@ async fn tokens_insert_list_revoke_and_authenticate() {
         .unwrap();
     assert!(used.last_used_at.is_some());
 
-    tokens::revoke(&mut *db.acquire().await.unwrap(), first).await.unwrap();
+    tokens::revoke(&mut db.acquire().await.unwrap(), first).await.unwrap();
     assert!(
         matches!(
-            tokens::revoke(&mut *db.acquire().await.unwrap(), first).await,
+            tokens::revoke(&mut db.acquire().await.unwrap(), first).await,
             Err(DbError::NotFound)
         ),
         "already revoked"
     );
     assert!(matches!(
-        tokens::revoke(&mut *db.acquire().await.unwrap(), 999_999).await,
+        tokens::revoke(&mut db.acquire().await.unwrap(), 999_999).await,
         Err(DbError::NotFound)
     ));
     assert!(tokens::authenticate(&db, "hash-1").await.unwrap().is_none(), "revoked");
@@ -346,7 +346,7 @@ async fn tokens_insert_list_revoke_and_authenticate() {
 async fn token_use_is_written_at_most_once_a_minute() {
     let db = fresh_db().await;
     let id = tokens::insert(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         "pbx",
         &[Scope::Pbx],
         "hash-1",

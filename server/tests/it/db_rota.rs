@@ -29,7 +29,7 @@ fn seat(weekday: u8, turn: u32, line: u32, person: Option<&str>) -> FixedSeat {
 
 async fn user(db: &PgPool, name: &str) -> i64 {
     app::accounts::store::users::insert(
-        &mut *db.acquire().await.unwrap(),
+        &mut db.acquire().await.unwrap(),
         name,
         name,
         "not-a-real-hash",

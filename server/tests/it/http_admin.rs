@@ -68,7 +68,7 @@ async fn a_deactivated_admins_open_session_is_refused() {
     app.user("root2", &[Role::Admin]).await;
     let root = Browser::signed_in(&app, "root", &root_pw).await;
     let root_id = user_id(&app.db, "root").await;
-    app::accounts::store::users::set_active(&mut *app.db.acquire().await.unwrap(), root_id, false)
+    app::accounts::store::users::set_active(&mut app.db.acquire().await.unwrap(), root_id, false)
         .await
         .unwrap();
     let before = snapshot(&app.db).await;

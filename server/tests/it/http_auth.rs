@@ -85,7 +85,7 @@ async fn bad_credentials_all_look_the_same() {
     let pw = app.user("alice", &[Role::Agent]).await;
     let pw_d = app.user("dora", &[Role::Agent]).await;
     let dora = user_id(&app.db, "dora").await;
-    app::accounts::store::users::set_active(&mut *app.db.acquire().await.unwrap(), dora, false)
+    app::accounts::store::users::set_active(&mut app.db.acquire().await.unwrap(), dora, false)
         .await
         .unwrap();
 
