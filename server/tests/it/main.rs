@@ -7,7 +7,6 @@ mod common;
 mod db_accounts;
 mod db_rota;
 mod http_admin;
-mod http_assets;
 mod http_auth;
 mod http_ops;
 mod http_pages;
