@@ -449,6 +449,8 @@ fn Settings(id: i64, input: CalloutInput) -> impl IntoView {
                 }/>{call_status_label(s.as_str())}</label>
         }
     };
+    // Type-erased: as one piece with the rest of the page, this form made the server's
+    // rendering of a callout page overflow a worker thread's stack in debug builds.
     view! {
         <details class="card" data-testid="settings">
             <summary><h2 class="inline">"Settings"</h2></summary>
@@ -499,6 +501,7 @@ fn Settings(id: i64, input: CalloutInput) -> impl IntoView {
             </form>
         </details>
     }
+    .into_any()
 }
 
 /// The participations, filtered and paged; the export link carries the same filters.
