@@ -146,17 +146,17 @@ pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
     if !app::rota::store::people::list(db).await?.is_empty() {
         return Ok(false);
     }
-    let report = app::rota::store::tomatic_import::import(db, &demo_tomatic_files()).await?;
+    let services = app::shell::ctx::Services::new(db.clone());
+    let operator = app::shell::service::Actor::Operator;
+    let report = app::rota::service::data::import_tomatic(&services, &operator, &demo_tomatic_files()).await?;
     if !report.applied {
         return Err(ApiError::internal("demo rota", report.to_string()));
     }
     for (account, handle) in [("carla", "carla"), ("alex", "alex")] {
-        if let (Ok(user), Ok(mut person)) = (
-            app::accounts::store::users::id_by_username(db, account).await,
-            app::rota::store::people::by_handle(db, handle).await,
-        ) {
-            person.fields.user_id = Some(user);
-            app::rota::store::people::update(db, person.id, &person.fields).await?;
+        if let Ok(person) = app::rota::store::people::by_handle(db, handle).await {
+            let account = Some(account.to_string());
+            app::rota::service::data::save_person(&services, &operator, Some(person.id), person.fields, account)
+                .await?;
         }
     }
     Ok(true)

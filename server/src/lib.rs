@@ -100,7 +100,7 @@ pub async fn start_with(
     let services = Services::new(db.clone()).with_country_code(&options.default_country_code);
     services.events.start_listener().await.map_err(std::io::Error::other)?;
     // Tomàtic timetables imported before weeks were adopted at import time.
-    if let Err(e) = app::rota::store::timetables::adopt_pending(&db).await {
+    if let Err(e) = app::rota::service::timetable::adopt_imported(&services).await {
         tracing::warn!(error = %e, "imported timetables not adopted");
     }
     let provider = Arc::new(Provider::from_config(&options.telephony, addr).await?);

@@ -348,7 +348,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Usage(format!("{}: no Tomàtic files found", dir.display())));
             }
             let db = open_db(&cfg).await?;
-            let report = app::rota::store::tomatic_import::import(&db, &files).await?;
+            let services = app::shell::ctx::Services::new(db);
+            let report = app::rota::service::data::import_tomatic(&services, &Actor::Operator, &files).await?;
             print!("{report}");
             if !report.applied {
                 return Err(CliError::Usage(

@@ -5,6 +5,8 @@ pub mod pages;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use crate::rota::rules::data::{AvailabilityInput, PersonFields};

@@ -31,6 +31,15 @@ impl Actor {
         if ok { Ok(()) } else { Err(ServiceError::Forbidden) }
     }
 
+    /// Who it is, for the log: a user name, a token's name, or the operator.
+    pub fn who(&self) -> String {
+        match self {
+            Actor::User(me) => me.username.clone(),
+            Actor::Token { name, .. } => format!("token {name}"),
+            Actor::Operator => "operator".into(),
+        }
+    }
+
     /// The user's id (None for a token), for "created by" columns.
     pub fn user_id(&self) -> Option<i64> {
         match self {

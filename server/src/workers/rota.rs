@@ -4,9 +4,9 @@
 use app::rota::JobStatus;
 use app::rota::rules::plan::{plan_week, seats_of};
 use app::rota::rules::solver::{Deadline, Progress, solve};
+use app::rota::service::timetable as service;
+use app::rota::store::{solver_jobs, source, timetables};
 use app::shell::ctx::Services;
-use app::shell::topics::Topic;
-use app::{rota::store::solver_jobs, rota::store::source, rota::store::timetables};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -22,8 +22,9 @@ pub async fn run(services: Services) {
                 let id = job.id;
                 if let Err(e) = run_job(&services, &worker, job).await {
                     tracing::error!(job = id, error = %e, "solver run failed");
-                    let _ = solver_jobs::finish(&services.db, id, &worker, JobStatus::Failed, Some(&e)).await;
-                    announce(&services, id, JobStatus::Failed).await;
+                    if let Err(e) = service::run_ended(&services, id, &worker, JobStatus::Failed, Some(&e)).await {
+                        tracing::error!(job = id, error = %e, "solver run not ended");
+                    }
                 }
             }
             Ok(None) => tokio::time::sleep(Duration::from_millis(300)).await,
@@ -33,12 +34,6 @@ pub async fn run(services: Services) {
             }
         }
     }
-}
-
-async fn announce(s: &Services, job: i64, status: JobStatus) {
-    s.events
-        .announce(Topic::Solver, serde_json::json!({ "job": job, "status": status }))
-        .await;
 }
 
 async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<(), String> {
@@ -67,7 +62,9 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             let _ = tx.try_send(p.clone());
         })
     });
-    announce(s, job.id, JobStatus::Running).await;
+    if let Err(e) = service::run_progress(s, job.id, worker, LEASE_S, None, true).await {
+        tracing::warn!(error = %e, "solver heartbeat");
+    }
     // Progress out, stop requests in, lease kept, until the solver returns.
     let mut solving = std::pin::pin!(solving);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -80,14 +77,13 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             _ = tick.tick() => {
                 let changed = latest.as_ref().map(|p| (p.cost, p.lower_bound)) != sent_cost;
                 let progress = latest.as_ref().filter(|_| changed);
-                match solver_jobs::heartbeat(db, job.id, worker, LEASE_S, progress).await {
+                match service::run_progress(s, job.id, worker, LEASE_S, progress, changed).await {
                     Ok(true) => stop.store(true, Ordering::Relaxed),
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "solver heartbeat"),
                 }
                 if changed {
                     sent_cost = latest.as_ref().map(|p| (p.cost, p.lower_bound));
-                    announce(s, job.id, JobStatus::Running).await;
                 }
             }
         }
@@ -104,14 +100,8 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         elapsed_s: solution.elapsed_s,
         iterations: solution.iterations,
     };
-    let _ = solver_jobs::heartbeat(db, job.id, worker, LEASE_S, Some(&final_progress)).await;
-    // A worker whose lease ran out, and whose run another worker took, leaves the result to it.
-    if !solver_jobs::holds(db, job.id, worker)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        tracing::warn!(job = job.id, "solver run taken over by another worker: result dropped");
-        return Ok(());
+    if let Err(e) = service::run_progress(s, job.id, worker, LEASE_S, Some(&final_progress), false).await {
+        tracing::warn!(error = %e, "solver heartbeat");
     }
     let grid = timetables::Grid {
         days: plan.days.clone(),
@@ -129,9 +119,11 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         solution.cost,
         if stopped { ", stopped early" } else { "" }
     );
-    timetables::store_grid(
-        db,
-        job.monday,
+    let status = if stopped { JobStatus::Stopped } else { JobStatus::Done };
+    service::run_solved(
+        s,
+        &job,
+        worker,
         timetables::Shape {
             turn_boundaries: &source.settings.turn_boundaries,
             time_zone: &source.settings.time_zone,
@@ -147,16 +139,8 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             status: None,
             not_on_published: kind != "repair",
         },
+        status,
     )
     .await
-    .map_err(|e| e.to_string())?;
-    let status = if stopped { JobStatus::Stopped } else { JobStatus::Done };
-    solver_jobs::finish(db, job.id, worker, status, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    announce(s, job.id, status).await;
-    s.events
-        .announce(Topic::Rota, serde_json::json!({ "what": "timetable" }))
-        .await;
-    Ok(())
+    .map_err(|e| e.to_string())
 }

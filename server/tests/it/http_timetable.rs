@@ -885,12 +885,10 @@ async fn an_imported_tomatic_timetable_shows_as_a_published_week() {
     assert_eq!(view(&t.alex, m).await.status, None);
 
     // The import (and every start) adopts it as a published week.
-    assert_eq!(app::rota::store::timetables::adopt_pending(db).await.unwrap(), 1);
-    assert_eq!(
-        app::rota::store::timetables::adopt_pending(db).await.unwrap(),
-        0,
-        "once"
-    );
+    let services = app::shell::ctx::Services::new(db.clone());
+    let adopt = || app::rota::service::timetable::adopt_imported(&services);
+    assert_eq!(adopt().await.unwrap(), 1);
+    assert_eq!(adopt().await.unwrap(), 0, "once");
     let v = view(&t.alex, m + Duration::days(2)).await;
     assert_eq!(v.status, Some(WeekStatus::Published));
     assert!(v.published_at.is_some());
@@ -947,7 +945,7 @@ async fn a_run_taken_over_is_finished_only_by_the_new_worker() {
     .unwrap();
     let carla = user_id(&db, "carla").await;
     let m = monday("2027-04-05");
-    let id = solver_jobs::create(&db, m, 1, 10.0, false, carla).await.unwrap();
+    let id = solver_jobs::create(&db, m, 1, 10.0, false, Some(carla)).await.unwrap();
     let a = solver_jobs::claim(&db, "a", 0.0)
         .await
         .unwrap()

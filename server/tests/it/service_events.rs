@@ -355,3 +355,44 @@ async fn an_event_published_in_a_transaction_that_rolls_back_reaches_no_subscrib
         json!({ "topic": "admin.users", "data": { "committed": true } })
     );
 }
+
+#[tokio::test]
+async fn rota_changes_announce_once_after_they_commit_and_refused_ones_not_at_all() {
+    let app = TestApp::spawn().await;
+    let pw = app.user("carla", &[Role::Coordinator]).await;
+    let coordinator = Browser::signed_in(&app, "carla", &pw).await;
+    let pw = app.user("alex", &[Role::Agent]).await;
+    let agent = Browser::signed_in(&app, "alex", &pw).await;
+    let mut events = Events::new(&app).await;
+    let rota = |what: &str| (Topic::Rota.name(), json!({ "what": what }));
+    let holiday = json!({ "holiday": { "day": "2027-05-01", "name": "Labour day", "kind": "holiday" } });
+
+    let (s, _) = coordinator.call("/api/rota/holidays/save", holiday.clone()).await;
+    ok(s, "holiday saved");
+    assert_eq!(events.since(&app, 0).await, vec![rota("holidays")]);
+    let (s, _) = coordinator.call("/api/rota/lines", json!({ "add": true })).await;
+    ok(s, "line added");
+    assert_eq!(events.since(&app, 0).await, vec![rota("settings")]);
+
+    // Refused: not the agent's to change, a holiday that is not there, a line that is in use.
+    let (s, _) = agent.call("/api/rota/holidays/save", holiday).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = coordinator
+        .call("/api/rota/holidays/delete", json!({ "day": "2027-05-02" }))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = coordinator
+        .call(
+            "/api/rota/timetable/generate",
+            json!({ "day": "2027-05-03", "seed": 1, "time_limit_s": 0.01, "repair": false }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a time limit out of range");
+    assert_eq!(events.since(&app, 0).await, Vec::<Seen>::new());
+
+    let (s, _) = coordinator
+        .call("/api/rota/holidays/delete", json!({ "day": "2027-05-01" }))
+        .await;
+    ok(s, "holiday deleted");
+    assert_eq!(events.since(&app, 0).await, vec![rota("holidays")]);
+}

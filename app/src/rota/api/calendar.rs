@@ -20,54 +20,25 @@ pub fn feed_path(handle: &str, token: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-use {crate::shell::ctx::services, crate::shell::guard::respond};
+use {
+    crate::rota::service::calendar as service,
+    crate::shell::ctx::services,
+    crate::shell::guard::{respond, signed_in},
+};
 
 #[server(prefix = "/api", endpoint = "rota/calendar/tokens", input = server_fn::codec::Json)]
 pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiError> {
-    respond(async move {
-        let s = services()?;
-        crate::rota::api::data::require_own(&s, person_id).await?;
-        Ok(crate::rota::store::calendar::list(&s.db, person_id).await?)
-    })
-    .await
+    respond(async move { Ok(service::links(&services()?, &signed_in()?, person_id).await?) }).await
 }
 
 /// Creates a calendar link for the person; the token is returned this once and stored hashed.
 #[server(prefix = "/api", endpoint = "rota/calendar/create", input = server_fn::codec::Json)]
 pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiError> {
-    respond(async move {
-        let s = services()?;
-        let (me, person) = crate::rota::api::data::require_own(&s, person_id).await?;
-        let (id, token) = crate::rota::store::calendar::create(&s.db, person_id)
-            .await
-            .map_err(|e| match e {
-                crate::shell::store::DbError::NotFound => ApiError::NotFound("person".into()),
-                e => e.into(),
-            })?;
-        tracing::info!(person = %person.fields.handle, by = %me.username, token_id = id, "calendar link created");
-        Ok(CalendarLink {
-            id,
-            path: feed_path(&person.fields.handle, &token),
-            token,
-        })
-    })
-    .await
+    respond(async move { Ok(service::create_link(&services()?, &signed_in()?, person_id).await?) }).await
 }
 
 /// Revokes one of the person's calendar links; calendar apps using it get 404 from then on.
 #[server(prefix = "/api", endpoint = "rota/calendar/revoke", input = server_fn::codec::Json)]
 pub async fn revoke_calendar_token(person_id: i64, id: i64) -> Result<(), ApiError> {
-    respond(async move {
-        let s = services()?;
-        let (me, person) = crate::rota::api::data::require_own(&s, person_id).await?;
-        crate::rota::store::calendar::revoke(&s.db, person_id, id)
-            .await
-            .map_err(|e| match e {
-                crate::shell::store::DbError::NotFound => ApiError::NotFound("active calendar link".into()),
-                e => e.into(),
-            })?;
-        tracing::info!(person = %person.fields.handle, by = %me.username, token_id = id, "calendar link revoked");
-        Ok(())
-    })
-    .await
+    respond(async move { Ok(service::revoke_link(&services()?, &signed_in()?, person_id, id).await?) }).await
 }

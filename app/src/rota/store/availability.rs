@@ -96,7 +96,7 @@ pub async fn insert<'e>(
     .map_err(conflict_as("this entry is already recorded"))
 }
 
-pub async fn delete(db: &PgPool, id: i64) -> Result<(), DbError> {
+pub async fn delete(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<(), DbError> {
     let done = sqlx::query("DELETE FROM availability WHERE id = $1")
         .bind(id)
         .execute(db)

@@ -19,7 +19,7 @@ fn generate() -> (String, String, String) {
 }
 
 /// Creates a token for a person; returns its id and the token, which is never stored.
-pub async fn create(db: &PgPool, person_id: i64) -> Result<(i64, String), DbError> {
+pub async fn create(db: impl sqlx::PgExecutor<'_>, person_id: i64) -> Result<(i64, String), DbError> {
     let (token, hash, prefix) = generate();
     let id = sqlx::query_scalar(
         "INSERT INTO calendar_tokens (person_id, token_hash, prefix) VALUES ($1, $2, $3) RETURNING id",
@@ -59,7 +59,7 @@ pub async fn list(db: &PgPool, person_id: i64) -> Result<Vec<CalendarToken>, DbE
 
 /// Revokes one of a person's tokens. A token of someone else, or one already revoked, is
 /// `NotFound`, so the caller learns the list they saw was stale.
-pub async fn revoke(db: &PgPool, person_id: i64, id: i64) -> Result<(), DbError> {
+pub async fn revoke(db: impl sqlx::PgExecutor<'_>, person_id: i64, id: i64) -> Result<(), DbError> {
     let done = sqlx::query(
         "UPDATE calendar_tokens SET revoked_at = now() WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL",
     )

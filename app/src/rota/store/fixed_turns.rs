@@ -1,5 +1,5 @@
 //! The template week of fixed turns.
-use super::{DbError, PgPool};
+use super::DbError;
 use crate::rota::rules::data::FixedSeat;
 
 /// Every seat that holds a person or "nobody"; seats not listed are free for the solver.
@@ -48,7 +48,7 @@ pub async fn clear<'e>(db: impl sqlx::PgExecutor<'e>, weekday: u8, turn: u32, li
 }
 
 /// Adds a line to the team (every turn gets one more seat).
-pub async fn add_line(db: &PgPool) -> Result<u32, DbError> {
+pub async fn add_line(db: impl sqlx::PgExecutor<'_>) -> Result<u32, DbError> {
     let lines: i32 = sqlx::query_scalar(
         "UPDATE team_settings SET lines = lines + 1, updated_at = now() WHERE lines < 200 RETURNING lines",
     )
@@ -59,7 +59,7 @@ pub async fn add_line(db: &PgPool) -> Result<u32, DbError> {
 }
 
 /// Removes the last line; refused while a fixed turn puts a person on it, with where.
-pub async fn remove_line(db: &PgPool) -> Result<u32, DbError> {
+pub async fn remove_line(db: impl sqlx::Acquire<'_, Database = sqlx::Postgres>) -> Result<u32, DbError> {
     let mut tx = db.begin().await?;
     let lines: i32 = sqlx::query_scalar("SELECT lines FROM team_settings FOR UPDATE")
         .fetch_one(&mut *tx)

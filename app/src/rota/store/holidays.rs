@@ -66,7 +66,7 @@ pub enum Upserted {
     Unchanged,
 }
 
-pub async fn delete(db: &PgPool, day: NaiveDate) -> Result<(), DbError> {
+pub async fn delete(db: impl sqlx::PgExecutor<'_>, day: NaiveDate) -> Result<(), DbError> {
     let done = sqlx::query("DELETE FROM holidays WHERE day = $1")
         .bind(day)
         .execute(db)

@@ -152,7 +152,7 @@ pub async fn update<'e>(db: impl sqlx::PgExecutor<'e>, id: i64, p: &PersonFields
     Ok(())
 }
 
-pub async fn set_contact(db: &PgPool, id: i64, c: &ContactFields) -> Result<(), DbError> {
+pub async fn set_contact(db: impl sqlx::PgExecutor<'_>, id: i64, c: &ContactFields) -> Result<(), DbError> {
     let done = sqlx::query("UPDATE people SET email = $2, colour = $3, updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(&c.email)

@@ -28,12 +28,12 @@ const COLUMNS: &str =
 
 /// Queues a run; refused while another run of the same week is queued or running.
 pub async fn create(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     monday: NaiveDate,
     seed: i64,
     time_limit_s: f64,
     repair: bool,
-    by: i64,
+    by: Option<i64>,
 ) -> Result<i64, DbError> {
     sqlx::query_scalar(
         "INSERT INTO solver_jobs (monday, seed, time_limit_s, repair, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -76,7 +76,7 @@ pub async fn claim(db: &PgPool, worker: &str, lease_s: f64) -> Result<Option<Job
 
 /// Records progress, extends the lease, and says whether a stop was asked for.
 pub async fn heartbeat(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     id: i64,
     worker: &str,
     lease_s: f64,
@@ -97,7 +97,7 @@ pub async fn heartbeat(
 }
 
 /// Whether `worker` still holds the run: its lease may have run out and another worker taken it.
-pub async fn holds(db: &PgPool, id: i64, worker: &str) -> Result<bool, DbError> {
+pub async fn holds(db: impl sqlx::PgExecutor<'_>, id: i64, worker: &str) -> Result<bool, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM solver_jobs WHERE id = $1 AND claimed_by = $2 AND status = 'running')",
     )
@@ -109,7 +109,7 @@ pub async fn holds(db: &PgPool, id: i64, worker: &str) -> Result<bool, DbError> 
 
 /// Ends `worker`'s run; does nothing (and says so) when another worker has taken it since.
 pub async fn finish(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     id: i64,
     worker: &str,
     status: JobStatus,
@@ -130,7 +130,7 @@ pub async fn finish(
 }
 
 /// Asks the week's running or queued run to stop; a queued one stops at once.
-pub async fn request_stop(db: &PgPool, monday: NaiveDate) -> Result<bool, DbError> {
+pub async fn request_stop(db: impl sqlx::PgExecutor<'_>, monday: NaiveDate) -> Result<bool, DbError> {
     let n = sqlx::query(
         "UPDATE solver_jobs SET stop_requested = true,
              status = CASE WHEN status = 'queued' THEN 'stopped' ELSE status END,

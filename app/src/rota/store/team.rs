@@ -1,5 +1,5 @@
 //! The team's settings (one row).
-use super::{DbError, PgPool};
+use super::DbError;
 use crate::rota::rules::data::TeamSettings;
 
 #[derive(sqlx::FromRow)]
@@ -73,7 +73,7 @@ async fn conflicts(tx: &mut sqlx::PgConnection, new: &TeamSettings) -> Result<Op
 /// Saves the settings (already checked by `TeamSettings::normalized`); refused with `Conflict`
 /// when stored entries or fixed turns no longer fit. "Nobody" seats that no longer exist are
 /// dropped with the line or turn they were in.
-pub async fn save(db: &PgPool, s: &TeamSettings) -> Result<(), DbError> {
+pub async fn save(db: impl sqlx::Acquire<'_, Database = sqlx::Postgres>, s: &TeamSettings) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
     save_in(&mut tx, s).await?;
     tx.commit().await?;

@@ -288,7 +288,7 @@ pub const PUBLISHED_NEEDS_REPAIR: &str = "This week is published: use Repair to 
 /// Stores a whole grid (a solve, a repair, an import or a restore) as a new draft version,
 /// creating the week if needed; a published week stays published (a repair) unless `draft`.
 pub async fn store_grid(
-    db: &PgPool,
+    db: impl sqlx::Acquire<'_, Database = sqlx::Postgres>,
     monday: NaiveDate,
     shape: Shape<'_>,
     grid: &Grid,
@@ -354,7 +354,7 @@ pub async fn set_seat(
     monday: NaiveDate,
     seat: (NaiveDate, i16, i16),
     handle: Option<&str>,
-    by: i64,
+    by: Option<i64>,
 ) -> Result<Option<String>, DbError> {
     let before: Option<Option<String>> = sqlx::query_scalar(
         "SELECT p.handle FROM rota_seats s LEFT JOIN people p ON p.id = s.person_id
@@ -381,9 +381,9 @@ pub async fn set_seat(
     .execute(&mut *tx)
     .await
     .map_err(super::conflict_as("this person already has a seat in this turn"))?;
-    let version = bump(tx, monday, Some(by), "seat changed").await?;
+    let version = bump(tx, monday, by, "seat changed").await?;
     let line = LogLine {
-        by: Some(by),
+        by,
         kind: "seat",
         seat: Some(seat),
         from: before.as_deref(),
@@ -400,7 +400,7 @@ pub async fn swap(
     monday: NaiveDate,
     a: (NaiveDate, i16, i16),
     b: (NaiveDate, i16, i16),
-    by: i64,
+    by: Option<i64>,
 ) -> Result<(), DbError> {
     let who = |s: (NaiveDate, i16, i16)| {
         sqlx::query_scalar::<_, Option<i64>>(
@@ -436,10 +436,10 @@ pub async fn swap(
             .await
             .map_err(super::conflict_as("the swap would put a person twice in one turn"))?;
     }
-    let version = bump(tx, monday, Some(by), "seats swapped").await?;
+    let version = bump(tx, monday, by, "seats swapped").await?;
     let note = format!("with {} turn {} line {}", b.0, b.1 + 1, b.2 + 1);
     let line = LogLine {
-        by: Some(by),
+        by,
         kind: "swap",
         seat: Some(a),
         note: Some(&note),
@@ -449,7 +449,11 @@ pub async fn swap(
     Ok(())
 }
 
-pub async fn publish(db: &PgPool, monday: NaiveDate, by: i64) -> Result<(), DbError> {
+pub async fn publish(
+    db: impl sqlx::Acquire<'_, Database = sqlx::Postgres>,
+    monday: NaiveDate,
+    by: Option<i64>,
+) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
     if lock(&mut tx, monday).await?.is_none() {
         return Err(DbError::NotFound);
@@ -461,9 +465,9 @@ pub async fn publish(db: &PgPool, monday: NaiveDate, by: i64) -> Result<(), DbEr
     .bind(by)
     .execute(&mut *tx)
     .await?;
-    let version = bump(&mut tx, monday, Some(by), "published").await?;
+    let version = bump(&mut tx, monday, by, "published").await?;
     let line = LogLine {
-        by: Some(by),
+        by,
         kind: "publish",
         ..Default::default()
     };
@@ -552,7 +556,12 @@ pub async fn overrides(db: &PgPool, monday: NaiveDate) -> Result<Vec<(String, u3
     Ok(rows.into_iter().map(|(h, l)| (h, l.max(0) as u32)).collect())
 }
 
-pub async fn set_override(db: &PgPool, monday: NaiveDate, person_id: i64, load: Option<u32>) -> Result<(), DbError> {
+pub async fn set_override(
+    db: &mut PgConnection,
+    monday: NaiveDate,
+    person_id: i64,
+    load: Option<u32>,
+) -> Result<(), DbError> {
     match load {
         Some(l) => {
             sqlx::query(
@@ -562,55 +571,57 @@ pub async fn set_override(db: &PgPool, monday: NaiveDate, person_id: i64, load: 
             .bind(monday)
             .bind(person_id)
             .bind(l as i32)
-            .execute(db)
+            .execute(&mut *db)
             .await?;
         }
         None => {
             sqlx::query("DELETE FROM load_overrides WHERE monday = $1 AND person_id = $2")
                 .bind(monday)
                 .bind(person_id)
-                .execute(db)
+                .execute(&mut *db)
                 .await?;
         }
     }
     Ok(())
 }
 
-/// A Tomàtic timetable imported for `monday` becomes that week's published timetable the first
-/// time the week is opened (names Tomàtic used for nobody or a holiday become empty seats or
-/// no seats). Returns whether there was one.
 /// Adopts every imported Tomàtic timetable that has no planned week yet as a published week.
 /// Run after an import and at start-up, so that reading a week never writes.
-pub async fn adopt_pending(db: &PgPool) -> Result<u32, DbError> {
+pub async fn adopt_pending(db: &mut PgConnection) -> Result<u32, DbError> {
     let weeks: Vec<NaiveDate> = sqlx::query_scalar(
         "SELECT i.week FROM imported_timetables i
          WHERE NOT EXISTS (SELECT 1 FROM rota_weeks w WHERE w.monday = i.week) ORDER BY i.week",
     )
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     if weeks.is_empty() {
         return Ok(0);
     }
-    let time_zone = super::team::get(db).await?.time_zone;
+    let time_zone = super::team::get(&mut *db).await?.time_zone;
     let mut adopted = 0;
     for monday in weeks {
-        if adopt_imported(db, monday, &time_zone).await? {
+        if adopt_imported(&mut *db, monday, &time_zone).await? {
             adopted += 1;
         }
     }
     Ok(adopted)
 }
 
-pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> Result<bool, DbError> {
+/// A Tomàtic timetable imported for `monday` becomes that week's published timetable (names
+/// Tomàtic used for nobody or a holiday become empty seats or no seats). Returns whether there
+/// was one.
+pub async fn adopt_imported(db: &mut PgConnection, monday: NaiveDate, time_zone: &str) -> Result<bool, DbError> {
     let row: Option<(String, serde_json::Value)> =
         sqlx::query_as("SELECT source, timetable FROM imported_timetables WHERE week = $1")
             .bind(monday)
-            .fetch_optional(db)
+            .fetch_optional(&mut *db)
             .await?;
     let Some((source, t)) = row else { return Ok(false) };
     let codes = crate::rota::rules::tomatic::WEEKDAY_CODES;
     let hours: Vec<String> = serde_json::from_value(t["hours"].clone()).unwrap_or_default();
-    let known: Vec<String> = sqlx::query_scalar("SELECT handle FROM people").fetch_all(db).await?;
+    let known: Vec<String> = sqlx::query_scalar("SELECT handle FROM people")
+        .fetch_all(&mut *db)
+        .await?;
     let mut days = Vec::new();
     let mut seats = Vec::new();
     let mut lines = 1;
@@ -653,7 +664,7 @@ pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> 
         (0..=turns).map(|t| format!("turn {}", t + 1)).collect()
     };
     store_grid(
-        db,
+        &mut *db,
         monday,
         Shape {
             turn_boundaries: &boundaries,
@@ -675,7 +686,7 @@ pub async fn adopt_imported(db: &PgPool, monday: NaiveDate, time_zone: &str) -> 
     sqlx::query("UPDATE rota_weeks SET imported_from = $2, published_at = now() WHERE monday = $1")
         .bind(monday)
         .bind(&source)
-        .execute(db)
+        .execute(&mut *db)
         .await?;
     Ok(true)
 }

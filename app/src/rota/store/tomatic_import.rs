@@ -1,7 +1,7 @@
 //! Applies a Tomàtic import plan in one transaction: everything or, when any line is rejected
 //! (by the files or by what is stored), nothing. Each write runs under a savepoint so a refused
 //! row is reported and the rest can still be checked, then the whole transaction is rolled back.
-use super::{DbError, PgPool, availability, fixed_turns, holidays, people, team};
+use super::{DbError, availability, fixed_turns, holidays, people, team};
 use crate::rota::rules::data::{FixedSeat, PersonFields, TeamSettings};
 use crate::rota::rules::tomatic::{ImportReport, Rejected, TomaticFile};
 use crate::rota::rules::tomatic_import::{ImportPlan, PlannedPerson};
@@ -66,14 +66,14 @@ async fn attempt<T>(
 
 /// Reads and applies a Tomàtic folder's files: the command line and the upload form both come
 /// here.
-pub async fn import(db: &PgPool, files: &[TomaticFile]) -> Result<ImportReport, DbError> {
-    let turns = team::get(db).await?.turns();
-    let report = apply(db, crate::rota::rules::tomatic_import::plan(files, turns)).await?;
+pub async fn import(db: &mut PgConnection, files: &[TomaticFile]) -> Result<ImportReport, DbError> {
+    let turns = team::get(&mut *db).await?.turns();
+    let report = apply(&mut *db, crate::rota::rules::tomatic_import::plan(files, turns)).await?;
     super::timetables::adopt_pending(db).await?;
     Ok(report)
 }
 
-pub async fn apply(db: &PgPool, plan: ImportPlan) -> Result<ImportReport, DbError> {
+pub async fn apply(db: &mut PgConnection, plan: ImportPlan) -> Result<ImportReport, DbError> {
     let mut report = ImportReport {
         rejected: plan.rejected.clone(),
         notes: plan.notes.clone(),
