@@ -32,6 +32,27 @@ pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiEr
     .await
 }
 
+/// The calendar links of the person with this handle, or `None` when the viewer may not manage
+/// them: the person page loads this beside the person, keyed by the route's handle.
+#[server(prefix = "/api", endpoint = "rota/calendar/tokens-of", input = server_fn::codec::Json)]
+pub async fn calendar_tokens_of(handle: String) -> Result<Option<Vec<CalendarToken>>, ApiError> {
+    respond(async move {
+        let s = services()?;
+        let person = crate::rota::store::people::by_handle(&s.db, &handle.trim().to_lowercase())
+            .await
+            .map_err(|e| match e {
+                crate::shell::store::DbError::NotFound => ApiError::NotFound("person".into()),
+                e => e.into(),
+            })?;
+        match crate::rota::api::data::require_own(&s, person.id).await {
+            Ok(_) => Ok(Some(crate::rota::store::calendar::list(&s.db, person.id).await?)),
+            Err(ApiError::Forbidden) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
 /// Creates a calendar link for the person; the token is returned this once and stored hashed.
 #[server(prefix = "/api", endpoint = "rota/calendar/create", input = server_fn::codec::Json)]
 pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiError> {

@@ -487,11 +487,16 @@ pub async fn publish_week(day: NaiveDate) -> Result<(), ApiError> {
 }
 
 #[server(prefix = "/api", endpoint = "rota/timetable/history", input = server_fn::codec::Json)]
-pub async fn week_history(day: NaiveDate) -> Result<History, ApiError> {
+pub async fn week_history(day: Option<NaiveDate>) -> Result<History, ApiError> {
     respond(async move {
         require(Area::Rota)?;
         let s = services()?;
-        let monday = monday_of(day)?;
+        // No day: this week in the team's zone (like week_timetable), so a page can load both
+        // side by side.
+        let monday = match day {
+            Some(d) => monday_of(d)?,
+            None => week_start(crate::rota::store::team::get(&s.db).await?.today(Utc::now())),
+        };
         let changes = crate::rota::store::timetables::changes(&s.db, monday, 200)
             .await?
             .into_iter()
