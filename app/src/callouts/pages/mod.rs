@@ -9,7 +9,7 @@ use crate::callouts::api::{CalloutLine, SaveCallout, list_callouts};
 use crate::callouts::rules::callout::CalloutStatus;
 use crate::callouts::rules::calls::CallStatus;
 use crate::callouts::rules::settings::CalloutInput;
-use crate::components::{Loaded, ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, Progress, RequireArea, Status, StatusBadge, Tone, failed};
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;

@@ -327,6 +327,7 @@ impl Status for WeekState {
 type Candidates = (Option<SeatRef>, Vec<Candidate>);
 
 /// The CSS selector of a seat's button in the grid.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn seat_selector(r: SeatRef) -> String {
     format!(r#"button.chip[data-day="{}"][data-turn="{}"][data-line="{}"]"#, r.day, r.turn, r.line)
 }
