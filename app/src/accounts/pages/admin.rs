@@ -5,7 +5,7 @@ use crate::accounts::api::admin::{
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
 use crate::accounts::{TokenSummary, UserSummary};
-use crate::components::{Badge, Tone, Loaded, ErrorLine, RequireArea, failed, use_me};
+use crate::components::{Badge, ErrorLine, Loaded, RequireArea, Tone, failed, use_me};
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;

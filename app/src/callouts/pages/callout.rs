@@ -683,14 +683,21 @@ mod tests {
     #[test]
     fn the_palette_has_a_colour_for_every_class() {
         let css = include_str!("../../../../style/main.css");
-        let widgets = &css[css.find("/* widgets */").expect("the widgets section of style/main.css")..];
+        let widgets = &css[css
+            .find("/* widgets */")
+            .expect("the widgets section of style/main.css")..];
         let mut colours = HashSet::new();
         for s in CallStatus::ALL {
             let class = outcome_class(s);
             let rule = format!(".{class} {{ --oc: ");
-            let at = widgets.find(&rule).unwrap_or_else(|| panic!("no colour for .{class} in style/main.css"));
+            let at = widgets
+                .find(&rule)
+                .unwrap_or_else(|| panic!("no colour for .{class} in style/main.css"));
             let colour = widgets[at + rule.len()..].split(';').next().unwrap_or_default().trim();
-            assert!(colours.insert(colour.to_string()), ".{class} shares its colour {colour}");
+            assert!(
+                colours.insert(colour.to_string()),
+                ".{class} shares its colour {colour}"
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! A person's calendar links: the feed of their published turns for a calendar app, each link
 //! personal and revocable. Shown to the person's own account and to coordinators.
-use crate::components::{Badge, Loaded, ErrorLine, failed};
+use crate::components::{Badge, ErrorLine, Loaded, failed};
 use crate::rota::CalendarToken;
 use crate::rota::api::calendar::{CreateCalendarToken, RevokeCalendarToken, calendar_tokens_of};
 use crate::shell::error::ApiError;

@@ -1,6 +1,6 @@
 //! The template week of fixed turns: working days × turns × lines.
 use super::{RotaNav, rota_changes, use_rota_info};
-use crate::components::{Loaded, ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, RequireArea, failed};
 use crate::rota::api::data::{ChangeLines, FixedTemplate, SeatChoice, SetFixedSeat, fixed_week};
 use crate::rota::rules::data::{TeamSettings, WEEKDAY_NAMES};
 use crate::shell::rules::access::{Area, RotaEdit};

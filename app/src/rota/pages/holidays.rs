@@ -1,6 +1,6 @@
 //! Holidays and no-service days: a year calendar, a form and the list.
 use super::{RotaNav, rota_changes, use_rota_info};
-use crate::components::{Loaded, PeriodPager, ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, PeriodPager, RequireArea, failed};
 use crate::rota::api::data::{DeleteHoliday, SaveHoliday, list_holidays};
 use crate::rota::rules::data::{Holiday, HolidayKind};
 use crate::shell::rules::access::{Area, RotaEdit};

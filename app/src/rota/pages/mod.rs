@@ -10,8 +10,8 @@ pub mod settings;
 pub mod timetable;
 pub mod week;
 
-use crate::rota::api::data::{RotaInfo, rota_context};
 use crate::components::Loaded;
+use crate::rota::api::data::{RotaInfo, rota_context};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::RotaEdit;

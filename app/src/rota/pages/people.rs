@@ -1,6 +1,6 @@
 //! The people table (inline editing for coordinators), the person form, and group pages.
 use super::{RotaNav, Swatch, rota_changes, split_words, use_rota_info};
-use crate::components::{Loaded, ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, RequireArea, failed};
 use crate::rota::Person;
 use crate::rota::api::data::{SavePerson, group_members, list_people};
 use crate::rota::rules::data::{DEFAULT_COLOUR, PersonFields};

@@ -1,6 +1,6 @@
 //! Team settings (admins).
 use super::{AdminRota, split_words};
-use crate::components::{Badge, Tone, ErrorLine, RequireArea, failed};
+use crate::components::{Badge, ErrorLine, RequireArea, Tone, failed};
 use crate::rota::api::data::SaveSettings;
 use crate::rota::rules::data::{TeamSettings, WEEKDAY_NAMES};
 use crate::shell::rules::access::Area;

@@ -2,7 +2,6 @@
 //! swap, publish, repair, read the load report and the penalties, browse versions.
 use super::{RotaNav, rota_changes, use_rota_info};
 use crate::components::{Badge, ErrorLine, Loaded, PeriodPager, RequireArea, Status, StatusBadge, Tone, failed};
-use crate::shell::error::ApiError;
 use crate::rota::WeekStatus;
 use crate::rota::api::timetable::{
     Candidate, GenerateWeek, History, PublishWeek, RestoreVersion, SeatRef, SetLoadOverride, SetSeat, StopSolver,
@@ -10,6 +9,7 @@ use crate::rota::api::timetable::{
 };
 use crate::rota::rules::data::WEEKDAY_NAMES;
 use crate::rota::rules::plan::Standing;
+use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;
@@ -329,7 +329,10 @@ type Candidates = (Option<SeatRef>, Vec<Candidate>);
 /// The CSS selector of a seat's button in the grid.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn seat_selector(r: SeatRef) -> String {
-    format!(r#"button.chip[data-day="{}"][data-turn="{}"][data-line="{}"]"#, r.day, r.turn, r.line)
+    format!(
+        r#"button.chip[data-day="{}"][data-turn="{}"][data-line="{}"]"#,
+        r.day, r.turn, r.line
+    )
 }
 
 /// Gives the keyboard focus back to a seat of the grid (when its picker closes).
@@ -352,7 +355,10 @@ fn focus_seat(r: SeatRef) {
 #[cfg(feature = "hydrate")]
 fn beside_seat(picker: &web_sys::HtmlElement, r: SeatRef) -> Option<(f64, f64)> {
     let area = picker.parent_element()?.get_bounding_client_rect();
-    let seat = document().query_selector(&seat_selector(r)).ok()??.get_bounding_client_rect();
+    let seat = document()
+        .query_selector(&seat_selector(r))
+        .ok()??
+        .get_bounding_client_rect();
     let width = picker.offset_width() as f64;
     let gap = 6.0;
     let (left, top) = if seat.right() + gap + width <= area.right() {
@@ -360,7 +366,10 @@ fn beside_seat(picker: &web_sys::HtmlElement, r: SeatRef) -> Option<(f64, f64)> 
     } else if seat.left() - gap - width >= area.left() {
         (seat.left() - area.left() - gap - width, seat.top() - area.top())
     } else {
-        ((seat.left() - area.left()).min(area.width() - width).max(0.0), seat.bottom() - area.top() + gap)
+        (
+            (seat.left() - area.left()).min(area.width() - width).max(0.0),
+            seat.bottom() - area.top() + gap,
+        )
     };
     Some((left, top))
 }
@@ -414,7 +423,12 @@ fn SeatPicker(
             </li>
         }
     };
-    let title = format!("{} · turn {} · line {}", day_name(seat.day), seat.turn + 1, seat.line + 1);
+    let title = format!(
+        "{} · turn {} · line {}",
+        day_name(seat.day),
+        seat.turn + 1,
+        seat.line + 1
+    );
     view! {
         <div class="picker" data-testid="seat-picker" node_ref=node tabindex="-1" role="dialog"
             aria-label=format!("Seat {title}")
