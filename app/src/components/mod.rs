@@ -1,4 +1,15 @@
-//! Widgets shared by the pages: the shell around them, access checks, badges.
+//! Widgets shared by the pages: the shell around them, access checks, and (one module each)
+//! badges, progress bars, pagers and the loading/error wrapper of a resource.
+pub mod badge;
+pub mod loaded;
+pub mod pager;
+pub mod progress;
+
+pub use badge::{Badge, Status, StatusBadge, Tone};
+pub use loaded::{ErrorMessage, Loaded};
+pub use pager::{Pager, PeriodPager};
+pub use progress::{Progress, ProgressBar};
+
 use crate::accounts::Me;
 use crate::accounts::api::auth::Logout;
 use crate::shell::error::ApiError;
@@ -128,10 +139,13 @@ pub fn LiveBadge() -> impl IntoView {
         LiveState::Live => "live",
         LiveState::Reconnecting => "reconnecting",
     };
-    let class = move || match state.get() {
-        LiveState::Live => "badge ok",
-        LiveState::Connecting => "badge",
-        LiveState::Reconnecting => "badge warn",
+    let class = move || {
+        match state.get() {
+            LiveState::Live => Tone::Ok,
+            LiveState::Connecting => Tone::Neutral,
+            LiveState::Reconnecting => Tone::Warn,
+        }
+        .class()
     };
     view! { <span class=class data-testid="live-state" title="Live updates">{label}</span> }
 }

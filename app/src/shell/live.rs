@@ -150,15 +150,22 @@ fn connect(live: Live, attempt: u32) {
 
 /// A topic's changes at most once per `every` — for views of busy topics (a running callout
 /// sends an event per call) that refetch on each change. Bumps once after a burst ends.
-pub fn use_topic_throttled(topic: Topic, every: std::time::Duration) -> Signal<u64> {
-    let src = use_topic(topic);
+///
+/// The topic may be a signal (a page showing the callout of its route follows the route): when
+/// it changes, the view listens to the new topic from then on (the switch itself is not a
+/// change — the page reloads its data for the new id anyway).
+pub fn use_topic_throttled(topic: impl Into<Signal<Topic>>, every: std::time::Duration) -> Signal<u64> {
+    let topic = topic.into();
+    let live = expect_context::<Live>();
     let out = RwSignal::new(0u64);
     let pending = StoredValue::new(false);
-    Effect::new(move |prev: Option<()>| {
-        src.track();
-        if prev.is_some() {
+    Effect::new(move |prev: Option<Topic>| {
+        let t = topic.get();
+        live.topic(&t.name()).track();
+        if prev == Some(t) {
             pending.set_value(true);
         }
+        t
     });
     #[cfg(feature = "hydrate")]
     if let Ok(h) = set_interval_with_handle(

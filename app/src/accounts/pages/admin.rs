@@ -5,7 +5,7 @@ use crate::accounts::api::admin::{
 use crate::accounts::rules::roles::Role;
 use crate::accounts::rules::tokens::Scope;
 use crate::accounts::{TokenSummary, UserSummary};
-use crate::components::{ErrorLine, RequireArea, failed, use_me};
+use crate::components::{Badge, ErrorLine, Loaded, RequireArea, Tone, failed, use_me};
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;
@@ -144,9 +144,9 @@ fn UsersPanel() -> impl IntoView {
                 <td class="roles">{role_boxes}</td>
                 <td>
                     {if active {
-                        view! { <span class="badge ok">"active"</span> }
+                        view! { <Badge tone=Tone::Ok>"active"</Badge> }
                     } else {
-                        view! { <span class="badge">"deactivated"</span> }
+                        view! { <Badge>"deactivated"</Badge> }
                     }}
                 </td>
                 <td class="muted">{when(u.created_at)}</td>
@@ -228,12 +228,8 @@ fn UsersPanel() -> impl IntoView {
             <ErrorLine error=create_error/>
             <ErrorLine error=row_error/>
             <ErrorLine error=reset_error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
-                {move || {
-                    users
-                        .get()
-                        .map(|r| match r {
-                            Ok(list) => view! {
+            <Loaded resource=users loading="Loading users…" let:list>
+                {view! {
                                 <table class="grid" data-testid="users">
                                     <thead>
                                         <tr>
@@ -247,12 +243,8 @@ fn UsersPanel() -> impl IntoView {
                                     </thead>
                                     <tbody>{list.into_iter().map(row).collect_view()}</tbody>
                                 </table>
-                            }
-                            .into_any(),
-                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+                            }}
+            </Loaded>
         </section>
     }
 }
@@ -298,7 +290,7 @@ fn TokensPanel() -> impl IntoView {
                 <td class="muted">{t.last_used_at.map(when).unwrap_or_else(|| "never".into())}</td>
                 <td>
                     {match t.revoked_at {
-                        Some(at) => view! { <span class="badge">"revoked " {when(at)}</span> }.into_any(),
+                        Some(at) => view! { <Badge>"revoked " {when(at)}</Badge> }.into_any(),
                         None => view! {
                             <button
                                 class="btn"
@@ -353,13 +345,8 @@ fn TokensPanel() -> impl IntoView {
                 </button>
             </form>
             <ErrorLine error=error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
-                {move || {
-                    tokens
-                        .get()
-                        .map(|r| match r {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
-                            Ok(list) => view! {
+            <Loaded resource=tokens loading="Loading tokens…" let:list>
+                {if list.is_empty() { view! { <p class="muted">"No tokens yet."</p> }.into_any() } else { view! {
                                 <table class="grid" data-testid="tokens">
                                     <thead>
                                         <tr>
@@ -374,12 +361,8 @@ fn TokensPanel() -> impl IntoView {
                                     </thead>
                                     <tbody>{list.into_iter().map(row).collect_view()}</tbody>
                                 </table>
-                            }
-                            .into_any(),
-                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+                            }.into_any() }}
+            </Loaded>
         </section>
     }
 }

@@ -4,7 +4,7 @@
 //! schemas.
 use super::CalloutsNav;
 use crate::callouts::api::openapi_document;
-use crate::components::RequireArea;
+use crate::components::{Loaded, RequireArea};
 use crate::shell::rules::access::Area;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,12 +26,9 @@ pub fn ApiDocsPage() -> impl IntoView {
 fn ApiDocs() -> impl IntoView {
     let doc = Resource::new(|| (), |_| openapi_document());
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || doc.get().map(|r| match r {
-                Ok(d) => render(&d).into_any(),
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=doc let:d>
+            {render(&d)}
+        </Loaded>
     }
 }
 

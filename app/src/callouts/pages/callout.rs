@@ -1,6 +1,6 @@
 //! One callout: start/pause/resume/stop, its numbers and charts updated live while it runs,
 //! adding contacts, its settings, and the participations with filters and a CSV export.
-use super::{CalloutsNav, Pager, Progress, StatusBadge, call_status_label, urlencode};
+use super::{CalloutsNav, call_status_label, urlencode};
 use crate::callouts::api::{
     CalloutTransition, CalloutView, DeleteCallout, ParticipationCalls, ParticipationPage, PopulateCallout, SaveCallout,
     get_callout, list_participations,
@@ -8,7 +8,7 @@ use crate::callouts::api::{
 use crate::callouts::rules::callout::{Bucket, CalloutEvent, CalloutStats, CalloutStatus, ParticipationFilter};
 use crate::callouts::rules::calls::CallStatus;
 use crate::callouts::rules::settings::{CalloutInput, ContactFilter};
-use crate::components::{ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, Pager, Progress, RequireArea, StatusBadge, failed};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::Area;
@@ -31,18 +31,15 @@ pub fn CalloutPage() -> impl IntoView {
 fn CalloutBody() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let topic = Topic::Callout(id());
-    let changes = use_topic_throttled(topic, Duration::from_secs(1));
+    // The topic follows the route: going from one callout to another listens to the new one.
+    let changes = use_topic_throttled(Signal::derive(move || Topic::Callout(id())), Duration::from_secs(1));
     let callout = Resource::new(move || (id(), changes.get()), |(id, _)| get_callout(id));
     view! {
         <h1>"Callouts"</h1>
         <CalloutsNav/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || callout.get().map(|r| match r {
-                Ok(c) => view! { <CalloutMain c=c/> }.into_any(),
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=callout let:c>
+            <CalloutMain c=c/>
+        </Loaded>
         <Participations id=Signal::derive(id) changes=changes/>
     }
 }
@@ -56,7 +53,7 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
         <section class="card">
             <div class="row">
                 <h2 data-testid="callout-name">{name}</h2>
-                <StatusBadge status=c.status/>
+                <StatusBadge status=c.status testid="callout-status"/>
                 <span class="spacer"></span>
                 {c.may_run.then(|| view! { <Controls id=c.id status=c.status/> })}
             </div>
@@ -182,15 +179,21 @@ fn Numbers(stats: CalloutStats) -> impl IntoView {
     }
 }
 
-/// Colour of an outcome in the charts (the same as the status chips).
-fn colour(status: &str) -> &'static str {
+/// The chart class of an outcome: one palette in style/main.css (`/* widgets */`), one class
+/// (and colour) per call status, shared by the bars and the legend.
+pub fn outcome_class(status: CallStatus) -> &'static str {
     match status {
-        "completed" => "#1f7a3d",
-        "busy" => "#c27c0e",
-        "not_answered" => "#8a94a6",
-        "failed" | "errored" | "expired" => "#b42318",
-        "canceled" => "#5b6476",
-        _ => "#2457c5",
+        CallStatus::Created => "oc-created",
+        CallStatus::Queued => "oc-queued",
+        CallStatus::RemotelyQueued => "oc-remotely-queued",
+        CallStatus::Errored => "oc-errored",
+        CallStatus::InProgress => "oc-in-progress",
+        CallStatus::Completed => "oc-completed",
+        CallStatus::Busy => "oc-busy",
+        CallStatus::NotAnswered => "oc-not-answered",
+        CallStatus::Failed => "oc-failed",
+        CallStatus::Canceled => "oc-canceled",
+        CallStatus::Expired => "oc-expired",
     }
 }
 
@@ -224,7 +227,7 @@ fn CallsChart(buckets: Vec<Bucket>, zone: String) -> impl IntoView {
             let title = format!("{}: {} {}", hhmm(b), n, call_status_label(s.as_str()));
             bars.push(view! {
                 <rect x=format!("{:.1}", i as f64 * slot + 1.0) y=format!("{y:.1}") width=format!("{:.1}", slot - 2.0)
-                    height=format!("{h:.1}") fill=colour(s.as_str())><title>{title}</title></rect>
+                    height=format!("{h:.1}") class=outcome_class(s)><title>{title}</title></rect>
             });
         }
     }
@@ -233,7 +236,7 @@ fn CallsChart(buckets: Vec<Bucket>, zone: String) -> impl IntoView {
     let legend = CallStatus::ALL
         .into_iter()
         .filter(|s| shown.iter().any(|b| b.calls.contains_key(s.as_str())))
-        .map(|s| view! { <span class="key"><i style=format!("background:{}", colour(s.as_str()))></i>{call_status_label(s.as_str())}</span> })
+        .map(|s| view! { <span class="key" data-status=s.as_str()><i class=outcome_class(s)></i>{call_status_label(s.as_str())}</span> })
         .collect_view();
     view! {
         <svg class="chart" viewBox=format!("0 0 {CHART_W} {}", CHART_H + 16.0) role="img"
@@ -566,12 +569,9 @@ fn Participations(id: Signal<i64>, changes: Signal<u64>) -> impl IntoView {
                 </select></label>
                 <label>"Name or number"<input type="search" bind:value=search on:input=reset/></label>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || rows.get().map(|r| match r {
-                    Ok(p) => view! { <ParticipationTable p=p page=page/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            <Loaded resource=rows let:p>
+                <ParticipationTable p=p page=page/>
+            </Loaded>
         </section>
     }
 }
@@ -664,4 +664,40 @@ fn CallList(calls: Vec<crate::callouts::api::CallLine>, tz: chrono_tz::Tz) -> im
             }
         })
         .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outcome_class;
+    use crate::callouts::rules::calls::CallStatus;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_outcome_has_its_own_chart_class() {
+        let classes: HashSet<&str> = CallStatus::ALL.into_iter().map(outcome_class).collect();
+        assert_eq!(classes.len(), CallStatus::ALL.len());
+        assert_ne!(outcome_class(CallStatus::Errored), outcome_class(CallStatus::Failed));
+        assert!(classes.iter().all(|c| c.starts_with("oc-")));
+    }
+
+    #[test]
+    fn the_palette_has_a_colour_for_every_class() {
+        let css = include_str!("../../../../style/main.css");
+        let widgets = &css[css
+            .find("/* widgets */")
+            .expect("the widgets section of style/main.css")..];
+        let mut colours = HashSet::new();
+        for s in CallStatus::ALL {
+            let class = outcome_class(s);
+            let rule = format!(".{class} {{ --oc: ");
+            let at = widgets
+                .find(&rule)
+                .unwrap_or_else(|| panic!("no colour for .{class} in style/main.css"));
+            let colour = widgets[at + rule.len()..].split(';').next().unwrap_or_default().trim();
+            assert!(
+                colours.insert(colour.to_string()),
+                ".{class} shares its colour {colour}"
+            );
+        }
+    }
 }

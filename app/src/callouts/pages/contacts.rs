@@ -2,7 +2,7 @@
 //! import — the browser reads the file, the manager confirms what each column holds, and the
 //! rows go up in chunks with a progress bar; refused rows are listed with line and reason while
 //! every valid row is kept.
-use super::{CalloutsNav, Pager, urlencode};
+use super::{CalloutsNav, urlencode};
 use crate::callouts::api::{
     CallerIdRule, ContactLine, ContactPage, DeleteContact, IMPORT_CHUNK, ImportChunk, SaveCallerIdRule, SaveContact,
     caller_id_rules, import_contacts, list_contacts,
@@ -10,7 +10,7 @@ use crate::callouts::api::{
 use crate::callouts::rules::contacts_csv::{Column, Mapping, RowError, Table};
 use crate::callouts::rules::settings::ContactFilter;
 use crate::callouts::rules::settings::ContactInput;
-use crate::components::{ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, Pager, ProgressBar, RequireArea, failed};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::{Area, CalloutEdit};
@@ -102,12 +102,9 @@ fn ContactsView() -> impl IntoView {
                 <label>"Metadata key"<input name="meta_key" bind:value=meta_key on:input=to_first placeholder="city"/></label>
                 <label>"equals"<input name="meta_value" bind:value=meta_value on:input=to_first/></label>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || contacts.get().map(|r| match r {
-                    Ok(c) => view! { <ContactTable c=c page=page editing=editing/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            <Loaded resource=contacts let:c>
+                <ContactTable c=c page=page editing=editing/>
+            </Loaded>
         </section>
     }
 }
@@ -405,14 +402,11 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
             {move || {
                 let p = progress.get();
                 (p.total > 0 || p.failed.is_some() || !p.errors.is_empty()).then(|| {
-                    let pct = if p.total > 0 { 100.0 * p.sent as f64 / p.total as f64 } else { 100.0 };
                     let errors = p.errors.clone();
                     let few = errors.len() <= 20;
                     view! {
                         <div class="import-progress" data-testid="import-progress">
-                            <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=p.total aria-valuenow=p.sent>
-                                <span style=format!("width:{pct:.1}%")></span>
-                            </span>
+                            <ProgressBar done=p.sent as i64 total=p.total as i64/>
                             <span data-testid="import-summary">{format!(
                                 "{} of {} rows sent · {} created · {} merged · {} refused{}",
                                 p.sent, p.total, p.created, p.merged, p.errors.len(),
@@ -478,12 +472,9 @@ fn CallerIdsView() -> impl IntoView {
                 <span class="muted">"An empty caller id removes the prefix."</span>
             </form>
             <ErrorLine error=error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || rules.get().map(|r| match r {
-                    Ok(rules) => view! { <RuleTable rules=rules save=save/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            <Loaded resource=rules let:rules>
+                <RuleTable rules=rules save=save/>
+            </Loaded>
         </section>
     }
 }

@@ -9,7 +9,7 @@ use crate::callouts::api::{CalloutLine, SaveCallout, list_callouts};
 use crate::callouts::rules::callout::CalloutStatus;
 use crate::callouts::rules::calls::CallStatus;
 use crate::callouts::rules::settings::CalloutInput;
-use crate::components::{ErrorLine, RequireArea, failed};
+use crate::components::{ErrorLine, Loaded, Progress, RequireArea, Status, StatusBadge, Tone, failed};
 use crate::shell::live::use_topic_throttled;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;
@@ -31,33 +31,18 @@ pub fn CalloutsNav() -> impl IntoView {
     }
 }
 
-/// A callout's status as a coloured badge.
-#[component]
-pub fn StatusBadge(status: CalloutStatus) -> impl IntoView {
-    let class = match status {
-        CalloutStatus::Running => "badge ok",
-        CalloutStatus::Paused => "badge warn",
-        CalloutStatus::Stopped => "badge bad",
-        CalloutStatus::Initialized => "badge",
-    };
-    view! { <span class=class data-testid="callout-status">{status.as_str()}</span> }
-}
-
-/// A progress bar with its figure: `done` of `total`.
-#[component]
-pub fn Progress(done: i64, total: i64) -> impl IntoView {
-    let pct = if total > 0 {
-        100.0 * done as f64 / total as f64
-    } else {
-        0.0
-    };
-    view! {
-        <span class="progress-line">
-            <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total aria-valuenow=done>
-                <span style=format!("width:{pct:.1}%")></span>
-            </span>
-            <small>{format!("{done} / {total}")}</small>
-        </span>
+/// A callout's status as a badge: running reads fine, paused needs a look, stopped is over.
+impl Status for CalloutStatus {
+    fn label(&self) -> String {
+        self.as_str().to_string()
+    }
+    fn tone(&self) -> Tone {
+        match self {
+            CalloutStatus::Running => Tone::Ok,
+            CalloutStatus::Paused => Tone::Warn,
+            CalloutStatus::Stopped => Tone::Bad,
+            CalloutStatus::Initialized => Tone::Neutral,
+        }
     }
 }
 
@@ -78,11 +63,10 @@ fn CalloutsView() -> impl IntoView {
     view! {
         <h1>"Callouts"</h1>
         <CalloutsNav/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || list.get().map(|r| match r {
-                Ok(l) => {
-                    let empty = l.callouts.is_empty();
-                    view! {
+        <Loaded resource=list let:l>
+            {
+                let empty = l.callouts.is_empty();
+                view! {
                     {l.may_run.then(|| view! { <NewCallout/> })}
                     <section class="card">
                         <table class="grid" data-testid="callouts">
@@ -96,11 +80,9 @@ fn CalloutsView() -> impl IntoView {
                         </table>
                         {empty.then(|| view! { <p class="muted">"No callouts yet."</p> })}
                     </section>
-                    }.into_any()
                 }
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }
 
@@ -113,7 +95,7 @@ fn line(c: CalloutLine) -> impl IntoView {
     view! {
         <tr data-callout=c.id>
             <td><a href=format!("/callouts/{}", c.id)>{c.name.clone()}</a></td>
-            <td><StatusBadge status=c.status/></td>
+            <td><StatusBadge status=c.status testid="callout-status"/></td>
             <td><Progress done=c.done total=c.participations/></td>
             <td class="num">{answered}</td>
             <td class="num">{c.calls_in_flight}</td>
@@ -174,17 +156,4 @@ pub fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// "N things · page x of y" with previous / next buttons that move `page`.
-#[component]
-pub fn Pager(total: i64, page: i64, per_page: i64, what: &'static str, to: RwSignal<i64>) -> impl IntoView {
-    let pages = ((total + per_page - 1) / per_page).max(1);
-    view! {
-        <div class="row pager">
-            <span class="muted" data-testid=format!("{what}-total")>{format!("{total} {what} · page {page} of {pages}")}</span>
-            <button class="btn" disabled={page <= 1} on:click=move |_| to.update(|p| *p -= 1)>"← Previous"</button>
-            <button class="btn" disabled={page >= pages} on:click=move |_| to.update(|p| *p += 1)>"Next →"</button>
-        </div>
-    }
 }

@@ -31,6 +31,13 @@ pub async fn calendar_tokens(person_id: i64) -> Result<Vec<CalendarToken>, ApiEr
     respond(async move { Ok(service::links(&services()?, &signed_in()?, person_id).await?) }).await
 }
 
+/// The calendar links of the person with this handle, or `None` when the viewer may not manage
+/// them: the person page loads this beside the person, keyed by the route's handle.
+#[server(prefix = "/api", endpoint = "rota/calendar/tokens-of", input = server_fn::codec::Json)]
+pub async fn calendar_tokens_of(handle: String) -> Result<Option<Vec<CalendarToken>>, ApiError> {
+    respond(async move { Ok(service::links_of(&services()?, &signed_in()?, &handle).await?) }).await
+}
+
 /// Creates a calendar link for the person; the token is returned this once and stored hashed.
 #[server(prefix = "/api", endpoint = "rota/calendar/create", input = server_fn::codec::Json)]
 pub async fn create_calendar_token(person_id: i64) -> Result<CalendarLink, ApiError> {

@@ -149,7 +149,7 @@ pub async fn publish_week(day: NaiveDate) -> Result<(), ApiError> {
 }
 
 #[server(prefix = "/api", endpoint = "rota/timetable/history", input = server_fn::codec::Json)]
-pub async fn week_history(day: NaiveDate) -> Result<History, ApiError> {
+pub async fn week_history(day: Option<NaiveDate>) -> Result<History, ApiError> {
     respond(async move { Ok(service::history(&services()?, &signed_in()?, day).await?) }).await
 }
 

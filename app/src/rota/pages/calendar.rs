@@ -1,8 +1,9 @@
 //! A person's calendar links: the feed of their published turns for a calendar app, each link
 //! personal and revocable. Shown to the person's own account and to coordinators.
-use crate::components::{ErrorLine, failed};
+use crate::components::{Badge, ErrorLine, Loaded, failed};
 use crate::rota::CalendarToken;
-use crate::rota::api::calendar::{CreateCalendarToken, RevokeCalendarToken, calendar_tokens};
+use crate::rota::api::calendar::{CreateCalendarToken, RevokeCalendarToken, calendar_tokens_of};
+use crate::shell::error::ApiError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -15,18 +16,32 @@ fn origin() -> String {
     window().location().origin().unwrap_or_default()
 }
 
+/// A person's calendar links and the actions on them, made by the person page itself (at page
+/// level, keyed by the route's handle) so the server renders the card and the browser hydrates it.
+#[derive(Clone, Copy)]
+pub struct CalendarLinks {
+    pub tokens: Resource<Result<Option<Vec<CalendarToken>>, ApiError>>,
+    pub create: ServerAction<CreateCalendarToken>,
+    pub revoke: ServerAction<RevokeCalendarToken>,
+}
+
+impl CalendarLinks {
+    /// The links of the person the route names (`handle`), refetched after each change.
+    pub fn new(handle: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let create = ServerAction::<CreateCalendarToken>::new();
+        let revoke = ServerAction::<RevokeCalendarToken>::new();
+        let tokens = Resource::new(
+            move || (handle(), create.version().get(), revoke.version().get()),
+            |(h, _, _)| calendar_tokens_of(h),
+        );
+        CalendarLinks { tokens, create, revoke }
+    }
+}
+
 /// The calendar links of one person: list, "New calendar link" (its URL shown once), revoke.
 #[component]
-pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoView {
-    let create = ServerAction::<CreateCalendarToken>::new();
-    let revoke = ServerAction::<RevokeCalendarToken>::new();
-    // Loaded in the browser only: the card sits inside the person page's own loading, and a
-    // resource made there is not part of the server's page (hydration would not find it).
-    let tokens = LocalResource::new(move || {
-        create.version().track();
-        revoke.version().track();
-        calendar_tokens(person_id)
-    });
+pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String, links: CalendarLinks) -> impl IntoView {
+    let CalendarLinks { tokens, create, revoke } = links;
     let shown = RwSignal::new(None::<String>);
     Effect::new(move || {
         if let Some(Ok(link)) = create.value().get() {
@@ -43,7 +58,7 @@ pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoVi
                 <td class="muted">{when(t.created_at)}</td>
                 <td>
                     {match t.revoked_at {
-                        Some(at) => view! { <span class="badge">"revoked " {when(at)}</span> }.into_any(),
+                        Some(at) => view! { <Badge>"revoked " {when(at)}</Badge> }.into_any(),
                         None => view! {
                             <button
                                 class="btn"
@@ -91,13 +106,8 @@ pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoVi
                 "New calendar link"
             </button>
             <ErrorLine error=error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading calendar links…"</p> }>
-                {move || {
-                    tokens
-                        .get()
-                        .map(|r| match r {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"No calendar links yet."</p> }.into_any(),
-                            Ok(list) => view! {
+            <Loaded resource=tokens loading="Loading calendar links…" let:list>
+                {if list.as_ref().is_none_or(Vec::is_empty) { view! { <p class="muted">"No calendar links yet."</p> }.into_any() } else { view! {
                                 <table class="grid" data-testid="calendar-tokens">
                                     <thead>
                                         <tr>
@@ -106,14 +116,10 @@ pub fn CalendarCard(person_id: i64, #[prop(into)] handle: String) -> impl IntoVi
                                             <th></th>
                                         </tr>
                                     </thead>
-                                    <tbody>{list.into_iter().map(row).collect_view()}</tbody>
+                                    <tbody>{list.unwrap_or_default().into_iter().map(row).collect_view()}</tbody>
                                 </table>
-                            }
-                            .into_any(),
-                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+                            }.into_any() }}
+            </Loaded>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 //! The template week of fixed turns: working days × turns × lines.
-use super::{RotaNav, WithRota, rota_changes, use_rota_info};
-use crate::components::{ErrorLine, RequireArea, failed};
+use super::{RotaNav, rota_changes, use_rota_info};
+use crate::components::{ErrorLine, Loaded, RequireArea, failed};
 use crate::rota::api::data::{ChangeLines, FixedTemplate, SeatChoice, SetFixedSeat, fixed_week};
 use crate::rota::rules::data::{TeamSettings, WEEKDAY_NAMES};
 use crate::shell::rules::access::{Area, RotaEdit};
@@ -26,7 +26,7 @@ fn FixedView() -> impl IntoView {
     let set = ServerAction::<SetFixedSeat>::new();
     let error = Signal::derive(move || failed(lines.value().get()).or_else(|| failed(set.value().get())));
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             {
                 let team = i.edit >= RotaEdit::Team;
                 let settings = i.settings.clone();
@@ -45,19 +45,13 @@ fn FixedView() -> impl IntoView {
                             })}
                         </div>
                         <ErrorLine error=error/>
-                        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                            {
-                                let settings = settings.clone();
-                                move || template.get().map(|r| match r {
-                                    Ok(t) => view! { <FixedGrid t=t settings=settings.clone() team=team set=set/> }.into_any(),
-                                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                                })
-                            }
-                        </Transition>
+                        <Loaded resource=template let:t>
+                            {view! { <FixedGrid t=t settings=settings.clone() team=team set=set/> }}
+                        </Loaded>
                     </section>
                 }
             }
-        </WithRota>
+        </Loaded>
     }
 }
 

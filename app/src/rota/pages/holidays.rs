@@ -1,6 +1,6 @@
 //! Holidays and no-service days: a year calendar, a form and the list.
-use super::{RotaNav, WithRota, rota_changes, use_rota_info};
-use crate::components::{ErrorLine, RequireArea, failed};
+use super::{RotaNav, rota_changes, use_rota_info};
+use crate::components::{ErrorLine, Loaded, PeriodPager, RequireArea, failed};
 use crate::rota::api::data::{DeleteHoliday, SaveHoliday, list_holidays};
 use crate::rota::rules::data::{Holiday, HolidayKind};
 use crate::shell::rules::access::{Area, RotaEdit};
@@ -47,7 +47,7 @@ fn HolidaysView() -> impl IntoView {
         }
     };
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             {
                 let team = i.edit >= RotaEdit::Team;
                 let working_days = i.settings.working_days.clone();
@@ -58,27 +58,20 @@ fn HolidaysView() -> impl IntoView {
                         <div class="row">
                             <h2>"Holidays and no-service days " {shown}</h2>
                             <span class="spacer"></span>
-                            <button class="btn" on:click=move |_| go(-1) aria-label="Previous year">"← Previous year"</button>
-                            <button class="btn" on:click=move |_| go(1) aria-label="Next year">"Next year →"</button>
+                            <PeriodPager unit="year" step=go wordy=true/>
                             <a class="btn" href="/api/rota/holidays.ics" rel="external">"Export iCalendar"</a>
                         </div>
                         {team.then(|| view! { <HolidayForm/> })}
-                        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                            {
-                                let working_days = working_days.clone();
-                                move || holidays.get().map(|r| match r {
-                                    Ok(h) => view! {
+                        <Loaded resource=holidays let:h>
+                            {view! {
                                         <YearCalendar year=h.year holidays=h.holidays.clone() working_days=working_days.clone()/>
                                         <HolidayList holidays=h.holidays team=team/>
-                                    }.into_any(),
-                                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                                })
-                            }
-                        </Transition>
+                                    }}
+                        </Loaded>
                     </section>
                 }
             }
-        </WithRota>
+        </Loaded>
     }
 }
 

@@ -10,6 +10,7 @@ pub mod settings;
 pub mod timetable;
 pub mod week;
 
+use crate::components::Loaded;
 use crate::rota::api::data::{RotaInfo, rota_context};
 use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
@@ -55,29 +56,13 @@ pub fn Swatch(#[prop(into)] colour: String) -> impl IntoView {
     view! { <span class="swatch" style=format!("background:{colour}")></span> }
 }
 
-/// Shows `children` with the rota info once loaded, or the error.
-#[component]
-pub fn WithRota<V: IntoView + 'static>(
-    info: Resource<Result<RotaInfo, ApiError>>,
-    children: impl Fn(RotaInfo) -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || info.get().map(|r| match r {
-                Ok(i) => children(i).into_any(),
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            })}
-        </Transition>
-    }
-}
-
 /// A rota page only admins use (settings, import): the tabs, then `children` with the rota
 /// info, or the 403 notice for everyone else (the server functions refuse them too).
 #[component]
 pub fn AdminRota<V: IntoView + 'static>(children: impl Fn(RotaInfo) -> V + Send + Sync + 'static) -> impl IntoView {
     let info = use_rota_info();
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             <h1>"Rota"</h1>
             <RotaNav edit=i.edit/>
             {if i.edit >= RotaEdit::Settings {
@@ -85,7 +70,7 @@ pub fn AdminRota<V: IntoView + 'static>(children: impl Fn(RotaInfo) -> V + Send 
             } else {
                 view! { <crate::components::Forbidden/> }.into_any()
             }}
-        </WithRota>
+        </Loaded>
     }
 }
 

@@ -1,6 +1,6 @@
 //! The people table (inline editing for coordinators), the person form, and group pages.
-use super::{RotaNav, Swatch, WithRota, rota_changes, split_words, use_rota_info};
-use crate::components::{ErrorLine, RequireArea, failed};
+use super::{RotaNav, Swatch, rota_changes, split_words, use_rota_info};
+use crate::components::{ErrorLine, Loaded, RequireArea, failed};
 use crate::rota::Person;
 use crate::rota::api::data::{SavePerson, group_members, list_people};
 use crate::rota::rules::data::{DEFAULT_COLOUR, PersonFields};
@@ -27,7 +27,7 @@ fn PeopleView() -> impl IntoView {
     let editing = RwSignal::new(None::<i64>);
     let adding = RwSignal::new(false);
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             {
                 let team = i.edit >= RotaEdit::Team;
                 view! {
@@ -47,9 +47,8 @@ fn PeopleView() -> impl IntoView {
                         <Show when=move || adding.get()>
                             <PersonForm person=None on_saved=move |_| adding.set(false)/>
                         </Show>
-                        <Transition fallback=|| view! { <p class="muted">"Loading people…"</p> }>
-                            {move || people.get().map(|r| match r {
-                                Ok(list) => view! {
+                        <Loaded resource=people loading="Loading people…" let:list>
+                            {view! {
                                     <table class="grid" data-testid="people">
                                         <thead>
                                             <tr>
@@ -62,14 +61,12 @@ fn PeopleView() -> impl IntoView {
                                             {list.into_iter().map(|p| view! { <PersonRow p=p team=team editing=editing/> }).collect_view()}
                                         </tbody>
                                     </table>
-                                }.into_any(),
-                                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                            })}
-                        </Transition>
+                                }}
+                        </Loaded>
                     </section>
                 }
             }
-        </WithRota>
+        </Loaded>
     }
 }
 
@@ -223,16 +220,14 @@ fn GroupView() -> impl IntoView {
     let info = use_rota_info();
     view! {
         <Title text=move || format!("Group {}", name())/>
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             <h1>"Rota"</h1>
             <RotaNav edit=i.edit/>
-        </WithRota>
+        </Loaded>
         <section class="card">
             <h2>"Group " {name}</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || members.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nobody is in this group."</p> }.into_any(),
-                    Ok(list) => view! {
+            <Loaded resource=members let:list>
+                {if list.is_empty() { view! { <p class="muted">"Nobody is in this group."</p> }.into_any() } else { view! {
                         <table class="grid" data-testid="group-members">
                             <thead><tr><th>"Handle"</th><th>"Name"</th><th>"Desk"</th><th>"Load"</th></tr></thead>
                             <tbody>
@@ -246,10 +241,8 @@ fn GroupView() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+                    }.into_any() }}
+            </Loaded>
         </section>
     }
 }

@@ -1,7 +1,8 @@
 //! A person: details, their weekly availability grid, one-off entries and leave.
+use super::calendar::{CalendarCard, CalendarLinks};
 use super::people::PersonForm;
-use super::{RotaNav, Swatch, WithRota, rota_changes, use_rota_info};
-use crate::components::{ErrorLine, RequireArea, failed};
+use super::{RotaNav, Swatch, rota_changes, use_rota_info};
+use crate::components::{Badge, ErrorLine, Loaded, RequireArea, Tone, failed};
 use crate::rota::AvailabilityEntry;
 use crate::rota::api::data::{AddAvailability, DeleteAvailability, PersonDetail, SaveContact, person_page};
 use crate::rota::rules::data::{AvailabilityInput, AvailabilityKind, ContactFields, TeamSettings, WEEKDAY_NAMES};
@@ -27,37 +28,27 @@ fn PersonView() -> impl IntoView {
     let changes = rota_changes();
     let info = use_rota_info();
     let detail = Resource::new(move || (changes.get(), handle()), |(_, h)| person_page(h));
+    let links = CalendarLinks::new(handle);
     view! {
         <Title text=move || handle()/>
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             {
                 let settings = i.settings.clone();
                 view! {
                     <h1>"Rota"</h1>
                     <RotaNav edit=i.edit/>
-                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {
-                            let settings = settings.clone();
-                            move || detail.get().map(|r| match r {
-                                Ok(d) => view! { <PersonBody d=d settings=settings.clone()/> }.into_any(),
-                                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                            })
-                        }
-                    </Transition>
+                    <Loaded resource=detail let:d>
+                        {view! { <PersonBody d=d settings=settings.clone() links=links/> }}
+                    </Loaded>
                 }
             }
-        </WithRota>
+        </Loaded>
     }
 }
 
 #[component]
-fn PersonBody(d: PersonDetail, settings: TeamSettings) -> impl IntoView {
+fn PersonBody(d: PersonDetail, settings: TeamSettings, links: CalendarLinks) -> impl IntoView {
     let f = d.person.fields.clone();
-    // The calendar card is drawn in the browser only, once the page is live: its links are
-    // secrets shown once and it has nothing to offer before then (and drawing it on the server
-    // inside this page's own loading upset hydration).
-    let mounted = RwSignal::new(false);
-    Effect::new(move || mounted.set(true));
     let (may_edit_own, person_id, handle) = (d.may_edit_own, d.person.id, f.handle.clone());
     let editing = RwSignal::new(false);
     let person = d.person.clone();
@@ -108,9 +99,7 @@ fn PersonBody(d: PersonDetail, settings: TeamSettings) -> impl IntoView {
             </Show>
             {(d.may_edit_own && !d.may_edit_all).then(|| view! { <ContactForm id=d.person.id email=f.email.clone() colour=f.colour.clone()/> })}
         </section>
-        {move || {
-            (mounted.get() && may_edit_own).then(|| view! { <super::calendar::CalendarCard person_id=person_id handle=handle.clone()/> })
-        }}
+        {may_edit_own.then(|| view! { <CalendarCard person_id=person_id handle=handle.clone() links=links/> })}
         <section class="card">
             <h2>"Weekly availability"</h2>
             <WeeklyGrid person_id=d.person.id entries=weekly.clone() settings=settings.clone() editable=d.may_edit_own/>
@@ -284,7 +273,7 @@ fn EntryList(entries: Vec<AvailabilityEntry>, settings: TeamSettings, editable: 
                         <tr data-entry=id>
                             <td>{e.entry.kind.label()}</td>
                             <td>{e.entry.describe(&settings)}</td>
-                            <td>{if e.entry.mandatory { view! { <span class="badge bad">"cannot"</span> } } else { view! { <span class="badge warn">"rather not"</span> } }}</td>
+                            <td>{if e.entry.mandatory { view! { <Badge tone=Tone::Bad>"cannot"</Badge> } } else { view! { <Badge tone=Tone::Warn>"rather not"</Badge> } }}</td>
                             <td>{e.entry.reason.clone()}</td>
                             <td class="actions">{editable.then(|| view! {
                                 <button class="btn" on:click=move |_| { delete.dispatch(DeleteAvailability { id }); }>"Remove"</button>

@@ -1,6 +1,6 @@
 //! Team settings (admins).
 use super::{AdminRota, split_words};
-use crate::components::{ErrorLine, RequireArea, failed};
+use crate::components::{Badge, ErrorLine, RequireArea, Tone, failed};
 use crate::rota::api::data::SaveSettings;
 use crate::rota::rules::data::{TeamSettings, WEEKDAY_NAMES};
 use crate::shell::rules::access::Area;
@@ -97,7 +97,7 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
                 </fieldset>
                 <div class="row">
                     <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save settings"</button>
-                    <Show when=move || saved.get()><span class="badge ok" role="status">"Saved"</span></Show>
+                    <Show when=move || saved.get()><Badge tone=Tone::Ok role="status">"Saved"</Badge></Show>
                 </div>
             </form>
             <ErrorLine error=error/>

@@ -1,14 +1,15 @@
 //! The weekly timetable: generate (with live progress and a stop button), adjust seats by hand,
 //! swap, publish, repair, read the load report and the penalties, browse versions.
-use super::{RotaNav, WithRota, rota_changes, use_rota_info};
-use crate::components::{ErrorLine, RequireArea, failed};
+use super::{RotaNav, rota_changes, use_rota_info};
+use crate::components::{Badge, ErrorLine, Loaded, PeriodPager, RequireArea, Status, StatusBadge, Tone, failed};
 use crate::rota::WeekStatus;
 use crate::rota::api::timetable::{
-    Candidate, GenerateWeek, PublishWeek, RestoreVersion, SeatRef, SetLoadOverride, SetSeat, StopSolver, SwapSeats,
-    WeekView, seat_candidates, week_history, week_timetable,
+    Candidate, GenerateWeek, History, PublishWeek, RestoreVersion, SeatRef, SetLoadOverride, SetSeat, StopSolver,
+    SwapSeats, WeekView, seat_candidates, week_history, week_timetable,
 };
 use crate::rota::rules::data::WEEKDAY_NAMES;
 use crate::rota::rules::plan::Standing;
+use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;
@@ -44,37 +45,55 @@ fn TimetableView() -> impl IntoView {
         move || (changes.get(), solver.get().seq, day.get()),
         |(_, _, d)| week_timetable(d),
     );
+    // Made here, at page level, with the week: the server renders them with the page and the
+    // browser hydrates the same resources (no browser-only work-arounds).
+    let history = Resource::new(
+        move || (changes.get(), solver.get().seq, day.get()),
+        |(_, _, d)| week_history(d),
+    );
+    let selected = RwSignal::new(None::<SeatRef>);
+    let candidates = Resource::new(
+        move || (changes.get(), selected.get()),
+        |(_, seat)| async move {
+            match seat {
+                Some(s) => seat_candidates(s).await.map(|list| (Some(s), list)),
+                None => Ok((None, Vec::new())),
+            }
+        },
+    );
     let shift = move |days: i64| {
         if let Some(Ok(w)) = week.get_untracked() {
+            selected.set(None);
             day.set(Some(w.monday + Duration::days(days)));
         }
     };
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             <h1>"Rota"</h1>
             <RotaNav edit=i.edit/>
             <section class="card">
                 <div class="row noprint">
                     <h2>"Timetable"</h2>
                     <span class="spacer"></span>
-                    <button class="btn" on:click=move |_| shift(-7) aria-label="Previous week">"← Previous"</button>
-                    <button class="btn" on:click=move |_| day.set(None)>"This week"</button>
-                    <button class="btn" on:click=move |_| shift(7) aria-label="Next week">"Next →"</button>
+                    <PeriodPager unit="week" step=move |d| shift(7 * d as i64)
+                        current=Callback::new(move |_| { selected.set(None); day.set(None); })/>
                     <button class="btn" on:click=move |_| { let _ = window().print(); }>"Print"</button>
                 </div>
-                <Transition fallback=|| view! { <p class="muted">"Loading the week…"</p> }>
-                    {move || week.get().map(|r| match r {
-                        Ok(w) => view! { <WeekBody w=w/> }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                    })}
-                </Transition>
+                <Loaded resource=week loading="Loading the week…" let:w>
+                    <WeekBody w=w selected=selected candidates=candidates history=history/>
+                </Loaded>
             </section>
-        </WithRota>
+        </Loaded>
     }
 }
 
 #[component]
-fn WeekBody(w: WeekView) -> impl IntoView {
+fn WeekBody(
+    w: WeekView,
+    selected: RwSignal<Option<SeatRef>>,
+    candidates: Resource<Result<Candidates, ApiError>>,
+    history: Resource<Result<History, ApiError>>,
+) -> impl IntoView {
     let monday = w.monday;
     let may_edit = w.may_edit;
     let generate = ServerAction::<GenerateWeek>::new();
@@ -84,7 +103,6 @@ fn WeekBody(w: WeekView) -> impl IntoView {
     let swap = ServerAction::<SwapSeats>::new();
     let limit = RwSignal::new("10".to_string());
     let seed = RwSignal::new(String::new());
-    let selected = RwSignal::new(None::<SeatRef>);
     let swapping = RwSignal::new(false);
     let highlight = RwSignal::new(String::new());
     let error = Signal::derive(move || {
@@ -93,6 +111,18 @@ fn WeekBody(w: WeekView) -> impl IntoView {
             .or_else(|| failed(publish.value().get()))
             .or_else(|| failed(set_seat.value().get()))
             .or_else(|| failed(swap.value().get()))
+    });
+    // A seat given a person (or emptied) closes its picker.
+    Effect::new(move || {
+        if let Some(Ok(_)) = set_seat.value().get() {
+            selected.set(None);
+        }
+    });
+    let close_picker = Callback::new(move |_: ()| {
+        if let Some(r) = selected.get_untracked() {
+            selected.set(None);
+            focus_seat(r);
+        }
     });
     let running = w.job.as_ref().is_some_and(|j| j.status.is_going());
     let status = w.status;
@@ -173,13 +203,7 @@ fn WeekBody(w: WeekView) -> impl IntoView {
             view! { <tr><th>{label.clone()}</th>{cells}</tr> }
         })
         .collect_view();
-    let badge = match status {
-        Some(WeekStatus::Published) => {
-            view! { <span class="badge ok" data-testid="week-status">"published"</span> }.into_any()
-        }
-        Some(s) => view! { <span class="badge warn" data-testid="week-status">{s.as_str()}</span> }.into_any(),
-        None => view! { <span class="badge" data-testid="week-status">"not planned"</span> }.into_any(),
-    };
+    let badge = view! { <StatusBadge status=WeekState(status) testid="week-status"/> };
     let people_options = w
         .people
         .iter()
@@ -222,16 +246,20 @@ fn WeekBody(w: WeekView) -> impl IntoView {
         })}
         <ErrorLine error=error/>
         {w.job.clone().map(|j| view! { <JobPanel job=j/> })}
-        <table class="grid timetable" data-testid="timetable">
-            <thead><tr><th></th>{head}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        {move || selected.get().filter(|_| may_edit && !swapping.get()).map(|r| view! { <SeatPicker seat=r set=set_seat/> })}
+        <div class="seat-area">
+            <table class="grid timetable" data-testid="timetable">
+                <thead><tr><th></th>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {move || selected.get().filter(|_| may_edit && !swapping.get()).map(|r| view! {
+                <SeatPicker seat=r set=set_seat candidates=candidates close=close_picker/>
+            })}
+        </div>
         <div class="two">
             <Penalties penalties=w.penalties.clone()/>
             <Loads w=w.clone()/>
         </div>
-        <WeekHistory monday=monday may_edit=may_edit/>
+        <WeekHistory monday=monday may_edit=may_edit history=history/>
     }
 }
 
@@ -269,7 +297,7 @@ fn JobPanel(job: crate::rota::api::timetable::JobView) -> impl IntoView {
     let h = (totals.len() as f64 * 18.0).max(18.0);
     view! {
         <div class="job" data-testid="solver-progress" data-status=job.status.as_str()>
-            <span class="badge">{job.status.as_str()}</span>
+            <Badge>{job.status.as_str()}</Badge>
             <span>{cost.map(|c| format!("best cost {c}")).unwrap_or_else(|| "starting…".into())}</span>
             <span class="muted">{bound.map(|b| format!(" · lower bound {b}")).unwrap_or_default()}</span>
             <span class="muted">{format!(" · {elapsed:.1} s")}</span>
@@ -279,9 +307,103 @@ fn JobPanel(job: crate::rota::api::timetable::JobView) -> impl IntoView {
     }
 }
 
+/// A week's status as a badge: published reads fine, a draft (or a run) needs a look.
+struct WeekState(Option<WeekStatus>);
+
+impl Status for WeekState {
+    fn label(&self) -> String {
+        self.0.map_or("not planned", WeekStatus::as_str).to_string()
+    }
+    fn tone(&self) -> Tone {
+        match self.0 {
+            Some(WeekStatus::Published) => Tone::Ok,
+            Some(_) => Tone::Warn,
+            None => Tone::Neutral,
+        }
+    }
+}
+
+/// The seat picker's list: for which seat, who could take it.
+type Candidates = (Option<SeatRef>, Vec<Candidate>);
+
+/// The CSS selector of a seat's button in the grid.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn seat_selector(r: SeatRef) -> String {
+    format!(
+        r#"button.chip[data-day="{}"][data-turn="{}"][data-line="{}"]"#,
+        r.day, r.turn, r.line
+    )
+}
+
+/// Gives the keyboard focus back to a seat of the grid (when its picker closes).
+fn focus_seat(r: SeatRef) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(Some(el)) = document().query_selector(&seat_selector(r))
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = r;
+}
+
+/// Where the picker goes inside the grid's area (`left`, `top` in px): beside its seat, on the
+/// right if it fits, else on the left, else under the seat.
+#[cfg(feature = "hydrate")]
+fn beside_seat(picker: &web_sys::HtmlElement, r: SeatRef) -> Option<(f64, f64)> {
+    let area = picker.parent_element()?.get_bounding_client_rect();
+    let seat = document()
+        .query_selector(&seat_selector(r))
+        .ok()??
+        .get_bounding_client_rect();
+    let width = picker.offset_width() as f64;
+    let gap = 6.0;
+    let (left, top) = if seat.right() + gap + width <= area.right() {
+        (seat.right() - area.left() + gap, seat.top() - area.top())
+    } else if seat.left() - gap - width >= area.left() {
+        (seat.left() - area.left() - gap - width, seat.top() - area.top())
+    } else {
+        (
+            (seat.left() - area.left()).min(area.width() - width).max(0.0),
+            seat.bottom() - area.top() + gap,
+        )
+    };
+    Some((left, top))
+}
+
+/// Who may take a seat: opens beside the seat, holds the focus while open; Escape (or Close)
+/// closes it and gives the focus back to the seat.
 #[component]
-fn SeatPicker(seat: SeatRef, set: ServerAction<SetSeat>) -> impl IntoView {
-    let options = Resource::new(move || seat, seat_candidates);
+fn SeatPicker(
+    seat: SeatRef,
+    set: ServerAction<SetSeat>,
+    candidates: Resource<Result<Candidates, ApiError>>,
+    close: Callback<()>,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    let place = RwSignal::new(None::<(f64, f64)>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        if let Some(el) = node.get() {
+            place.set(beside_seat(&el, seat).or(Some((0.0, 0.0))));
+            // Once placed: still not all on screen (a seat near the bottom)? Scroll it in.
+            request_animation_frame(move || {
+                let opts = web_sys::ScrollIntoViewOptions::new();
+                opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&opts);
+                let _ = el.focus();
+            });
+        }
+    });
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            close.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
     let row = move |c: Candidate| {
         let handle = c.handle.clone();
         let (class, why) = match &c.standing {
@@ -301,19 +423,30 @@ fn SeatPicker(seat: SeatRef, set: ServerAction<SetSeat>) -> impl IntoView {
             </li>
         }
     };
+    let title = format!(
+        "{} · turn {} · line {}",
+        day_name(seat.day),
+        seat.turn + 1,
+        seat.line + 1
+    );
     view! {
-        <div class="picker" data-testid="seat-picker">
+        <div class="picker" data-testid="seat-picker" node_ref=node tabindex="-1" role="dialog"
+            aria-label=format!("Seat {title}")
+            style:left=move || place.get().map(|p| format!("{:.0}px", p.0))
+            style:top=move || place.get().map(|p| format!("{:.0}px", p.1))
+            style:visibility=move || if place.get().is_some() { "visible" } else { "hidden" }>
             <div class="row">
-                <strong>{day_name(seat.day)} " · turn " {seat.turn + 1} " · line " {seat.line + 1}</strong>
+                <strong>{title.clone()}</strong>
                 <span class="spacer"></span>
                 <button class="btn" on:click=move |_| { set.dispatch(SetSeat { seat, person: None }); }>"Empty this seat"</button>
+                <button class="btn ghost" on:click=move |_| close.run(()) title="Close (Esc)">"Close"</button>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Who is free…"</p> }>
-                {move || options.get().map(|r| match r {
-                    Ok(list) => view! { <ul class="candidates">{list.into_iter().map(row).collect_view()}</ul> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            <Loaded resource=candidates loading="Who is free…" let:list>
+                {match list {
+                    (Some(s), list) if s == seat => view! { <ul class="candidates">{list.into_iter().map(row).collect_view()}</ul> }.into_any(),
+                    _ => view! { <p class="muted loading">"Who is free…"</p> }.into_any(),
+                }}
+            </Loaded>
         </div>
     }
 }
@@ -393,48 +526,39 @@ fn Loads(w: WeekView) -> impl IntoView {
 }
 
 #[component]
-fn WeekHistory(monday: NaiveDate, may_edit: bool) -> impl IntoView {
-    let changes = rota_changes();
-    // Loaded in the browser only: a resource created while the week itself was loading would
-    // not be part of the server's page, and hydration would not find it.
-    let history = LocalResource::new(move || {
-        changes.track();
-        week_history(monday)
-    });
+fn WeekHistory(monday: NaiveDate, may_edit: bool, history: Resource<Result<History, ApiError>>) -> impl IntoView {
     let restore = ServerAction::<RestoreVersion>::new();
     let error = Signal::derive(move || failed(restore.value().get()));
     view! {
         <details class="history noprint">
             <summary>"Changes and versions"</summary>
             <ErrorLine error=error/>
-            <Transition fallback=|| ()>
-                {move || history.get().and_then(Result::ok).map(|h| view! {
-                    <div class="two">
-                        <ul class="changes" data-testid="changes">
-                            {h.changes.into_iter().map(|c| view! {
+            <Loaded resource=history quiet=true let:h>
+                <div class="two">
+                    <ul class="changes" data-testid="changes">
+                        {h.changes.into_iter().map(|c| view! {
+                            <li>
+                                <span class="muted">{c.at.format("%Y-%m-%d %H:%M").to_string()} " · " {c.by.unwrap_or_else(|| "solver".into())} " · v" {c.version}</span>
+                                " " {c.text}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <ul class="versions">
+                        {h.versions.into_iter().map(|v| {
+                            let version = v.version;
+                            view! {
                                 <li>
-                                    <span class="muted">{c.at.format("%Y-%m-%d %H:%M").to_string()} " · " {c.by.unwrap_or_else(|| "solver".into())} " · v" {c.version}</span>
-                                    " " {c.text}
+                                    "v" {v.version} " · " {v.note} " "
+                                    <span class="muted">{v.at.format("%d %b %H:%M").to_string()}</span>
+                                    {may_edit.then(|| view! {
+                                        <button class="btn ghost" on:click=move |_| { restore.dispatch(RestoreVersion { day: monday, version }); }>"Restore"</button>
+                                    })}
                                 </li>
-                            }).collect_view()}
-                        </ul>
-                        <ul class="versions">
-                            {h.versions.into_iter().map(|v| {
-                                let version = v.version;
-                                view! {
-                                    <li>
-                                        "v" {v.version} " · " {v.note} " "
-                                        <span class="muted">{v.at.format("%d %b %H:%M").to_string()}</span>
-                                        {may_edit.then(|| view! {
-                                            <button class="btn ghost" on:click=move |_| { restore.dispatch(RestoreVersion { day: monday, version }); }>"Restore"</button>
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    </div>
-                })}
-            </Transition>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </Loaded>
         </details>
     }
 }

@@ -1,6 +1,6 @@
 //! The team's week: how many people are busy in each turn, and why.
-use super::{RotaNav, WithRota, rota_changes, use_rota_info};
-use crate::components::RequireArea;
+use super::{RotaNav, rota_changes, use_rota_info};
+use crate::components::{Badge, Loaded, PeriodPager, RequireArea, Tone};
 use crate::rota::api::data::week_busy;
 use crate::rota::rules::data::WEEKDAY_NAMES;
 use crate::shell::rules::access::Area;
@@ -30,7 +30,7 @@ fn WeekView() -> impl IntoView {
         }
     };
     view! {
-        <WithRota info=info let:i>
+        <Loaded resource=info let:i>
             {
                 let settings = i.settings.clone();
                 view! {
@@ -40,15 +40,11 @@ fn WeekView() -> impl IntoView {
                         <div class="row">
                             <h2>"Who is busy this week"</h2>
                             <span class="spacer"></span>
-                            <button class="btn" on:click=move |_| shift(-7) aria-label="Previous week">"← Previous"</button>
-                            <button class="btn" on:click=move |_| day.set(None)>"This week"</button>
-                            <button class="btn" on:click=move |_| shift(7) aria-label="Next week">"Next →"</button>
+                            <PeriodPager unit="week" step=move |d| shift(7 * d as i64) current=Callback::new(move |_| day.set(None))/>
                         </div>
-                        <Transition fallback=|| view! { <p class="muted">"Loading the week…"</p> }>
+                        <Loaded resource=week loading="Loading the week…" let:w>
                             {
-                                let settings = settings.clone();
-                                move || week.get().map(|r| match r {
-                                    Ok(w) => {
+                                    {
                                         let settings = settings.clone();
                                         let head = w.days.iter().map(|d| {
                                             let name = WEEKDAY_NAMES[d.date.weekday().num_days_from_monday() as usize];
@@ -71,9 +67,9 @@ fn WeekView() -> impl IntoView {
                                                     view! {
                                                         <td data-day=d.date.to_string() data-turn=t>
                                                             <div class="counts">
-                                                                <span class="badge bad" title="cannot">{must}</span>
-                                                                <span class="badge warn" title="rather not">{rather}</span>
-                                                                <span class="badge ok" title="free">{free}" free"</span>
+                                                                <Badge tone=Tone::Bad title="cannot">{must}</Badge>
+                                                                <Badge tone=Tone::Warn title="rather not">{rather}</Badge>
+                                                                <Badge tone=Tone::Ok title="free">{free}" free"</Badge>
                                                             </div>
                                                             <ul class="busy">{names}</ul>
                                                         </td>
@@ -91,15 +87,13 @@ fn WeekView() -> impl IntoView {
                                                 <thead><tr><th></th>{head}</tr></thead>
                                                 <tbody>{rows}</tbody>
                                             </table>
-                                        }.into_any()
+                                        }
                                     }
-                                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                                })
                             }
-                        </Transition>
+                        </Loaded>
                     </section>
                 }
             }
-        </WithRota>
+        </Loaded>
     }
 }

@@ -12,6 +12,19 @@ pub async fn links(s: &Services, actor: &Actor, person_id: i64) -> Result<Vec<Ca
     Ok(calendar::list(&s.db, person_id).await?)
 }
 
+/// The links of the person with this handle, or `None` when the actor may not manage them.
+pub async fn links_of(s: &Services, actor: &Actor, handle: &str) -> Result<Option<Vec<CalendarToken>>> {
+    super::edit_level(actor)?;
+    let person = crate::rota::store::people::by_handle(&s.db, &handle.trim().to_lowercase())
+        .await
+        .map_err(ServiceError::db("person"))?;
+    match own_person(s, actor, person.id).await {
+        Ok(_) => Ok(Some(calendar::list(&s.db, person.id).await?)),
+        Err(ServiceError::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates a calendar link for the person; the token is returned this once and stored hashed.
 pub async fn create_link(s: &Services, actor: &Actor, person_id: i64) -> Result<CalendarLink> {
     let person = own_person(s, actor, person_id).await?;

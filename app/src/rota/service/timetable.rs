@@ -359,9 +359,14 @@ pub async fn publish(s: &Services, actor: &Actor, day: NaiveDate) -> Result<()> 
     Ok(())
 }
 
-pub async fn history(s: &Services, actor: &Actor, day: NaiveDate) -> Result<History> {
+/// The week's changes and versions (this week in the team's zone when no day, like `week`, so a
+/// page can load both side by side).
+pub async fn history(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result<History> {
     edit_level(actor)?;
-    let monday = monday_of(day)?;
+    let monday = match day {
+        Some(d) => monday_of(d)?,
+        None => week_start(crate::rota::store::team::get(&s.db).await?.today(Utc::now())),
+    };
     let changes = timetables::changes(&s.db, monday, 200)
         .await?
         .into_iter()
