@@ -83,7 +83,11 @@ test.describe.serial('rota data', () => {
       })
       .toBe('p:anna');
     await fixed.seat(1, 2, 1).selectOption('nobody');
-    await fixed.open();
-    await expect(fixed.seat(1, 2, 1)).toHaveValue('nobody');
+    await expect
+      .poll(async () => {
+        await fixed.open();
+        return fixed.seat(1, 2, 1).inputValue();
+      })
+      .toBe('nobody');
   });
 });

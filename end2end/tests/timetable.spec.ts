@@ -96,7 +96,9 @@ test.describe.serial('timetable', () => {
     await signInAdmin(page, '/rota/timetable');
     const tt = new TimetablePage(page);
     await tt.open();
+    const published = page.waitForResponse((r) => r.url().endsWith('/api/rota/timetable/publish'));
     await page.getByRole('button', { name: 'Publish' }).click();
+    expect((await published).status()).toBe(200);
     await expect(tt.status()).toHaveText('published');
     const day = (await tt.firstDay())!;
     const who = (await tt.seat(day, 0, 0).textContent())!.trim();
