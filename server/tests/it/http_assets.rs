@@ -3,9 +3,7 @@
 //! favicon and logo from `public/`; and what must never be compressed (`/api/events`).
 //!
 //! They read the site the tests are run against: `target/site`, built by `cargo leptos build`.
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use std::io::Read;
