@@ -9,8 +9,11 @@ E2E_ENV := SWITCHBOARD_DB_NAME=switchboard_e2e SWITCHBOARD_DATA_DIR=$(CURDIR)/.d
 bootstrap:
 	@scripts/bootstrap.sh
 
+# The debug site's wasm is large: gzip it once here instead of on every request (the server
+# serves a `.gz` beside a file as is; release builds can use `cargo leptos build --release --precompress`).
 build: bootstrap
 	cargo leptos build
+	gzip -kf target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css
 
 ## Start the app on http://127.0.0.1:3000 with the embedded PostgreSQL and demo accounts.
 run: build

@@ -12,7 +12,7 @@ pub mod ports;
 
 use components::{CurrentUser, NotFound, Shell};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -24,7 +24,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="data:,"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -46,7 +47,6 @@ pub fn App() -> impl IntoView {
     shell::live::provide_live();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Switchboard".to_string() } else { format!("{text} · Switchboard") }/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>

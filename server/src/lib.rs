@@ -27,13 +27,18 @@ use std::sync::Arc;
 use telephony::provider::Provider;
 use tokio::net::TcpListener;
 
-/// Leptos settings: the built site (JS, wasm, CSS) is served from `site_root`.
+/// Leptos settings: the built site (JS, wasm, CSS) is served from `site_root`. A site built with
+/// hashed names carries their hashes in `hash.txt` (see the workspace's leptos metadata): the
+/// shell links to those names if it is there, to the plain ones otherwise.
 pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    let hash_file = std::path::absolute(std::path::Path::new(site_root).join("hash.txt")).unwrap_or_default();
     LeptosOptions::builder()
         .output_name("switchboard")
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(addr)
+        .hash_files(hash_file.is_file())
+        .hash_file(hash_file.to_string_lossy().as_ref().into())
         .build()
 }
 

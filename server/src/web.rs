@@ -8,13 +8,16 @@ use app::shell::rules::access::{PageAccess, page_access};
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower::ServiceExt;
 use tower_http::LatencyUnit;
+use tower_http::compression::Compression;
+use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -61,10 +64,11 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(sessions.idle_minutes)))
         .with_signed(Key::from(&sessions.key));
 
+    let files = SiteFiles::new(&state.leptos.site_root, &state.leptos.site_pkg_dir);
     Router::new()
         .merge(pages)
         .merge(machine)
-        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .fallback(move |st: State<AppState>, req: Request| site_file(files.clone(), st, req))
         .layer(middleware::from_fn_with_state(state.clone(), resolve_user))
         .layer(session_layer)
         .layer(middleware::from_fn(ops::track))
@@ -82,6 +86,81 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
                 ),
         )
         .with_state(state)
+}
+
+/// The built site's files: `/pkg/…` (JS, wasm, CSS from cargo-leptos) and what `public/` holds,
+/// compressed for clients that accept it: the `.br`/`.gz` written beside each file by
+/// `cargo leptos build --release --precompress` when present, else brotli or gzip on the fly
+/// (debug builds). Only the fallback uses it, so no other answer (pages, `/api/events`) is
+/// compressed here.
+#[derive(Clone)]
+struct SiteFiles {
+    files: Compression<ServeDir>,
+    /// `/pkg/`: where the hashed names are.
+    pkg: String,
+}
+
+impl SiteFiles {
+    fn new(site_root: &str, pkg_dir: &str) -> SiteFiles {
+        let dir = ServeDir::new(site_root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(false);
+        SiteFiles {
+            files: Compression::new(dir),
+            pkg: format!("/{}/", pkg_dir.trim_matches('/')),
+        }
+    }
+
+    /// `/pkg/switchboard.<hash>.wasm`: a name cargo-leptos (`hash-files`) derived from the
+    /// content (22 characters of URL-safe base64), which therefore never changes.
+    fn is_hashed(&self, path: &str) -> bool {
+        path.strip_prefix(&self.pkg).is_some_and(|name| {
+            !name.contains('/')
+                && name.split('.').any(|part| {
+                    part.len() == 22
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                })
+        })
+    }
+}
+
+/// Everything no route takes: a file of the site (GET/HEAD), else the app's 404 page.
+async fn site_file(files: SiteFiles, State(st): State<AppState>, req: Request) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut probe = Request::new(axum::body::Body::empty());
+        *probe.method_mut() = req.method().clone();
+        *probe.uri_mut() = req.uri().clone();
+        *probe.headers_mut() = req.headers().clone();
+        let Ok(res) = files.files.clone().oneshot(probe).await;
+        if res.status() != StatusCode::NOT_FOUND {
+            let mut res = res.map(axum::body::Body::new);
+            if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+                // Hashed names are kept a year without asking again; anything else (the
+                // favicon, the logo) is asked again each time (a 304 when unchanged).
+                let cache = if files.is_hashed(req.uri().path()) {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                let headers = res.headers_mut();
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+                // The answer depends on Accept-Encoding also when it was precompressed.
+                if !headers
+                    .get_all(header::VARY)
+                    .iter()
+                    .any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"))
+                {
+                    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+                }
+            }
+            return res;
+        }
+    }
+    let uri = req.uri().clone();
+    file_and_error_handler::<AppState, _>(shell)(uri, State(st), req).await
 }
 
 /// Puts the signed-in user (if any) into the request, once, for pages, server functions and
