@@ -41,7 +41,7 @@ pub fn Shell() -> impl IntoView {
     });
     view! {
         <header class="topbar">
-            <a class="brand" href="/"><img src="/logo.svg" alt="" width="20" height="20" style="vertical-align: -4px; margin-right: .45rem"/>"Switchboard"</a>
+            <a class="brand" href="/"><img class="brand-logo" src="/logo.svg" alt="" width="20" height="20"/>"Switchboard"</a>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let user = me.await.ok().flatten();
