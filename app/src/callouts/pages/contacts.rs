@@ -388,7 +388,7 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
                 "; a number already in the directory is merged into its contact (name replaced, tags and metadata added)."
             </p>
             <div class="row">
-                <input type="file" accept=".csv,text/csv" node_ref=input on:change=on_pick data-testid="import-file"/>
+                <input type="file" aria-label="CSV file of contacts" accept=".csv,text/csv" node_ref=input on:change=on_pick data-testid="import-file"/>
             </div>
             {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {preview}
@@ -410,7 +410,7 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
                     let few = errors.len() <= 20;
                     view! {
                         <div class="import-progress" data-testid="import-progress">
-                            <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=p.total aria-valuenow=p.sent>
+                            <span class="progress" role="progressbar" aria-label="Rows sent" aria-valuemin="0" aria-valuemax=p.total aria-valuenow=p.sent>
                                 <span style=format!("width:{pct:.1}%")></span>
                             </span>
                             <span data-testid="import-summary">{format!(

@@ -53,7 +53,7 @@ pub fn Progress(done: i64, total: i64) -> impl IntoView {
     };
     view! {
         <span class="progress-line">
-            <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total aria-valuenow=done>
+            <span class="progress" role="progressbar" aria-label="Participations done" aria-valuemin="0" aria-valuemax=total aria-valuenow=done>
                 <span style=format!("width:{pct:.1}%")></span>
             </span>
             <small>{format!("{done} / {total}")}</small>
