@@ -48,8 +48,9 @@ if [ ! -x /usr/bin/chromium ]; then
   say "installing Chromium"; apt_install chromium
 fi
 
-# The browser-test runner.
-if [ ! -f end2end/node_modules/@playwright/test/package.json ]; then
+# The browser-test runner and the accessibility scanner it uses.
+if [ ! -f end2end/node_modules/@playwright/test/package.json ] \
+  || [ ! -f end2end/node_modules/@axe-core/playwright/package.json ]; then
   say "installing the end2end npm packages"; (cd end2end && npm ci --no-audit --no-fund --silent)
 fi
 

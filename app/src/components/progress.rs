@@ -10,11 +10,16 @@ pub fn percent(done: i64, total: i64) -> f64 {
     }
 }
 
-/// The bar alone (`role="progressbar"`), reactive: `done` of `total`.
+/// The bar alone (`role="progressbar"`), reactive: `done` of `total`; `label` names it for
+/// screen readers (what is being counted).
 #[component]
-pub fn ProgressBar(#[prop(into)] done: Signal<i64>, #[prop(into)] total: Signal<i64>) -> impl IntoView {
+pub fn ProgressBar(
+    #[prop(into)] done: Signal<i64>,
+    #[prop(into)] total: Signal<i64>,
+    label: &'static str,
+) -> impl IntoView {
     view! {
-        <span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total aria-valuenow=done>
+        <span class="progress" role="progressbar" aria-label=label aria-valuemin="0" aria-valuemax=total aria-valuenow=done>
             <span style=move || format!("width:{:.1}%", percent(done.get(), total.get()))></span>
         </span>
     }
@@ -22,10 +27,10 @@ pub fn ProgressBar(#[prop(into)] done: Signal<i64>, #[prop(into)] total: Signal<
 
 /// A progress bar with its figure: `done` of `total`.
 #[component]
-pub fn Progress(done: i64, total: i64) -> impl IntoView {
+pub fn Progress(done: i64, total: i64, label: &'static str) -> impl IntoView {
     view! {
         <span class="progress-line">
-            <ProgressBar done=done total=total/>
+            <ProgressBar done=done total=total label=label/>
             <small>{format!("{done} / {total}")}</small>
         </span>
     }

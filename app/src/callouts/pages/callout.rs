@@ -173,7 +173,7 @@ fn Numbers(stats: CalloutStats) -> impl IntoView {
             <div class="kpi"><b data-testid="n-answered">{stats.answered}</b><span>"answered (" {pct} ")"</span></div>
             <div class="kpi"><b data-testid="n-in-flight">{stats.calls_in_flight}</b><span>"calls in flight"</span></div>
             <div class="kpi"><b data-testid="n-calls">{stats.calls_total}</b><span>"calls placed"</span></div>
-            <div class="kpi wide"><Progress done=stats.done() total=stats.participations/><span>"participations done"</span></div>
+            <div class="kpi wide"><Progress done=stats.done() total=stats.participations label="Participations done"/><span>"participations done"</span></div>
         </div>
         <div class="pills" data-testid="calls-by-status">{by_status}</div>
     }

@@ -385,7 +385,7 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
                 "; a number already in the directory is merged into its contact (name replaced, tags and metadata added)."
             </p>
             <div class="row">
-                <input type="file" accept=".csv,text/csv" node_ref=input on:change=on_pick data-testid="import-file"/>
+                <input type="file" aria-label="CSV file of contacts" accept=".csv,text/csv" node_ref=input on:change=on_pick data-testid="import-file"/>
             </div>
             {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {preview}
@@ -406,7 +406,7 @@ fn ImportCard(country_code: Signal<Option<String>>) -> impl IntoView {
                     let few = errors.len() <= 20;
                     view! {
                         <div class="import-progress" data-testid="import-progress">
-                            <ProgressBar done=p.sent as i64 total=p.total as i64/>
+                            <ProgressBar done=p.sent as i64 total=p.total as i64 label="Rows sent"/>
                             <span data-testid="import-summary">{format!(
                                 "{} of {} rows sent · {} created · {} merged · {} refused{}",
                                 p.sent, p.total, p.created, p.merged, p.errors.len(),

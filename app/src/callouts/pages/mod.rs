@@ -96,7 +96,7 @@ fn line(c: CalloutLine) -> impl IntoView {
         <tr data-callout=c.id>
             <td><a href=format!("/callouts/{}", c.id)>{c.name.clone()}</a></td>
             <td><StatusBadge status=c.status testid="callout-status"/></td>
-            <td><Progress done=c.done total=c.participations/></td>
+            <td><Progress done=c.done total=c.participations label="Participations done"/></td>
             <td class="num">{answered}</td>
             <td class="num">{c.calls_in_flight}</td>
             <td>{c.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>

@@ -81,7 +81,7 @@ fn ImportForm() -> impl IntoView {
                 "Everything is imported or nothing; importing the same folder again changes nothing."
             </p>
             <div class="row">
-                <input type="file" name="folder" multiple prop:webkitdirectory=true node_ref=input on:change=on_pick/>
+                <input type="file" name="folder" aria-label="Tomàtic folder" multiple prop:webkitdirectory=true node_ref=input on:change=on_pick/>
                 <span class="muted">{move || if reading.get() { "Reading files…".to_string() } else { format!("{} Tomàtic file(s) chosen", chosen.get().len()) }}</span>
                 <button class="btn primary" disabled=move || chosen.get().is_empty() || import.pending().get()
                     on:click=move |_| { import.dispatch(ImportTomatic { files: chosen.get_untracked() }); }>
