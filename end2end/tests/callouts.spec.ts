@@ -86,6 +86,24 @@ test.describe.serial('callouts', () => {
     await expect(callouts.status()).toHaveText('paused');
     await expect(page.locator('button[data-event="resume"]')).toBeVisible();
 
+    // What a person is in the middle of survives the live redraws: with the stop confirmation
+    // open and a new name typed in the settings, the callout is resumed and paused elsewhere
+    // (the page redraws its numbers twice), and both are still there.
+    const id = Number(new URL(page.url()).pathname.split('/').pop());
+    await page.locator('button[data-event="stop"]').click();
+    const settings = page.getByTestId('settings');
+    await settings.locator('summary').click();
+    await settings.getByLabel('Name').fill('Typed while it runs');
+    for (const event of ['resume', 'pause']) {
+      const r = await page.request.post('/api/callouts/event', { data: { id, event } });
+      expect(r.status()).toBe(200);
+      await expect(callouts.status()).toHaveText(event === 'resume' ? 'running' : 'paused');
+    }
+    await expect(page.getByRole('alertdialog', { name: 'Confirm stop' })).toBeVisible();
+    await expect(settings.getByLabel('Name')).toHaveValue('Typed while it runs');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await settings.locator('summary').click();
+
     // Stop asks first; cancelling changes nothing.
     await page.locator('button[data-event="stop"]').click();
     await page.getByRole('button', { name: 'Cancel' }).click();

@@ -13,12 +13,14 @@ pub fn ErrorMessage(error: ApiError) -> impl IntoView {
 /// Shows `children` with the resource's value once loaded, or its error.
 ///
 /// `<Loaded resource=r let:value>…</Loaded>`; `loading` replaces the default "Loading…"; `quiet`
-/// shows nothing while loading (for small pieces inside a line of text).
+/// shows nothing while loading (for small pieces inside a line of text); `error_shown_elsewhere`
+/// shows nothing on an error either (a second load of what another part of the page shows).
 #[component]
 pub fn Loaded<T, V>(
     resource: Resource<Result<T, ApiError>>,
     #[prop(optional)] loading: Option<&'static str>,
     #[prop(optional)] quiet: bool,
+    #[prop(optional)] error_shown_elsewhere: bool,
     children: impl Fn(T) -> V + Send + Sync + 'static,
 ) -> impl IntoView
 where
@@ -30,6 +32,7 @@ where
         <Transition fallback=move || (!quiet).then(|| view! { <p class="muted loading">{text}</p> })>
             {move || resource.get().map(|r| match r {
                 Ok(v) => children(v).into_any(),
+                Err(_) if error_shown_elsewhere => ().into_any(),
                 Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
             })}
         </Transition>

@@ -34,18 +34,41 @@ fn CalloutBody() -> impl IntoView {
     // The topic follows the route: going from one callout to another listens to the new one.
     let changes = use_topic_throttled(Signal::derive(move || Topic::Callout(id())), Duration::from_secs(1));
     let callout = Resource::new(move || (id(), changes.get()), |(id, _)| get_callout(id));
+    // The numbers are redrawn at every change; what a person is in the middle of is not: an
+    // open confirmation lives here, and the settings form is drawn from a load that follows the
+    // route only, so a running callout's updates never throw away what is being typed.
+    let asking = Asking {
+        stop: RwSignal::new(false),
+        delete: RwSignal::new(false),
+    };
+    Effect::new(move || {
+        id();
+        asking.stop.set(false);
+        asking.delete.set(false);
+    });
+    let form = Resource::new(id, get_callout);
     view! {
         <h1>"Callouts"</h1>
         <CalloutsNav/>
         <Loaded resource=callout let:c>
-            <CalloutMain c=c/>
+            <CalloutMain c=c asking=asking/>
+        </Loaded>
+        <Loaded resource=form quiet=true error_shown_elsewhere=true let:c>
+            {c.may_run.then(|| view! { <Settings id=c.id input=c.settings.clone()/> })}
         </Loaded>
         <Participations id=Signal::derive(id) changes=changes/>
     }
 }
 
+/// The confirmations open on the page (stop, delete).
+#[derive(Clone, Copy)]
+struct Asking {
+    stop: RwSignal<bool>,
+    delete: RwSignal<bool>,
+}
+
 #[component]
-fn CalloutMain(c: CalloutView) -> impl IntoView {
+fn CalloutMain(c: CalloutView, asking: Asking) -> impl IntoView {
     let name = c.settings.name.clone().unwrap_or_default();
     let description = c.settings.description.clone().unwrap_or_default();
     view! {
@@ -55,7 +78,7 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
                 <h2 data-testid="callout-name">{name}</h2>
                 <StatusBadge status=c.status testid="callout-status"/>
                 <span class="spacer"></span>
-                {c.may_run.then(|| view! { <Controls id=c.id status=c.status/> })}
+                {c.may_run.then(|| view! { <Controls id=c.id status=c.status asking=asking/> })}
             </div>
             {(!description.is_empty()).then(|| view! { <p class="muted">{description}</p> })}
             {c.outside_hours.clone().map(|note| view! { <p class="badge warn" data-testid="outside-hours">{note}</p> })}
@@ -80,16 +103,15 @@ fn CalloutMain(c: CalloutView) -> impl IntoView {
                 <AttemptsChart stats=c.stats.clone()/>
             </div>
         </section>
-        {c.may_run.then(|| view! { <Settings id=c.id input=c.settings.clone()/> })}
     }
 }
 
 /// The buttons for the transitions the status allows; stop asks first.
 #[component]
-fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
+fn Controls(id: i64, status: CalloutStatus, asking: Asking) -> impl IntoView {
     let act = ServerAction::<CalloutTransition>::new();
     let delete = ServerAction::<DeleteCallout>::new();
-    let deleting = RwSignal::new(false);
+    let deleting = asking.delete;
     Effect::new(move || {
         if let Some(Ok(())) = delete.value().get() {
             let navigate = leptos_router::hooks::use_navigate();
@@ -98,7 +120,7 @@ fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
     });
     let delete_error = Signal::derive(move || failed(delete.value().get()));
     let error = Signal::derive(move || failed(act.value().get()));
-    let confirming = RwSignal::new(false);
+    let confirming = asking.stop;
     let send = move |e: CalloutEvent| {
         confirming.set(false);
         act.dispatch(CalloutTransition {
@@ -106,6 +128,7 @@ fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
             event: e.as_str().to_string(),
         });
     };
+    let can_stop = status.allowed_events().contains(&CalloutEvent::Stop);
     let buttons = status
         .allowed_events()
         .into_iter()
@@ -132,7 +155,7 @@ fn Controls(id: i64, status: CalloutStatus) -> impl IntoView {
     view! {
         <div class="row controls">
             {buttons}
-            <Show when=move || confirming.get()>
+            <Show when=move || can_stop && confirming.get()>
                 <span class="confirm" role="alertdialog" aria-label="Confirm stop">
                     "Stop this callout? No more calls are placed; calls in flight finish. "
                     <button class="btn danger" data-testid="confirm-stop" on:click=move |_| send(CalloutEvent::Stop)>"Stop callout"</button>
