@@ -91,18 +91,16 @@ test.describe.serial('callouts', () => {
     // (the page redraws its numbers twice), and both are still there.
     const id = Number(new URL(page.url()).pathname.split('/').pop());
     await page.locator('button[data-event="stop"]').click();
-    const settings = page.getByTestId('settings');
-    await settings.locator('summary').click();
-    await settings.getByLabel('Name').fill('Typed while it runs');
+    const settings = await callouts.settings();
+    await settings.getByLabel('Name', { exact: true }).fill('Typed while it runs');
     for (const event of ['resume', 'pause']) {
       const r = await page.request.post('/api/callouts/event', { data: { id, event } });
       expect(r.status()).toBe(200);
       await expect(callouts.status()).toHaveText(event === 'resume' ? 'running' : 'paused');
     }
     await expect(page.getByRole('alertdialog', { name: 'Confirm stop' })).toBeVisible();
-    await expect(settings.getByLabel('Name')).toHaveValue('Typed while it runs');
+    await expect(settings.getByLabel('Name', { exact: true })).toHaveValue('Typed while it runs');
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await settings.locator('summary').click();
 
     // Stop asks first; cancelling changes nothing.
     await page.locator('button[data-event="stop"]').click();

@@ -79,9 +79,16 @@ export class CalloutsPage {
   }
 
   /** Opens the settings and saves a caller id. */
-  async setCallerId(number: string) {
+  /** The settings card, opened (it stays as it was left: live updates do not redraw it). */
+  async settings(): Promise<Locator> {
     const settings = this.page.getByTestId('settings');
-    await settings.locator('summary').click();
+    if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
+    await expect(settings).toHaveAttribute('open', '');
+    return settings;
+  }
+
+  async setCallerId(number: string) {
+    const settings = await this.settings();
     await settings.getByLabel('Caller id (default)').fill(number);
     await settings.getByRole('button', { name: 'Save settings' }).click();
     await expect(settings).toContainText('Saved.');
