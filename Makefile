@@ -34,7 +34,7 @@ test-browser:
 ## Benchmarks on release builds; figures go to bench/results/.
 bench:
 	@scripts/bootstrap.sh bench
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	cargo bench -p server --bench foundation
 	cargo bench -p server --bench solver
 	cargo bench -p server --bench callouts

@@ -1,11 +1,11 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../playwright.config';
 import { expectNoAxeViolations } from './pages/axe';
-import { LoginPage } from './pages/login';
+import { LoginPage, hydrated, signIn } from './pages/login';
 import { AdminPage } from './pages/admin';
 import { Shell } from './pages/shell';
 import { CalloutsPage, ContactsPage } from './pages/callouts';
-import { PeoplePage, PersonPage, FixedTurnsPage, TimetablePage } from './pages/rota';
+import { PeoplePage, PersonPage, FixedTurnsPage, TimetablePage, personFields, setUpTeam as setUpSmallTeam } from './pages/rota';
 
 // Every page of the app, with real data on it, scanned with axe-core for WCAG 2 A/AA
 // violations; also the states that add markup: a form's errors, the seat picker, a stop
@@ -28,16 +28,8 @@ const CSV = [
   '12,Too Short,a11y,Lleida',
 ].join('\n');
 
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as any).__sbHydrated === true);
-}
-
-async function signIn(page: Page, who: { username: string; password: string }, next: string) {
-  const login = new LoginPage(page);
-  await login.open(next);
-  await login.signIn(who.username, who.password);
-  await page.waitForURL(`**${next}`);
-}
+const signInAs = (page: Page, who: { username: string; password: string }, next: string) =>
+  signIn(page, who.username, who.password, next);
 
 /** Opens a signed-in page and waits until it is hydrated, live, and shows `ready`. */
 async function visit(page: Page, path: string, ready: string) {
@@ -52,21 +44,12 @@ async function visit(page: Page, path: string, ready: string) {
 let linesBefore: number | undefined;
 
 async function setUpTeam(page: Page) {
-  const s = (await (await page.request.post('/api/rota/context', { data: {} })).json()).settings;
-  linesBefore ??= s.lines;
-  expect((await page.request.post('/api/rota/settings', { data: { settings: { ...s, lines: 2 } } })).status()).toBe(200);
+  const lines = await setUpSmallTeam(page);
+  linesBefore ??= lines;
   const person = (handle: string, full_name: string, extra: object = {}) =>
     page.request.post('/api/rota/person/save', {
-      data: {
-        id: null,
-        account: null,
-        fields: {
-          handle, full_name, extension: null, email: null, colour: '#3a7', desk: null, groups: [],
-          ideal_load: 4, max_turns_per_day: null, active: true, user_id: null, ...extra,
-        },
-      },
+      data: { id: null, account: null, fields: personFields(handle, full_name, extra) },
     });
-  for (let i = 0; i < 10; i++) expect([200, 409]).toContain((await person(`tt${i}`, `Timetable ${i}`)).status());
   const saved = await person(PERSON, 'Ana Accessible', {
     extension: '201', email: 'ana@example.org', desk: 'billing', groups: ['a11y'], ideal_load: 2,
   });
@@ -102,7 +85,7 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
   });
 
   test('home and admin (with a new token shown once)', async ({ page }) => {
-    await signIn(page, ADMIN, '/');
+    await signInAs(page, ADMIN, '/');
     await hydrated(page);
     await new Shell(page).expectLive();
     await expect(page.locator('main h1').first()).toBeVisible();
@@ -124,7 +107,7 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
 
   test('rota: week, people, person, group, holidays, fixed turns, settings, import', async ({ page }) => {
     test.slow();
-    await signIn(page, ADMIN, '/rota/people');
+    await signInAs(page, ADMIN, '/rota/people');
     await setUpTeam(page);
     const day = await holidayDay(page);
     expect((await page.request.post('/api/rota/holidays/save', { data: { holiday: { day, name: 'Epiphany', kind: 'holiday' } } })).status()).toBe(200);
@@ -189,7 +172,7 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
 
   test('timetable: a generated week, then the seat picker open', async ({ page }) => {
     test.slow();
-    await signIn(page, ADMIN, '/rota/timetable');
+    await signInAs(page, ADMIN, '/rota/timetable');
     const tt = new TimetablePage(page);
     await tt.open();
     await new Shell(page).expectLive();
@@ -207,7 +190,7 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
 
   test('callouts: contacts with an import, caller ids, a running callout, the list, the API docs', async ({ page }) => {
     test.setTimeout(120_000);
-    await signIn(page, ADMIN, '/callouts/contacts');
+    await signInAs(page, ADMIN, '/callouts/contacts');
     const contacts = new ContactsPage(page);
     await contacts.open();
     await new Shell(page).expectLive();
@@ -266,7 +249,7 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
   });
 
   test('an agent: the pages they see, a page they may not open, a page that does not exist', async ({ page }) => {
-    await signIn(page, AGENT, '/callouts');
+    await signInAs(page, AGENT, '/callouts');
     await hydrated(page);
     await new Shell(page).expectLive();
     await expect(new CalloutsPage(page).row(CALLOUT)).toBeVisible();

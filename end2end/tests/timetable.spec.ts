@@ -1,36 +1,9 @@
 import { test, expect, type Page } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../playwright.config';
-import { LoginPage } from './pages/login';
-import { TimetablePage, PersonPage } from './pages/rota';
+import { signIn } from './pages/login';
+import { TimetablePage, PersonPage, setUpTeam } from './pages/rota';
 
-async function signInAdmin(page: Page, next: string) {
-  const login = new LoginPage(page);
-  await login.open(next);
-  await login.signIn('admin', ADMIN_PASSWORD);
-  await page.waitForURL(`**${next}`);
-}
-
-/** A small full team: 2 lines × 4 turns × 5 days = 40 seats, ten people with 4 turns each. */
-async function setUpTeam(page: Page) {
-  const settings = await page.request.post('/api/rota/context', { data: {} });
-  expect(settings.ok()).toBeTruthy();
-  const s = (await settings.json()).settings;
-  const saved = await page.request.post('/api/rota/settings', { data: { settings: { ...s, lines: 2 } } });
-  expect(saved.status()).toBe(200);
-  for (let i = 0; i < 10; i++) {
-    const r = await page.request.post('/api/rota/person/save', {
-      data: {
-        id: null,
-        account: null,
-        fields: {
-          handle: `tt${i}`, full_name: `Timetable ${i}`, extension: null, email: null, colour: '#3a7',
-          desk: null, groups: [], ideal_load: 4, max_turns_per_day: null, active: true, user_id: null,
-        },
-      },
-    });
-    expect([200, 409]).toContain(r.status());
-  }
-}
+const signInAdmin = (page: Page, next: string) => signIn(page, 'admin', ADMIN_PASSWORD, next);
 
 test.describe.serial('timetable', () => {
   test('a coordinator generates a week, watches progress, and can stop a run', async ({ page }) => {

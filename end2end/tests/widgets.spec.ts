@@ -1,22 +1,13 @@
 import { test, expect, type Page } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../playwright.config';
-import { LoginPage } from './pages/login';
-import { TimetablePage } from './pages/rota';
+import { hydrated, signIn } from './pages/login';
+import { TimetablePage, setUpTeam } from './pages/rota';
 
 // The shared widgets: the loading/error wrapper, a page's live topic following its route, the
 // timetable's seat picker, the callout chart's palette. Everything through an admin session
 // (the REST API accepts the browser's session too).
 
-async function signInAdmin(page: Page, next: string) {
-  const login = new LoginPage(page);
-  await login.open(next);
-  await login.signIn('admin', ADMIN_PASSWORD);
-  await page.waitForURL(`**${next}`);
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as any).__sbHydrated === true);
-}
+const signInAdmin = (page: Page, next: string) => signIn(page, 'admin', ADMIN_PASSWORD, next);
 
 /** Collects the browser console's warnings and errors (hydration mismatches show there). */
 function consoleProblems(page: Page): string[] {
@@ -28,24 +19,6 @@ function consoleProblems(page: Page): string[] {
   return problems;
 }
 
-/** Two lines and ten people with 4 turns each (as in the timetable spec), so seats have candidates. */
-async function setUpTeam(page: Page) {
-  const s = (await (await page.request.post('/api/rota/context', { data: {} })).json()).settings;
-  expect((await page.request.post('/api/rota/settings', { data: { settings: { ...s, lines: 2 } } })).status()).toBe(200);
-  for (let i = 0; i < 10; i++) {
-    const r = await page.request.post('/api/rota/person/save', {
-      data: {
-        id: null,
-        account: null,
-        fields: {
-          handle: `tt${i}`, full_name: `Timetable ${i}`, extension: null, email: null, colour: '#3a7',
-          desk: null, groups: [], ideal_load: 4, max_turns_per_day: null, active: true, user_id: null,
-        },
-      },
-    });
-    expect([200, 409]).toContain(r.status());
-  }
-}
 
 async function createCallout(page: Page, data: Record<string, unknown>): Promise<number> {
   const r = await page.request.post('/api/v1/callouts', { data });

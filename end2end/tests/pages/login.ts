@@ -1,5 +1,18 @@
 import { expect, type Page } from '@playwright/test';
 
+/** Waits until the wasm has hydrated the page: its event handlers are live from then on. */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__sbHydrated === true);
+}
+
+/** Signs in through the form and waits to land on `next`. */
+export async function signIn(page: Page, username: string, password: string, next: string) {
+  const login = new LoginPage(page);
+  await login.open(next);
+  await login.signIn(username, password);
+  await page.waitForURL(`**${next}`);
+}
+
 /** The sign-in page. */
 export class LoginPage {
   constructor(private readonly page: Page) {}
@@ -11,7 +24,7 @@ export class LoginPage {
 
   /** The form works only once the wasm has hydrated the page. */
   async waitForHydration() {
-    await this.page.waitForFunction(() => (window as any).__sbHydrated === true);
+    await hydrated(this.page);
   }
 
   async signIn(username: string, password: string) {

@@ -1,7 +1,27 @@
 import { expect, type Page } from '@playwright/test';
+import { hydrated } from './login';
 
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as any).__sbHydrated === true);
+/** A person's fields as the rota's save call takes them: 4 turns a week by default. */
+export function personFields(handle: string, full_name: string, extra: object = {}) {
+  return {
+    handle, full_name, extension: null, email: null, colour: '#3a7', desk: null, groups: [],
+    ideal_load: 4, max_turns_per_day: null, active: true, user_id: null, ...extra,
+  };
+}
+
+/** A small full team: 2 lines, ten people (tt0…tt9) with 4 turns each; returns the line count
+ *  the team had before. */
+export async function setUpTeam(page: Page): Promise<number> {
+  const s = (await (await page.request.post('/api/rota/context', { data: {} })).json()).settings;
+  const saved = await page.request.post('/api/rota/settings', { data: { settings: { ...s, lines: 2 } } });
+  expect(saved.status()).toBe(200);
+  for (let i = 0; i < 10; i++) {
+    const r = await page.request.post('/api/rota/person/save', {
+      data: { id: null, account: null, fields: personFields(`tt${i}`, `Timetable ${i}`) },
+    });
+    expect([200, 409]).toContain(r.status());
+  }
+  return s.lines;
 }
 
 /** The people table and its add form. */
