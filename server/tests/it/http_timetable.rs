@@ -481,6 +481,101 @@ async fn a_generated_week_keeps_every_hard_rule() {
 // 3. Stop
 
 #[tokio::test]
+async fn a_short_week_raises_nobody_beyond_the_max_overload_and_drops_whole_lines() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    // 5 days × 4 turns × 3 lines = 60 seats. Four people with an ideal of 2 and room for 10;
+    // two with an ideal of 4 on leave Monday and Tuesday (proportional 2.4, room for 6); two
+    // on leave all week.
+    for h in ["ada", "ben", "cai", "dot"] {
+        add(db, h, 2).await;
+    }
+    for h in ["eli", "flo"] {
+        let id = add(db, h, 4).await;
+        entry(db, id, leave("2027-03-01", "2027-03-02", "vacances")).await;
+    }
+    for h in ["gus", "ivy"] {
+        let id = add(db, h, 5).await;
+        entry(db, id, leave("2027-02-22", "2027-03-12", "vacances")).await;
+    }
+    let at_most = |v: &WeekView, m: u32| {
+        for l in &v.loads {
+            let p = &l.load;
+            assert!(
+                u64::from(p.final_load) * p.proportional.den <= p.proportional.num + u64::from(m) * p.proportional.den,
+                "{}: {} turns, proportional {} + {m}",
+                p.id,
+                p.final_load,
+                p.proportional
+            );
+        }
+    };
+    let finals = |v: &WeekView| -> Vec<(String, u32)> {
+        v.loads.iter().map(|l| (l.load.id.clone(), l.load.final_load)).collect()
+    };
+
+    for (max_overload, each, assigned, empty_seats, by_overload) in
+        [(1u32, [3, 3], 18u32, 2u32, 34u32), (0, [2, 2], 12, 8, 40)]
+    {
+        save_settings(
+            &t.root,
+            &TeamSettings {
+                lines: 3,
+                max_overload,
+                ..TeamSettings::default()
+            },
+        )
+        .await;
+        let v = view(&t.carla, m).await;
+        at_most(&v, max_overload);
+        let want: Vec<(String, u32)> = [
+            ("ada", each[0]),
+            ("ben", each[0]),
+            ("cai", each[0]),
+            ("dot", each[0]),
+            ("eli", each[1]),
+            ("flo", each[1]),
+            ("gus", 0),
+            ("ivy", 0),
+        ]
+        .into_iter()
+        .map(|(h, n)| (h.to_string(), n))
+        .collect();
+        assert_eq!(finals(&v), want, "max overload {max_overload}");
+        let capped: Vec<&str> = v
+            .loads
+            .iter()
+            .filter(|l| l.load.overload_capped)
+            .map(|l| l.load.id.as_str())
+            .collect();
+        assert_eq!(capped, ["ada", "ben", "cai", "dot", "eli", "flo"]);
+        assert_eq!(v.lines, 1, "two whole lines of empty seats are dropped");
+        assert_eq!(
+            v.load_notes,
+            vec![
+                format!("60 seats (5 days × 4 turns × 3 lines); loads add up to {assigned}"),
+                format!(
+                    "Not raised beyond their proportional load + {max_overload} (the most turns above the proportional load): ada, ben, cai, dot, eli, flo; {by_overload} seat(s) stay empty because of it."
+                ),
+                format!(
+                    "Not enough people for every line: 2 line(s) dropped this week, 1 in use: {} seat(s) nobody takes ({by_overload} of them because of the most turns above the proportional load, the rest beyond what people can take), and a whole line is 20 seats.",
+                    60 - assigned
+                ),
+                format!("{empty_seats} seat(s) will stay empty."),
+            ]
+        );
+        let ada = &v.loads[0];
+        assert!(
+            ada.explain
+                .contains("(the most turns above the proportional load), with room for 10"),
+            "{}",
+            ada.explain
+        );
+    }
+}
+
+#[tokio::test]
 async fn stop_ends_a_long_run_and_keeps_its_best_timetable() {
     let t = setup().await;
     let db = &t.app.db;

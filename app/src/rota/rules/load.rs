@@ -6,7 +6,10 @@
 //! 1. proportional load = ideal weekly load × days worked this week / 5;
 //! 2. rounded half to even, computed on integers (no floating error);
 //! 3. capped by what their timetable can hold (see [`day_capacity`]);
-//! 4. raised or lowered one turn at a time until the loads add up to the week's seats;
+//! 4. raised or lowered one turn at a time until the loads add up to the week's seats; a raise
+//!    never takes anyone beyond their proportional load + the team's `max_overload` (Tomàtic's
+//!    `maxOverload`), so a short week stays short instead of loading a few people up to their
+//!    capacity;
 //! 5. seats still empty become empty seats; whole lines' worth of them drop the line.
 //!
 //! A coordinator may override a person's load: the override replaces steps 1 to 4 for that
@@ -56,6 +59,10 @@ pub struct WeekInput {
     /// Monday to Friday; `false` is a team holiday (nobody works, no seats).
     pub team_works: [bool; WEEKDAYS],
     pub people: Vec<PersonWeek>,
+    /// Most turns step 4 raises anyone above their proportional load; `None` = up to their
+    /// capacity.
+    #[serde(default)]
+    pub max_overload: Option<u32>,
 }
 
 /// An exact ratio, kept for display next to its decimal value.
@@ -105,6 +112,14 @@ pub struct PersonLoad {
     pub over_capacity: bool,
     /// Turns added (+) or removed (−) to make the loads add up to the week's seats.
     pub adjustment: i64,
+    /// The most step 4 may raise this person to: ⌊proportional⌋ + the team's max overload
+    /// (`None`: no such limit).
+    #[serde(default)]
+    pub overload_limit: Option<u32>,
+    /// Seats were left to fill and this person had room for them, but the max overload stopped
+    /// the raise.
+    #[serde(default)]
+    pub overload_capped: bool,
     /// The load handed to the solver.
     pub final_load: u32,
 }
@@ -130,6 +145,14 @@ impl PersonLoad {
             Ordering::Less => s += &format!("; {} to fit the week's seats", self.adjustment),
             Ordering::Equal => {}
         }
+        if self.overload_capped
+            && let Some(limit) = self.overload_limit
+        {
+            s += &format!(
+                "; not raised beyond {limit} (the most turns above the proportional load), with room for {}",
+                self.capacity
+            );
+        }
         s + &format!(": {} turns", self.final_load)
     }
 }
@@ -153,6 +176,16 @@ pub struct WeekSummary {
     pub empty_seats: u32,
     /// Turns assigned beyond the seats; only overrides can cause it.
     pub excess: u32,
+    /// The team's max overload applied in step 4, if any.
+    #[serde(default)]
+    pub max_overload: Option<u32>,
+    /// People whose raise the max overload stopped.
+    #[serde(default)]
+    pub overload_capped: u32,
+    /// Seats (empty seats or in dropped lines) that stay empty because of the max overload:
+    /// without it, the capped people could have taken them.
+    #[serde(default)]
+    pub empty_by_overload: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +285,12 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
 
     let team_days = input.team_works.iter().filter(|w| **w).count() as u32;
     let mut people: Vec<PersonLoad> = input.people.iter().map(|p| first_steps(input, p)).collect();
+    for p in people.iter_mut() {
+        p.overload_limit = input
+            .max_overload
+            .map(|m| (p.proportional.num / p.proportional.den.max(1)) as u32 + m);
+    }
+    let raise_limit = |p: &PersonLoad| p.overload_limit.map_or(p.capacity, |l| l.min(p.capacity));
 
     let seats = team_days * turns as u32 * input.lines;
     let start: Vec<u32> = people.iter().map(|p| p.override_load.unwrap_or(p.capped)).collect();
@@ -262,7 +301,7 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
         let pick = (0..people.len())
             .filter(|&i| {
                 let p = &people[i];
-                p.override_load.is_none() && p.ideal > 0 && load[i] < p.capacity
+                p.override_load.is_none() && p.ideal > 0 && load[i] < raise_limit(p)
             })
             .min_by(|&a, &b| raise_order(&people, &load, a, b));
         let Some(i) = pick else { break };
@@ -278,9 +317,16 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
         assigned -= 1;
     }
 
+    let short = assigned < seats;
+    let mut room_over_limit = 0u32;
     for (i, p) in people.iter_mut().enumerate() {
         p.final_load = load[i];
         p.adjustment = i64::from(load[i]) - i64::from(start[i]);
+        p.overload_capped =
+            short && p.override_load.is_none() && p.ideal > 0 && load[i] >= raise_limit(p) && load[i] < p.capacity;
+        if p.overload_capped {
+            room_over_limit += p.capacity - load[i];
+        }
     }
 
     let per_line = team_days * turns as u32;
@@ -297,6 +343,11 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
         lines_used: input.lines - lines_dropped,
         empty_seats: empty - lines_dropped * per_line,
         excess: assigned.saturating_sub(seats),
+        max_overload: input.max_overload,
+        overload_capped: people.iter().filter(|p| p.overload_capped).count() as u32,
+        // Without the limit step 4 would have gone on until the seats or the capped people's
+        // room ran out (everyone else is at their capacity).
+        empty_by_overload: room_over_limit.min(empty),
     };
     Ok(WeekLoad { people, summary })
 }
@@ -364,6 +415,8 @@ fn first_steps(input: &WeekInput, p: &PersonWeek) -> PersonLoad {
         override_load: p.override_load,
         over_capacity: p.override_load.is_some_and(|o| o > capacity),
         adjustment: 0,
+        overload_limit: None,
+        overload_capped: false,
         final_load: capped,
     }
 }
@@ -412,6 +465,7 @@ mod tests {
             lines,
             team_works: [true; WEEKDAYS],
             people,
+            max_overload: None,
         }
     }
 
@@ -557,6 +611,97 @@ mod tests {
         assert_eq!(
             (s.assigned, s.lines_dropped, s.lines_used, s.empty_seats),
             (15, 2, 1, 5)
+        );
+    }
+
+    /// A summer week: 3 lines × 20 seats; eight people with an ideal of 2 and room for 10, four
+    /// with an ideal of 4 on leave two days (proportional 2.4, room for 6).
+    fn summer_week(max_overload: Option<u32>) -> WeekLoad {
+        let mut people: Vec<PersonWeek> = (0..8).map(|i| person(&format!("p{i}"), 2, 2)).collect();
+        for i in 0..4 {
+            let mut p = person(&format!("q{i}"), 4, 2);
+            p.days[0].leave = true;
+            p.days[1].leave = true;
+            people.push(p);
+        }
+        let mut input = week(3, people);
+        input.max_overload = max_overload;
+        compute_week_load(&input).unwrap()
+    }
+
+    /// final ≤ proportional + max overload, in fifths.
+    fn within(w: &WeekLoad, m: u32) -> bool {
+        w.people.iter().all(|p| {
+            u64::from(p.final_load) * p.proportional.den <= p.proportional.num + u64::from(m) * p.proportional.den
+        })
+    }
+
+    #[test]
+    fn without_a_max_overload_a_short_week_loads_people_up_to_their_capacity() {
+        let w = summer_week(None);
+        assert_eq!(w.summary.assigned, 60, "every seat filled");
+        assert!(w.people.iter().any(|p| p.ideal == 2 && p.final_load >= 5));
+        assert_eq!((w.summary.overload_capped, w.summary.empty_by_overload), (0, 0));
+    }
+
+    #[test]
+    fn max_overload_one_raises_nobody_beyond_proportional_plus_one() {
+        let w = summer_week(Some(1));
+        assert!(within(&w, 1), "{:?}", finals(&w));
+        assert!(w.people.iter().all(|p| p.final_load == 3), "{:?}", finals(&w));
+        let s = &w.summary;
+        // 36 turns for 60 seats: 24 empty, a whole line (20) dropped, 4 empty seats.
+        assert_eq!(
+            (s.assigned, s.lines_dropped, s.lines_used, s.empty_seats),
+            (36, 1, 2, 4)
+        );
+        assert_eq!(
+            (s.max_overload, s.overload_capped, s.empty_by_overload),
+            (Some(1), 12, 24)
+        );
+        assert!(w.people.iter().all(|p| p.overload_capped));
+        assert!(
+            w.people[0]
+                .explain()
+                .ends_with("; +1 to fill the week's seats; not raised beyond 3 (the most turns above the proportional load), with room for 10: 3 turns"),
+            "{}",
+            w.people[0].explain()
+        );
+        assert_eq!(w.people[8].overload_limit, Some(3), "⌊2.4⌋ + 1");
+    }
+
+    #[test]
+    fn max_overload_zero_never_raises_above_the_proportional_load() {
+        let w = summer_week(Some(0));
+        assert!(within(&w, 0), "{:?}", finals(&w));
+        assert!(w.people.iter().all(|p| p.final_load == 2 && p.adjustment == 0));
+        let s = &w.summary;
+        assert_eq!(
+            (
+                s.assigned,
+                s.lines_dropped,
+                s.lines_used,
+                s.empty_seats,
+                s.empty_by_overload
+            ),
+            (24, 1, 2, 16, 36)
+        );
+    }
+
+    #[test]
+    fn max_overload_caps_nobody_when_capacity_is_the_limit() {
+        // 3 lines, two people with room for 10 each and an ideal of 10: capacity stops them, not
+        // the max overload.
+        let mut input = week(3, vec![person("a", 10, 2), person("b", 10, 2)]);
+        input.max_overload = Some(0);
+        let w = compute_week_load(&input).unwrap();
+        assert_eq!(
+            (
+                w.summary.lines_dropped,
+                w.summary.overload_capped,
+                w.summary.empty_by_overload
+            ),
+            (2, 0, 0)
         );
     }
 

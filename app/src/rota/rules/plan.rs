@@ -119,6 +119,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
         lines: s.lines,
         team_works,
         people: weeks,
+        max_overload: Some(s.max_overload),
     })?;
 
     let mut busy = Vec::new();

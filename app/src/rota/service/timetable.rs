@@ -82,10 +82,37 @@ pub async fn week(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result
         "{} seats ({} days × {} turns × {} lines); loads add up to {}",
         sum.seats, sum.team_days, sum.turns, sum.lines, sum.assigned
     )];
-    if sum.lines_dropped > 0 {
+    if let Some(m) = sum.max_overload
+        && sum.overload_capped > 0
+    {
+        let capped: Vec<&str> = plan
+            .load
+            .people
+            .iter()
+            .filter(|p| p.overload_capped)
+            .map(|p| p.id.as_str())
+            .collect();
         load_notes.push(format!(
-            "Not enough people for every line: {} line(s) dropped this week, {} in use.",
-            sum.lines_dropped, sum.lines_used
+            "Not raised beyond their proportional load + {m} (the most turns above the proportional load): {}; {} seat(s) stay empty because of it.",
+            capped.join(", "),
+            sum.empty_by_overload
+        ));
+    }
+    if sum.lines_dropped > 0 {
+        let empty = sum.seats.saturating_sub(sum.assigned);
+        let why = if sum.empty_by_overload > 0 {
+            format!(
+                "{} of them because of the most turns above the proportional load, the rest beyond what people can take",
+                sum.empty_by_overload
+            )
+        } else {
+            "more than the people on the rota can take".to_string()
+        };
+        load_notes.push(format!(
+            "Not enough people for every line: {} line(s) dropped this week, {} in use: {empty} seat(s) nobody takes ({why}), and a whole line is {} seats.",
+            sum.lines_dropped,
+            sum.lines_used,
+            sum.team_days * sum.turns
         ));
     }
     if sum.empty_seats > 0 {
