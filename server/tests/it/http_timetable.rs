@@ -5,7 +5,7 @@
 use crate::common::rota::*;
 use crate::common::*;
 use app::rota::api::timetable::{Candidate, History, WeekView};
-use app::rota::rules::data::{AvailabilityInput, Holiday, HolidayKind, PersonFields, TeamSettings};
+use app::rota::rules::data::{AvailabilityInput, FixedSeat, Holiday, HolidayKind, PersonFields, TeamSettings};
 use app::rota::rules::plan::{Seats, Standing};
 use app::rota::{JobStatus, WeekStatus};
 use app::shell::error::ApiError;
@@ -573,6 +573,61 @@ async fn a_short_week_raises_nobody_beyond_the_max_overload_and_drops_whole_line
             ada.explain
         );
     }
+}
+
+#[tokio::test]
+async fn fixed_turns_nobody_can_take_are_notes_of_the_week_not_penalties() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    save_settings(
+        &t.root,
+        &TeamSettings {
+            lines: 2,
+            ..TeamSettings::default()
+        },
+    )
+    .await;
+    let mut ids = HashMap::new();
+    for h in ["ada", "ben", "cai", "dot"] {
+        ids.insert(h, add(db, h, 5).await);
+    }
+    let zed = add(db, "zed", 0).await;
+    entry(db, ids["ada"], weekly(Some(3), Some(mask("0100")), "training")).await;
+    entry(db, ids["ben"], leave("2027-03-03", "2027-03-03", "vacances")).await;
+    let fix = |weekday: u8, turn: u32, line: u32| FixedSeat {
+        weekday,
+        turn,
+        line,
+        person: None,
+    };
+    // Ada busy Thursday 10:15, Ben on leave Wednesday, Zed with no turns; Cai's applies.
+    for (seat, id) in [
+        (fix(3, 1, 0), ids["ada"]),
+        (fix(2, 0, 0), ids["ben"]),
+        (fix(0, 0, 0), zed),
+        (fix(1, 2, 1), ids["cai"]),
+    ] {
+        app::rota::store::fixed_turns::set(db, &seat, Some(id)).await.unwrap();
+    }
+    let notes = vec![
+        "zed's fixed turn Mon 09:00 does not apply this week: not on the rota this week (no turns)",
+        "ben's fixed turn Wed 09:00 does not apply this week: on leave (vacances)",
+        "ada's fixed turn Thu 10:15 does not apply this week: busy (training)",
+    ];
+    assert_eq!(view(&t.carla, m).await.notes, notes);
+
+    let job = generate(&t.carla, m, 7, 1.0).await;
+    let v = finished(&t.carla, m, job).await;
+    assert_eq!(v.notes, notes, "listed once, after a run too");
+    for p in v.penalties.iter().filter(|p| p.rule == "fixed_missed") {
+        assert!(p.text.starts_with("cai"), "a void fixed turn was charged: {}", p.text);
+    }
+    assert_eq!(
+        v.penalties.iter().map(|p| p.points).sum::<i64>(),
+        v.cost.expect("a cost"),
+        "the penalties add up to the cost"
+    );
 }
 
 #[tokio::test]

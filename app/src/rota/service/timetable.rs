@@ -148,6 +148,7 @@ pub async fn week(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result
             .collect(),
         loads,
         load_notes,
+        notes: plan.notes.clone(),
         job,
         max_empty_seats: source.settings.max_empty_seats,
         may_edit: edit >= RotaEdit::Team,
