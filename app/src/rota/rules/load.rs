@@ -47,6 +47,9 @@ pub struct PersonWeek {
     pub days: [PersonDay; WEEKDAYS],
     /// A coordinator's decision, taken as given.
     pub override_load: Option<u32>,
+    /// Balance of turns over past weeks: + given more than their share so far, − fewer.
+    #[serde(default)]
+    pub credit: i64,
 }
 
 /// The week being planned.
@@ -120,6 +123,13 @@ pub struct PersonLoad {
     /// the raise.
     #[serde(default)]
     pub overload_capped: bool,
+    /// The balance of turns before this week (see [`PersonWeek::credit`]).
+    #[serde(default)]
+    pub credit: i64,
+    /// Turns moved to (+) or from (−) this person by the exchange between the most credited and
+    /// the most indebted (part of `adjustment`).
+    #[serde(default)]
+    pub exchanged: i64,
     /// The load handed to the solver.
     pub final_load: u32,
 }
@@ -140,9 +150,23 @@ impl PersonLoad {
                 s += &format!(", above the capacity of {}", self.capacity);
             }
         }
-        match self.adjustment.cmp(&0) {
-            Ordering::Greater => s += &format!("; +{} to fill the week's seats", self.adjustment),
-            Ordering::Less => s += &format!("; {} to fit the week's seats", self.adjustment),
+        let to_seats = self.adjustment - self.exchanged;
+        let balance = if self.credit != 0 {
+            format!(" (a balance of {:+} turns)", self.credit)
+        } else {
+            String::new()
+        };
+        match to_seats.cmp(&0) {
+            Ordering::Greater => s += &format!("; +{to_seats} to fill the week's seats"),
+            Ordering::Less => s += &format!("; {to_seats} to fit the week's seats"),
+            Ordering::Equal => {}
+        }
+        if to_seats != 0 && self.exchanged == 0 {
+            s += &balance;
+        }
+        match self.exchanged.cmp(&0) {
+            Ordering::Greater => s += &format!("; +{} from the most credited{balance}", self.exchanged),
+            Ordering::Less => s += &format!("; {} to the most indebted{balance}", self.exchanged),
             Ordering::Equal => {}
         }
         if self.overload_capped
@@ -275,7 +299,11 @@ pub fn mandatory_busy_week(
 ///   raised;
 /// - too many turns: one turn at a time from the person furthest above their proportional
 ///   share (load − ideal × days / 5), ties to the smallest id; never below 0;
-/// - overridden loads are never adjusted.
+/// - overridden loads are never adjusted;
+/// - balances (Tomàtic's "bossa d'hores", [`PersonWeek::credit`]): people in debt are raised
+///   first while they are still in debt, people in credit lowered first while still in credit;
+///   then turns move one at a time from the most credited to the most indebted (balance + this
+///   week's adjustment), within each one's limits, while that lowers the total imbalance.
 pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     let turns = input.turns;
     if turns == 0 {
@@ -303,7 +331,7 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
                 let p = &people[i];
                 p.override_load.is_none() && p.ideal > 0 && load[i] < raise_limit(p)
             })
-            .min_by(|&a, &b| raise_order(&people, &load, a, b));
+            .min_by(|&a, &b| raise_order(&people, &load, &start, a, b));
         let Some(i) = pick else { break };
         load[i] += 1;
         assigned += 1;
@@ -311,10 +339,38 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     while assigned > seats {
         let pick = (0..people.len())
             .filter(|&i| people[i].override_load.is_none() && load[i] > 0)
-            .min_by(|&a, &b| lower_order(&people, &load, a, b));
+            .min_by(|&a, &b| lower_order(&people, &load, &start, a, b));
         let Some(i) = pick else { break };
         load[i] -= 1;
         assigned -= 1;
+    }
+
+    // The balances: turns move from the most credited to the most indebted (balance + this
+    // week's adjustment), within each one's limits, while that lowers the total imbalance
+    // (each move lowers it by 2: one turn less for someone above, one more for someone below).
+    let mut exchanged = vec![0i64; people.len()];
+    loop {
+        let balance = |i: usize| people[i].credit + i64::from(load[i]) - i64::from(start[i]);
+        let free = |i: usize| people[i].override_load.is_none();
+        let giver = (0..people.len())
+            .filter(|&i| free(i) && load[i] > 0 && balance(i) >= 1)
+            .max_by(|&a, &b| {
+                balance(a)
+                    .cmp(&balance(b))
+                    .then_with(|| people[b].id.cmp(&people[a].id))
+            });
+        let taker = (0..people.len())
+            .filter(|&i| free(i) && people[i].ideal > 0 && load[i] < raise_limit(&people[i]) && balance(i) <= -1)
+            .min_by(|&a, &b| {
+                balance(a)
+                    .cmp(&balance(b))
+                    .then_with(|| people[a].id.cmp(&people[b].id))
+            });
+        let (Some(g), Some(t)) = (giver, taker) else { break };
+        load[g] -= 1;
+        load[t] += 1;
+        exchanged[g] -= 1;
+        exchanged[t] += 1;
     }
 
     let short = assigned < seats;
@@ -322,6 +378,7 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     for (i, p) in people.iter_mut().enumerate() {
         p.final_load = load[i];
         p.adjustment = i64::from(load[i]) - i64::from(start[i]);
+        p.exchanged = exchanged[i];
         p.overload_capped =
             short && p.override_load.is_none() && p.ideal > 0 && load[i] >= raise_limit(p) && load[i] < p.capacity;
         if p.overload_capped {
@@ -417,27 +474,37 @@ fn first_steps(input: &WeekInput, p: &PersonWeek) -> PersonLoad {
         adjustment: 0,
         overload_limit: None,
         overload_capped: false,
+        credit: p.credit,
+        exchanged: 0,
         final_load: capped,
     }
 }
 
 /// `Less` = raise `a` before `b`.
-fn raise_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
+fn raise_order(people: &[PersonLoad], load: &[u32], start: &[u32], a: usize, b: usize) -> Ordering {
     let spare = |i: usize| people[i].capacity - load[i];
     // load_a / ideal_a against load_b / ideal_b, cross-multiplied (both ideals are > 0).
     let ratio =
         (u64::from(load[a]) * u64::from(people[b].ideal)).cmp(&(u64::from(load[b]) * u64::from(people[a].ideal)));
-    spare(b)
-        .cmp(&spare(a))
+    // Debtors first, while they are still in debt (balance + what this week has added so far).
+    let debt = |i: usize| (people[i].credit + i64::from(load[i]) - i64::from(start[i])).min(0);
+    debt(a)
+        .cmp(&debt(b))
+        .then(spare(b).cmp(&spare(a)))
         .then(ratio)
         .then_with(|| people[a].id.cmp(&people[b].id))
 }
 
 /// `Less` = lower `a` before `b`.
-fn lower_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
+fn lower_order(people: &[PersonLoad], load: &[u32], start: &[u32], a: usize, b: usize) -> Ordering {
     // load − ideal × days / 5, in fifths to stay on integers.
     let above = |i: usize| i64::from(load[i]) * people[i].proportional.den as i64 - people[i].proportional.num as i64;
-    above(b).cmp(&above(a)).then_with(|| people[a].id.cmp(&people[b].id))
+    // Creditors first, while they are still in credit.
+    let credit = |i: usize| (people[i].credit + i64::from(load[i]) - i64::from(start[i])).max(0);
+    credit(b)
+        .cmp(&credit(a))
+        .then(above(b).cmp(&above(a)))
+        .then_with(|| people[a].id.cmp(&people[b].id))
 }
 
 #[cfg(test)]
@@ -456,6 +523,7 @@ mod tests {
             max_turns_per_day: max,
             days: Default::default(),
             override_load: None,
+            credit: 0,
         }
     }
 
@@ -703,6 +771,94 @@ mod tests {
             ),
             (2, 0, 0)
         );
+    }
+
+    fn with_credit(mut p: PersonWeek, credit: i64) -> PersonWeek {
+        p.credit = credit;
+        p
+    }
+
+    #[test]
+    fn raising_prefers_debtors_while_they_are_in_debt() {
+        // 20 seats, 16 turns: 4 to add. Without balances a and b get 2 each.
+        let even = compute_week_load(&week(1, vec![person("a", 8, 3), person("b", 8, 3)])).unwrap();
+        assert_eq!(finals(&even), vec![("a", 10), ("b", 10)]);
+        // B is 3 turns in debt: raised 3 first, then the most spare (a).
+        let w = compute_week_load(&week(1, vec![person("a", 8, 3), with_credit(person("b", 8, 3), -3)])).unwrap();
+        assert_eq!(finals(&w), vec![("a", 9), ("b", 11)]);
+        assert_eq!(w.people[1].exchanged, 0);
+        assert!(
+            w.people[1]
+                .explain()
+                .contains("; +3 to fill the week's seats (a balance of -3 turns)"),
+            "{}",
+            w.people[1].explain()
+        );
+    }
+
+    #[test]
+    fn lowering_prefers_creditors_while_they_are_in_credit() {
+        // 20 seats, 24 turns: 4 to remove. Without balances one each, then a.
+        let even = compute_week_load(&week(1, vec![person("a", 8, 2), person("b", 8, 2), person("c", 8, 2)])).unwrap();
+        assert_eq!(finals(&even), vec![("a", 6), ("b", 7), ("c", 7)]);
+        let w = compute_week_load(&week(
+            1,
+            vec![person("a", 8, 2), person("b", 8, 2), with_credit(person("c", 8, 2), 2)],
+        ))
+        .unwrap();
+        assert_eq!(finals(&w), vec![("a", 7), ("b", 7), ("c", 6)]);
+    }
+
+    #[test]
+    fn the_exchange_moves_turns_from_creditors_to_debtors_until_it_no_longer_helps() {
+        // 20 seats filled exactly; a is 3 turns in credit, b 2 in debt, c (an override) 5 in
+        // credit and d in debt but without room.
+        let mut c = with_credit(person("c", 4, 2), 5);
+        c.override_load = Some(0);
+        let mut d = with_credit(person("d", 2, 1), -4);
+        d.days = std::array::from_fn(|i| PersonDay {
+            leave: i > 1,
+            busy: Vec::new(),
+        });
+        let input = week(
+            1,
+            vec![
+                with_credit(person("a", 9, 3), 3),
+                with_credit(person("b", 9, 3), -2),
+                c,
+                d,
+            ],
+        );
+        let w = compute_week_load(&input).unwrap();
+        // Balances after: a 3 − 2 = 1, b −2 + 2 = 0: one more move would not lower the total.
+        assert_eq!(finals(&w), vec![("a", 7), ("b", 11), ("c", 0), ("d", 2)]);
+        let moved: Vec<i64> = w.people.iter().map(|p| p.exchanged).collect();
+        assert_eq!(
+            moved,
+            vec![-2, 2, 0, 0],
+            "overrides and people without room are left alone"
+        );
+        assert_eq!(w.summary.assigned, 20);
+        assert!(
+            w.people[0]
+                .explain()
+                .contains("; -2 to the most indebted (a balance of +3 turns)"),
+            "{}",
+            w.people[0].explain()
+        );
+        assert!(
+            w.people[1]
+                .explain()
+                .contains("; +2 from the most credited (a balance of -2 turns)")
+        );
+
+        // The max overload is a limit of the raise and of the exchange: d stays at ⌊0.8⌋ + 1, b
+        // (raised to fill the seat d cannot take) reaches 9 + 1 and takes nothing from a.
+        let mut input = input;
+        input.max_overload = Some(1);
+        let w = compute_week_load(&input).unwrap();
+        assert_eq!(finals(&w), vec![("a", 9), ("b", 10), ("c", 0), ("d", 1)]);
+        assert!(w.people.iter().all(|p| p.exchanged == 0));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct WeekSource {
     pub fixed: Vec<FixedSeat>,
     /// Coordinators' loads for this week, by handle.
     pub overrides: Vec<(String, u32)>,
+    /// Balances of turns across weeks, by handle (+ = given more than their share so far).
+    pub credits: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +135,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
                 max_turns_per_day: p.max_turns_per_day.unwrap_or(s.max_turns_per_day),
                 days,
                 override_load: src.overrides.iter().find(|(h, _)| *h == p.handle).map(|(_, l)| *l),
+                credit: src.credits.iter().find(|(h, _)| *h == p.handle).map_or(0, |(_, c)| *c),
             }
         })
         .collect();
@@ -372,6 +375,7 @@ mod tests {
                 person: Some("carl".into()),
             }],
             overrides: vec![("carl".into(), 3)],
+            credits: Vec::new(),
         }
     }
 
