@@ -251,9 +251,11 @@ pub fn is_tomatic_file(name: &str) -> bool {
         "indisponibilitats-vacances.conf",
         "holidays.conf",
         "forced-turns.yaml",
+        "shiftcredit.yaml",
     ]
     .contains(&name)
         || name == "data/forced-turns.yaml"
+        || name == "data/shiftcredit.yaml"
         || (base.starts_with("graella-") && base.ends_with(".yaml"))
 }
 

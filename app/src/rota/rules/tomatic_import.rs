@@ -79,6 +79,8 @@ pub struct ImportPlan {
     /// a fixed person found only there is skipped, not invented.
     pub forced_names: Vec<String>,
     pub config: PlannedConfig,
+    /// Balances of turns from `shiftcredit.yaml`: (handle, balance, line).
+    pub credits: Vec<(String, i64, Option<usize>)>,
     /// Turn boundaries and line count the forced-turns file was made for.
     pub hours: Option<Vec<String>>,
     pub lines: Option<u32>,
@@ -132,6 +134,51 @@ fn row_line(text: &str, section: &str, key: &str, row: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Reads `shiftcredit.yaml`: each person's balance of turns, `handle: N`.
+fn plan_credits(file: &str, text: &str, plan: &mut ImportPlan) {
+    let doc: serde_yaml::Mapping = match serde_yaml::from_str(text) {
+        Ok(serde_yaml::Value::Mapping(m)) => m,
+        Ok(serde_yaml::Value::Null) => return,
+        Ok(_) => {
+            return plan.rejected.push(Rejected {
+                file: file.into(),
+                line: None,
+                reason: "expected a mapping of person: balance".into(),
+            });
+        }
+        Err(e) => {
+            return plan.rejected.push(Rejected {
+                file: file.into(),
+                line: e.location().map(|l| l.line()),
+                reason: format!("not valid YAML: {e}"),
+            });
+        }
+    };
+    for (k, v) in &doc {
+        let Some(handle) = yaml_scalar(k) else { continue };
+        let line = top_line(text, &handle);
+        if PSEUDO_PEOPLE.contains(&handle.as_str()) {
+            continue;
+        }
+        match (check_handle(&handle), v.as_i64()) {
+            (Ok(h), Some(n)) if n.abs() <= 10_000 => plan.credits.push((h, n, line)),
+            (Err(e), _) => plan.rejected.push(Rejected {
+                file: file.into(),
+                line,
+                reason: format!("person '{handle}': {}", e.message),
+            }),
+            _ => plan.rejected.push(Rejected {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "{handle}: '{}' is not a whole number of turns",
+                    yaml_scalar(v).unwrap_or_else(|| "?".into())
+                ),
+            }),
+        }
+    }
 }
 
 /// Reads what `config.yaml` says the team works with. Other keys (paths, PBX, …) are not
@@ -617,6 +664,9 @@ pub fn plan(files: &[TomaticFile], turns: usize) -> ImportPlan {
             plan_busy(name, &f.text, turns, &mut plan);
         }
     }
+    if let Some(f) = find("shiftcredit.yaml").or_else(|| find("data/shiftcredit.yaml")) {
+        plan_credits(&f.name, &f.text, &mut plan);
+    }
     if let Some(f) = find(FILE_HOLIDAYS) {
         let (ok, bad) = parse_holidays_file(&f.text);
         plan.holidays = ok;
@@ -809,6 +859,18 @@ groups:\n  it:\n    - anna\n    - bea\nidealloads:\n  anna: 4\n  bea: 2\n";
         );
         assert_eq!(p.config.max_overload, None);
         assert_eq!(p.config.lines, Some(7));
+    }
+
+    #[test]
+    fn shiftcredit_gives_balances_and_refuses_what_is_not_a_number() {
+        let p = plan(&[file("shiftcredit.yaml", "anna: 3\nbea: -2\nningu: 0\n")], 4);
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert_eq!(
+            p.credits,
+            vec![("anna".into(), 3, Some(1)), ("bea".into(), -2, Some(2))]
+        );
+        let p = plan(&[file("shiftcredit.yaml", "anna: 3\nbea: lots\n")], 4);
+        assert_eq!((p.rejected.len(), p.rejected[0].line), (1, Some(2)));
     }
 
     #[test]

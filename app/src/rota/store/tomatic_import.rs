@@ -206,6 +206,26 @@ pub async fn apply(db: &mut PgConnection, plan: ImportPlan) -> Result<ImportRepo
         }
     }
 
+    for (handle, credit, line) in &plan.credits {
+        let file = "shiftcredit.yaml";
+        let Some(&person_id) = ids.get(handle) else {
+            if !planned.contains(&handle.as_str()) {
+                report.warnings.push(Skipped {
+                    file: file.into(),
+                    line: *line,
+                    person: handle.clone(),
+                    reason: "not in persons.yaml nor in Switchboard: balance not imported".into(),
+                });
+            }
+            continue;
+        };
+        if super::balances::set(&mut tx, person_id, *credit, None, "imported from shiftcredit.yaml").await? {
+            report.count("balances").updated += 1;
+        } else {
+            report.count("balances").unchanged += 1;
+        }
+    }
+
     for (line, h) in &plan.holidays {
         let done = attempt(&mut tx, &mut report, "holidays.conf", Some(*line), async |c| {
             holidays::upsert(c, h).await
