@@ -631,6 +631,91 @@ async fn fixed_turns_nobody_can_take_are_notes_of_the_week_not_penalties() {
 }
 
 #[tokio::test]
+async fn publishing_updates_the_balances_once_and_forgiving_resets_them() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    known_week(&t, m).await;
+    let balances = || async { app::rota::store::balances::by_handle(db).await.unwrap() };
+    assert!(balances().await.is_empty(), "nothing before a publish");
+    // Everyone's share is 4; bea … gil hold 10 seats each, anna and hal none.
+    let want: Vec<(String, i64)> = [
+        ("anna", -4),
+        ("bea", 6),
+        ("cid", 6),
+        ("dan", 6),
+        ("eva", 6),
+        ("fay", 6),
+        ("gil", 6),
+        ("hal", -4),
+    ]
+    .into_iter()
+    .map(|(h, c)| (h.to_string(), c))
+    .collect();
+    for _ in 0..2 {
+        let (status, res) = t.carla.call(PUBLISH, json!({ "day": m })).await;
+        assert_eq!(status, StatusCode::OK, "{res:?}");
+        assert_eq!(balances().await, want, "a re-publish does not count twice");
+    }
+
+    // The next week's load report shows them, and debtors are raised first.
+    save_settings(
+        &t.root,
+        &TeamSettings {
+            lines: 3,
+            max_overload: 3,
+            ..TeamSettings::default()
+        },
+    )
+    .await;
+    let next = view(&t.carla, m + Duration::days(7)).await;
+    assert!(
+        next.load_notes.iter().any(|n| n.starts_with(
+            "Balances of turns before this week: anna -4, bea +6, cid +6, dan +6, eva +6, fay +6, gil +6, hal -4;"
+        )),
+        "{:?}",
+        next.load_notes
+    );
+    let load = |h: &str| next.loads.iter().find(|l| l.load.id == h).unwrap().load.final_load;
+    for h in ["bea", "cid", "dan", "eva", "fay", "gil"] {
+        assert!(
+            load("anna") >= load(h) && load("hal") >= load(h),
+            "{h}: {:?}",
+            next.loads
+        );
+    }
+
+    // Forgiving: coordinators only; one person, then everyone; logged.
+    let (status, _) = t
+        .alex
+        .call("/api/rota/balances/forgive", json!({ "handle": "hal" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, res) = t
+        .carla
+        .call("/api/rota/balances/forgive", json!({ "handle": "hal" }))
+        .await;
+    assert_eq!((status, res), (StatusCode::OK, Ok(json!(1))));
+    assert_eq!(balances().await.len(), 7);
+    assert!(!balances().await.iter().any(|(h, _)| h == "hal"));
+    let (status, res) = t
+        .carla
+        .call("/api/rota/balances/forgive", json!({ "handle": null }))
+        .await;
+    assert_eq!((status, res), (StatusCode::OK, Ok(json!(7))));
+    assert!(balances().await.is_empty());
+    let log = app::rota::store::balances::log_lines(db).await.unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[1].2.as_deref(), Some("hal"));
+    assert!(log[0].1.is_some(), "who forgave is kept");
+
+    // Publishing the same week again after forgiving adds nothing: the week was counted.
+    let (status, _) = t.carla.call(PUBLISH, json!({ "day": m })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(balances().await.is_empty());
+}
+
+#[tokio::test]
 async fn stop_ends_a_long_run_and_keeps_its_best_timetable() {
     let t = setup().await;
     let db = &t.app.db;

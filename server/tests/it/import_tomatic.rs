@@ -582,6 +582,33 @@ async fn entries_of_people_who_left_are_skipped_with_warnings_and_config_values_
 }
 
 #[tokio::test]
+async fn shiftcredit_balances_are_imported_and_those_of_people_who_left_skipped() {
+    let (db, url) = database().await;
+    let mut files = good_files();
+    files.push(("shiftcredit.yaml", "anna: 3\nbea: -2\nxavi: 5\n".into()));
+    let folder = Folder::new(&files);
+    let run = import_cli(&url, &folder.0);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "skipped shiftcredit.yaml:3: 'xavi': not in persons.yaml nor in Switchboard: balance not imported"
+        ),
+        "{}",
+        run.stdout
+    );
+    let want = vec![("anna".to_string(), 3), ("bea".to_string(), -2)];
+    assert_eq!(app::rota::store::balances::by_handle(&db).await.unwrap(), want);
+    let run = import_cli(&url, &folder.0);
+    assert!(run.ok);
+    assert!(
+        printed_counts(&run.stdout).contains(&("balances".to_string(), [0, 0, 2])),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(app::rota::store::balances::by_handle(&db).await.unwrap(), want);
+}
+
+#[tokio::test]
 async fn a_malformed_line_still_refuses_a_folder_with_skipped_entries() {
     let (db, url) = database().await;
     let before = dump(&db).await;
