@@ -818,6 +818,7 @@ async fn bad_input_is_refused_naming_the_field_and_writes_nothing() {
         (bad(|s| s.lines = 0), "lines"),
         (bad(|s| s.working_days = vec![]), "working_days"),
         (bad(|s| s.max_empty_seats = 9), "max_empty_seats"),
+        (bad(|s| s.max_overload = 51), "max_overload"),
     ] {
         let res = root.call("/api/rota/settings", body).await;
         assert_invalid(&res, field);

@@ -5,7 +5,7 @@
 use crate::common::rota::*;
 use crate::common::*;
 use app::rota::api::timetable::{Candidate, History, WeekView};
-use app::rota::rules::data::{AvailabilityInput, Holiday, HolidayKind, PersonFields, TeamSettings};
+use app::rota::rules::data::{AvailabilityInput, FixedSeat, Holiday, HolidayKind, PersonFields, TeamSettings};
 use app::rota::rules::plan::{Seats, Standing};
 use app::rota::{JobStatus, WeekStatus};
 use app::shell::error::ApiError;
@@ -479,6 +479,241 @@ async fn a_generated_week_keeps_every_hard_rule() {
 
 // ---------------------------------------------------------------------------------------------
 // 3. Stop
+
+#[tokio::test]
+async fn a_short_week_raises_nobody_beyond_the_max_overload_and_drops_whole_lines() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    // 5 days × 4 turns × 3 lines = 60 seats. Four people with an ideal of 2 and room for 10;
+    // two with an ideal of 4 on leave Monday and Tuesday (proportional 2.4, room for 6); two
+    // on leave all week.
+    for h in ["ada", "ben", "cai", "dot"] {
+        add(db, h, 2).await;
+    }
+    for h in ["eli", "flo"] {
+        let id = add(db, h, 4).await;
+        entry(db, id, leave("2027-03-01", "2027-03-02", "vacances")).await;
+    }
+    for h in ["gus", "ivy"] {
+        let id = add(db, h, 5).await;
+        entry(db, id, leave("2027-02-22", "2027-03-12", "vacances")).await;
+    }
+    let at_most = |v: &WeekView, m: u32| {
+        for l in &v.loads {
+            let p = &l.load;
+            assert!(
+                u64::from(p.final_load) * p.proportional.den <= p.proportional.num + u64::from(m) * p.proportional.den,
+                "{}: {} turns, proportional {} + {m}",
+                p.id,
+                p.final_load,
+                p.proportional
+            );
+        }
+    };
+    let finals = |v: &WeekView| -> Vec<(String, u32)> {
+        v.loads.iter().map(|l| (l.load.id.clone(), l.load.final_load)).collect()
+    };
+
+    for (max_overload, each, assigned, empty_seats, by_overload) in
+        [(1u32, [3, 3], 18u32, 2u32, 34u32), (0, [2, 2], 12, 8, 40)]
+    {
+        save_settings(
+            &t.root,
+            &TeamSettings {
+                lines: 3,
+                max_overload,
+                ..TeamSettings::default()
+            },
+        )
+        .await;
+        let v = view(&t.carla, m).await;
+        at_most(&v, max_overload);
+        let want: Vec<(String, u32)> = [
+            ("ada", each[0]),
+            ("ben", each[0]),
+            ("cai", each[0]),
+            ("dot", each[0]),
+            ("eli", each[1]),
+            ("flo", each[1]),
+            ("gus", 0),
+            ("ivy", 0),
+        ]
+        .into_iter()
+        .map(|(h, n)| (h.to_string(), n))
+        .collect();
+        assert_eq!(finals(&v), want, "max overload {max_overload}");
+        let capped: Vec<&str> = v
+            .loads
+            .iter()
+            .filter(|l| l.load.overload_capped)
+            .map(|l| l.load.id.as_str())
+            .collect();
+        assert_eq!(capped, ["ada", "ben", "cai", "dot", "eli", "flo"]);
+        assert_eq!(v.lines, 1, "two whole lines of empty seats are dropped");
+        assert_eq!(
+            v.load_notes,
+            vec![
+                format!("60 seats (5 days × 4 turns × 3 lines); loads add up to {assigned}"),
+                format!(
+                    "Not raised beyond their proportional load + {max_overload} (the most turns above the proportional load): ada, ben, cai, dot, eli, flo; {by_overload} seat(s) stay empty because of it."
+                ),
+                format!(
+                    "Not enough people for every line: 2 line(s) dropped this week, 1 in use: {} seat(s) nobody takes ({by_overload} of them because of the most turns above the proportional load, the rest beyond what people can take), and a whole line is 20 seats.",
+                    60 - assigned
+                ),
+                format!("{empty_seats} seat(s) will stay empty."),
+            ]
+        );
+        let ada = &v.loads[0];
+        assert!(
+            ada.explain
+                .contains("(the most turns above the proportional load), with room for 10"),
+            "{}",
+            ada.explain
+        );
+    }
+}
+
+#[tokio::test]
+async fn fixed_turns_nobody_can_take_are_notes_of_the_week_not_penalties() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    save_settings(
+        &t.root,
+        &TeamSettings {
+            lines: 2,
+            ..TeamSettings::default()
+        },
+    )
+    .await;
+    let mut ids = HashMap::new();
+    for h in ["ada", "ben", "cai", "dot"] {
+        ids.insert(h, add(db, h, 5).await);
+    }
+    let zed = add(db, "zed", 0).await;
+    entry(db, ids["ada"], weekly(Some(3), Some(mask("0100")), "training")).await;
+    entry(db, ids["ben"], leave("2027-03-03", "2027-03-03", "vacances")).await;
+    let fix = |weekday: u8, turn: u32, line: u32| FixedSeat {
+        weekday,
+        turn,
+        line,
+        person: None,
+    };
+    // Ada busy Thursday 10:15, Ben on leave Wednesday, Zed with no turns; Cai's applies.
+    for (seat, id) in [
+        (fix(3, 1, 0), ids["ada"]),
+        (fix(2, 0, 0), ids["ben"]),
+        (fix(0, 0, 0), zed),
+        (fix(1, 2, 1), ids["cai"]),
+    ] {
+        app::rota::store::fixed_turns::set(db, &seat, Some(id)).await.unwrap();
+    }
+    let notes = vec![
+        "zed's fixed turn Mon 09:00 does not apply this week: not on the rota this week (no turns)",
+        "ben's fixed turn Wed 09:00 does not apply this week: on leave (vacances)",
+        "ada's fixed turn Thu 10:15 does not apply this week: busy (training)",
+    ];
+    assert_eq!(view(&t.carla, m).await.notes, notes);
+
+    let job = generate(&t.carla, m, 7, 1.0).await;
+    let v = finished(&t.carla, m, job).await;
+    assert_eq!(v.notes, notes, "listed once, after a run too");
+    for p in v.penalties.iter().filter(|p| p.rule == "fixed_missed") {
+        assert!(p.text.starts_with("cai"), "a void fixed turn was charged: {}", p.text);
+    }
+    assert_eq!(
+        v.penalties.iter().map(|p| p.points).sum::<i64>(),
+        v.cost.expect("a cost"),
+        "the penalties add up to the cost"
+    );
+}
+
+#[tokio::test]
+async fn publishing_updates_the_balances_once_and_forgiving_resets_them() {
+    let t = setup().await;
+    let db = &t.app.db;
+    let m = monday("2027-03-01");
+    known_week(&t, m).await;
+    let balances = || async { app::rota::store::balances::by_handle(db).await.unwrap() };
+    assert!(balances().await.is_empty(), "nothing before a publish");
+    // Everyone's share is 4; bea … gil hold 10 seats each, anna and hal none.
+    let want: Vec<(String, i64)> = [
+        ("anna", -4),
+        ("bea", 6),
+        ("cid", 6),
+        ("dan", 6),
+        ("eva", 6),
+        ("fay", 6),
+        ("gil", 6),
+        ("hal", -4),
+    ]
+    .into_iter()
+    .map(|(h, c)| (h.to_string(), c))
+    .collect();
+    for _ in 0..2 {
+        let (status, res) = t.carla.call(PUBLISH, json!({ "day": m })).await;
+        assert_eq!(status, StatusCode::OK, "{res:?}");
+        assert_eq!(balances().await, want, "a re-publish does not count twice");
+    }
+
+    // The next week's load report shows them, and debtors are raised first.
+    save_settings(
+        &t.root,
+        &TeamSettings {
+            lines: 3,
+            max_overload: 3,
+            ..TeamSettings::default()
+        },
+    )
+    .await;
+    let next = view(&t.carla, m + Duration::days(7)).await;
+    assert!(
+        next.load_notes.iter().any(|n| n.starts_with(
+            "Balances of turns before this week: anna -4, bea +6, cid +6, dan +6, eva +6, fay +6, gil +6, hal -4;"
+        )),
+        "{:?}",
+        next.load_notes
+    );
+    let load = |h: &str| next.loads.iter().find(|l| l.load.id == h).unwrap().load.final_load;
+    for h in ["bea", "cid", "dan", "eva", "fay", "gil"] {
+        assert!(
+            load("anna") >= load(h) && load("hal") >= load(h),
+            "{h}: {:?}",
+            next.loads
+        );
+    }
+
+    // Forgiving: coordinators only; one person, then everyone; logged.
+    let (status, _) = t
+        .alex
+        .call("/api/rota/balances/forgive", json!({ "handle": "hal" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, res) = t
+        .carla
+        .call("/api/rota/balances/forgive", json!({ "handle": "hal" }))
+        .await;
+    assert_eq!((status, res), (StatusCode::OK, Ok(json!(1))));
+    assert_eq!(balances().await.len(), 7);
+    assert!(!balances().await.iter().any(|(h, _)| h == "hal"));
+    let (status, res) = t
+        .carla
+        .call("/api/rota/balances/forgive", json!({ "handle": null }))
+        .await;
+    assert_eq!((status, res), (StatusCode::OK, Ok(json!(7))));
+    assert!(balances().await.is_empty());
+    let log = app::rota::store::balances::log_lines(db).await.unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[1].2.as_deref(), Some("hal"));
+    assert!(log[0].1.is_some(), "who forgave is kept");
+
+    // Publishing the same week again after forgiving adds nothing: the week was counted.
+    let (status, _) = t.carla.call(PUBLISH, json!({ "day": m })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(balances().await.is_empty());
+}
 
 #[tokio::test]
 async fn stop_ends_a_long_run_and_keeps_its_best_timetable() {

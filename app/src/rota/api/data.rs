@@ -28,6 +28,9 @@ pub struct PersonDetail {
     pub may_edit_own: bool,
     /// The viewer may change every field.
     pub may_edit_all: bool,
+    /// Balance of turns over the published weeks (+ = more than their share so far).
+    #[serde(default)]
+    pub balance: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -161,4 +164,10 @@ pub async fn change_lines(add: bool) -> Result<u32, ApiError> {
 #[server(prefix = "/api", endpoint = "rota/import-tomatic", input = server_fn::codec::Json)]
 pub async fn import_tomatic(files: Vec<TomaticFile>) -> Result<ImportReport, ApiError> {
     respond(async move { Ok(service::import_tomatic(&services()?, &signed_in()?, &files).await?) }).await
+}
+
+/// Forgives a person's balance of turns (`handle`), or everyone's; returns how many changed.
+#[server(prefix = "/api", endpoint = "rota/balances/forgive", input = server_fn::codec::Json)]
+pub async fn forgive_balance(handle: Option<String>) -> Result<u64, ApiError> {
+    respond(async move { Ok(service::forgive_balance(&services()?, &signed_in()?, handle).await?) }).await
 }

@@ -49,6 +49,10 @@ pub struct WeekView {
     pub loads: Vec<LoadLine>,
     /// What the week's load report says as a whole (seats, lines dropped).
     pub load_notes: Vec<String>,
+    /// The week's notes: fixed turns that do not apply this week (busy, leave, not on the
+    /// rota), which are therefore not charged.
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub job: Option<JobView>,
     pub max_empty_seats: u32,
     pub may_edit: bool,

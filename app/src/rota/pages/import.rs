@@ -76,9 +76,9 @@ fn ImportForm() -> impl IntoView {
         <section class="card">
             <h2>"Import from Tomàtic"</h2>
             <p class="muted">
-                "Choose the Tomàtic folder. Read: persons.yaml, indisponibilitats.conf, oneshot.conf, "
+                "Choose the Tomàtic folder. Read: config.yaml (lines, hours, turns a day, maxOverload), persons.yaml, indisponibilitats.conf, oneshot.conf, "
                 "indisponibilitats-vacances.conf, holidays.conf, data/forced-turns.yaml and graelles/graella-*.yaml. "
-                "Everything is imported or nothing; importing the same folder again changes nothing."
+                "Everything is imported or nothing; entries of people who are neither in persons.yaml nor in Switchboard are skipped and listed; importing the same folder again changes nothing."
             </p>
             <div class="row">
                 <input type="file" name="folder" aria-label="Tomàtic folder" multiple prop:webkitdirectory=true node_ref=input on:change=on_pick/>

@@ -69,6 +69,15 @@ fn PersonBody(d: PersonDetail, settings: TeamSettings, links: CalendarLinks) -> 
         .filter(|e| e.entry.kind != AvailabilityKind::Weekly)
         .cloned()
         .collect();
+    let balance = RwSignal::new(d.balance);
+    let may_forgive = d.may_edit_all;
+    let forgive_handle = f.handle.clone();
+    let forgive = ServerAction::<crate::rota::api::data::ForgiveBalance>::new();
+    Effect::new(move || {
+        if matches!(forgive.value().get(), Some(Ok(_))) {
+            balance.set(0);
+        }
+    });
     view! {
         <section class="card" data-testid="person" data-handle=f.handle.clone()>
             <div class="row">
@@ -86,6 +95,16 @@ fn PersonBody(d: PersonDetail, settings: TeamSettings, links: CalendarLinks) -> 
                 <dt>"Ideal load"</dt><dd>{f.ideal_load.map(|l| format!("{l} turns a week")).unwrap_or_else(|| "not on the rota".into())}</dd>
                 <dt>"Max turns a day"</dt><dd>{f.max_turns_per_day.unwrap_or(settings.max_turns_per_day)}</dd>
                 <dt>"State"</dt><dd>{if f.active { "active" } else { "inactive" }}</dd>
+                <dt>"Balance of turns"</dt><dd data-testid="balance">
+                    {move || balance_text(balance.get())}
+                    {may_forgive.then(|| view! {
+                        " "
+                        <button class="btn" disabled=move || balance.get() == 0 || forgive.pending().get()
+                            on:click=move |_| { forgive.dispatch(crate::rota::api::data::ForgiveBalance { handle: Some(forgive_handle.clone()) }); }>
+                            "Forgive"
+                        </button>
+                    })}
+                </dd>
             </dl>
             <Show when=move || editing.get()>
                 <PersonForm person=Some(person.clone()) on_saved=move |h: String| {
@@ -363,5 +382,14 @@ fn DatedForm(person_id: i64, settings: TeamSettings) -> impl IntoView {
             <button type="submit" class="btn primary">"Add"</button>
         </form>
         <ErrorLine error=Signal::derive(move || local.get().or_else(|| error.get()))/>
+    }
+}
+
+/// `+3 turns (more than their share so far)`, `-2 turns (fewer …)`, `even`.
+fn balance_text(b: i64) -> String {
+    match b.cmp(&0) {
+        std::cmp::Ordering::Greater => format!("+{b} turns (more than their share so far)"),
+        std::cmp::Ordering::Less => format!("{b} turns (fewer than their share so far)"),
+        std::cmp::Ordering::Equal => "even".into(),
     }
 }

@@ -26,6 +26,7 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
     let days = RwSignal::new(s.working_days.clone());
     let max_day = RwSignal::new(s.max_turns_per_day.to_string());
     let max_empty = RwSignal::new(s.max_empty_seats.to_string());
+    let overload = RwSignal::new(s.max_overload.to_string());
     let per_desk = RwSignal::new(s.max_per_desk.map(|m| m.to_string()).unwrap_or_default());
     let groups = RwSignal::new(
         s.group_rules
@@ -58,6 +59,7 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
                     v => Some(num("max_per_desk", v.to_string())?),
                 },
                 group_rules: crate::rota::rules::data::GroupLimit::parse_lines(&groups.get_untracked())?,
+                max_overload: num("max_overload", overload.get_untracked())?,
             })
         })();
         match parsed {
@@ -87,6 +89,7 @@ fn SettingsForm(s: TeamSettings) -> impl IntoView {
                 </fieldset>
                 <label>"Most turns a person takes a day"<input name="max_turns_per_day" size="4" bind:value=max_day/></label>
                 <label>"Most empty seats per turn when editing by hand"<input name="max_empty_seats" size="4" bind:value=max_empty/></label>
+                <label>"Most turns above the proportional load when filling the week (0 = never above)"<input name="max_overload" size="4" bind:value=overload/></label>
                 <fieldset class="chks">
                     <legend>"Solver rules (optional; empty = off)"</legend>
                     <label>"Most people of one desk in a turn"<input name="max_per_desk" size="4" bind:value=per_desk/></label>

@@ -256,7 +256,7 @@ fn WeekBody(
             })}
         </div>
         <div class="two">
-            <Penalties penalties=w.penalties.clone()/>
+            <Penalties penalties=w.penalties.clone() notes=w.notes.clone()/>
             <Loads w=w.clone()/>
         </div>
         <WeekHistory monday=monday may_edit=may_edit history=history/>
@@ -452,7 +452,7 @@ fn SeatPicker(
 }
 
 #[component]
-fn Penalties(penalties: Vec<crate::rota::rules::solver::Penalty>) -> impl IntoView {
+fn Penalties(penalties: Vec<crate::rota::rules::solver::Penalty>, notes: Vec<String>) -> impl IntoView {
     let mut rules: Vec<String> = penalties.iter().map(|p| p.rule.clone()).collect();
     rules.dedup();
     rules.sort();
@@ -475,6 +475,12 @@ fn Penalties(penalties: Vec<crate::rota::rules::solver::Penalty>) -> impl IntoVi
             <h3>"Why it costs what it costs"</h3>
             {if penalties.is_empty() { Some(view! { <p class="muted">"No penalties."</p> }) } else { None }}
             {groups}
+            {(!notes.is_empty()).then(|| view! {
+                <div data-testid="week-notes">
+                    <h4>"Not charged this week"</h4>
+                    <ul>{notes.into_iter().map(|n| view! { <li class="muted">{n}</li> }).collect_view()}</ul>
+                </div>
+            })}
         </div>
     }
 }

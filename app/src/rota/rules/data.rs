@@ -32,6 +32,17 @@ pub struct TeamSettings {
     /// The solver's optional rules per group.
     #[serde(default)]
     pub group_rules: Vec<GroupLimit>,
+    /// Most turns a person's load is raised above their proportional load (ideal × days
+    /// worked / 5) to fill the week's seats; 0 = never above. Tomàtic's `maxOverload`.
+    #[serde(default = "default_max_overload")]
+    pub max_overload: u32,
+}
+
+/// Tomàtic's default `maxOverload`.
+pub const DEFAULT_MAX_OVERLOAD: u32 = 1;
+
+fn default_max_overload() -> u32 {
+    DEFAULT_MAX_OVERLOAD
 }
 
 /// Limits on a group's members in one turn; each is off when `None`.
@@ -97,6 +108,7 @@ impl Default for TeamSettings {
             max_empty_seats: 2,
             max_per_desk: None,
             group_rules: Vec::new(),
+            max_overload: DEFAULT_MAX_OVERLOAD,
         }
     }
 }
@@ -207,6 +219,9 @@ impl TeamSettings {
                     format!("group '{}': give max or min_off", r.group),
                 ));
             }
+        }
+        if self.max_overload > 50 {
+            return Err(Invalid::new("max_overload", "must be between 0 and 50"));
         }
         if self.max_empty_seats > self.lines {
             return Err(Invalid::new(

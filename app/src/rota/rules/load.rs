@@ -6,7 +6,10 @@
 //! 1. proportional load = ideal weekly load × days worked this week / 5;
 //! 2. rounded half to even, computed on integers (no floating error);
 //! 3. capped by what their timetable can hold (see [`day_capacity`]);
-//! 4. raised or lowered one turn at a time until the loads add up to the week's seats;
+//! 4. raised or lowered one turn at a time until the loads add up to the week's seats; a raise
+//!    never takes anyone beyond their proportional load + the team's `max_overload` (Tomàtic's
+//!    `maxOverload`), so a short week stays short instead of loading a few people up to their
+//!    capacity;
 //! 5. seats still empty become empty seats; whole lines' worth of them drop the line.
 //!
 //! A coordinator may override a person's load: the override replaces steps 1 to 4 for that
@@ -44,6 +47,9 @@ pub struct PersonWeek {
     pub days: [PersonDay; WEEKDAYS],
     /// A coordinator's decision, taken as given.
     pub override_load: Option<u32>,
+    /// Balance of turns over past weeks: + given more than their share so far, − fewer.
+    #[serde(default)]
+    pub credit: i64,
 }
 
 /// The week being planned.
@@ -56,6 +62,10 @@ pub struct WeekInput {
     /// Monday to Friday; `false` is a team holiday (nobody works, no seats).
     pub team_works: [bool; WEEKDAYS],
     pub people: Vec<PersonWeek>,
+    /// Most turns step 4 raises anyone above their proportional load; `None` = up to their
+    /// capacity.
+    #[serde(default)]
+    pub max_overload: Option<u32>,
 }
 
 /// An exact ratio, kept for display next to its decimal value.
@@ -105,6 +115,21 @@ pub struct PersonLoad {
     pub over_capacity: bool,
     /// Turns added (+) or removed (−) to make the loads add up to the week's seats.
     pub adjustment: i64,
+    /// The most step 4 may raise this person to: ⌊proportional⌋ + the team's max overload
+    /// (`None`: no such limit).
+    #[serde(default)]
+    pub overload_limit: Option<u32>,
+    /// Seats were left to fill and this person had room for them, but the max overload stopped
+    /// the raise.
+    #[serde(default)]
+    pub overload_capped: bool,
+    /// The balance of turns before this week (see [`PersonWeek::credit`]).
+    #[serde(default)]
+    pub credit: i64,
+    /// Turns moved to (+) or from (−) this person by the exchange between the most credited and
+    /// the most indebted (part of `adjustment`).
+    #[serde(default)]
+    pub exchanged: i64,
     /// The load handed to the solver.
     pub final_load: u32,
 }
@@ -125,10 +150,32 @@ impl PersonLoad {
                 s += &format!(", above the capacity of {}", self.capacity);
             }
         }
-        match self.adjustment.cmp(&0) {
-            Ordering::Greater => s += &format!("; +{} to fill the week's seats", self.adjustment),
-            Ordering::Less => s += &format!("; {} to fit the week's seats", self.adjustment),
+        let to_seats = self.adjustment - self.exchanged;
+        let balance = if self.credit != 0 {
+            format!(" (a balance of {:+} turns)", self.credit)
+        } else {
+            String::new()
+        };
+        match to_seats.cmp(&0) {
+            Ordering::Greater => s += &format!("; +{to_seats} to fill the week's seats"),
+            Ordering::Less => s += &format!("; {to_seats} to fit the week's seats"),
             Ordering::Equal => {}
+        }
+        if to_seats != 0 && self.exchanged == 0 {
+            s += &balance;
+        }
+        match self.exchanged.cmp(&0) {
+            Ordering::Greater => s += &format!("; +{} from the most credited{balance}", self.exchanged),
+            Ordering::Less => s += &format!("; {} to the most indebted{balance}", self.exchanged),
+            Ordering::Equal => {}
+        }
+        if self.overload_capped
+            && let Some(limit) = self.overload_limit
+        {
+            s += &format!(
+                "; not raised beyond {limit} (the most turns above the proportional load), with room for {}",
+                self.capacity
+            );
         }
         s + &format!(": {} turns", self.final_load)
     }
@@ -153,6 +200,16 @@ pub struct WeekSummary {
     pub empty_seats: u32,
     /// Turns assigned beyond the seats; only overrides can cause it.
     pub excess: u32,
+    /// The team's max overload applied in step 4, if any.
+    #[serde(default)]
+    pub max_overload: Option<u32>,
+    /// People whose raise the max overload stopped.
+    #[serde(default)]
+    pub overload_capped: u32,
+    /// Seats (empty seats or in dropped lines) that stay empty because of the max overload:
+    /// without it, the capped people could have taken them.
+    #[serde(default)]
+    pub empty_by_overload: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,7 +299,11 @@ pub fn mandatory_busy_week(
 ///   raised;
 /// - too many turns: one turn at a time from the person furthest above their proportional
 ///   share (load − ideal × days / 5), ties to the smallest id; never below 0;
-/// - overridden loads are never adjusted.
+/// - overridden loads are never adjusted;
+/// - balances (Tomàtic's "bossa d'hores", [`PersonWeek::credit`]): people in debt are raised
+///   first while they are still in debt, people in credit lowered first while still in credit;
+///   then turns move one at a time from the most credited to the most indebted (balance + this
+///   week's adjustment), within each one's limits, while that lowers the total imbalance.
 pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     let turns = input.turns;
     if turns == 0 {
@@ -252,6 +313,12 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
 
     let team_days = input.team_works.iter().filter(|w| **w).count() as u32;
     let mut people: Vec<PersonLoad> = input.people.iter().map(|p| first_steps(input, p)).collect();
+    for p in people.iter_mut() {
+        p.overload_limit = input
+            .max_overload
+            .map(|m| (p.proportional.num / p.proportional.den.max(1)) as u32 + m);
+    }
+    let raise_limit = |p: &PersonLoad| p.overload_limit.map_or(p.capacity, |l| l.min(p.capacity));
 
     let seats = team_days * turns as u32 * input.lines;
     let start: Vec<u32> = people.iter().map(|p| p.override_load.unwrap_or(p.capped)).collect();
@@ -262,9 +329,9 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
         let pick = (0..people.len())
             .filter(|&i| {
                 let p = &people[i];
-                p.override_load.is_none() && p.ideal > 0 && load[i] < p.capacity
+                p.override_load.is_none() && p.ideal > 0 && load[i] < raise_limit(p)
             })
-            .min_by(|&a, &b| raise_order(&people, &load, a, b));
+            .min_by(|&a, &b| raise_order(&people, &load, &start, a, b));
         let Some(i) = pick else { break };
         load[i] += 1;
         assigned += 1;
@@ -272,15 +339,51 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
     while assigned > seats {
         let pick = (0..people.len())
             .filter(|&i| people[i].override_load.is_none() && load[i] > 0)
-            .min_by(|&a, &b| lower_order(&people, &load, a, b));
+            .min_by(|&a, &b| lower_order(&people, &load, &start, a, b));
         let Some(i) = pick else { break };
         load[i] -= 1;
         assigned -= 1;
     }
 
+    // The balances: turns move from the most credited to the most indebted (balance + this
+    // week's adjustment), within each one's limits, while that lowers the total imbalance
+    // (each move lowers it by 2: one turn less for someone above, one more for someone below).
+    let mut exchanged = vec![0i64; people.len()];
+    loop {
+        let balance = |i: usize| people[i].credit + i64::from(load[i]) - i64::from(start[i]);
+        let free = |i: usize| people[i].override_load.is_none();
+        let giver = (0..people.len())
+            .filter(|&i| free(i) && load[i] > 0 && balance(i) >= 1)
+            .max_by(|&a, &b| {
+                balance(a)
+                    .cmp(&balance(b))
+                    .then_with(|| people[b].id.cmp(&people[a].id))
+            });
+        let taker = (0..people.len())
+            .filter(|&i| free(i) && people[i].ideal > 0 && load[i] < raise_limit(&people[i]) && balance(i) <= -1)
+            .min_by(|&a, &b| {
+                balance(a)
+                    .cmp(&balance(b))
+                    .then_with(|| people[a].id.cmp(&people[b].id))
+            });
+        let (Some(g), Some(t)) = (giver, taker) else { break };
+        load[g] -= 1;
+        load[t] += 1;
+        exchanged[g] -= 1;
+        exchanged[t] += 1;
+    }
+
+    let short = assigned < seats;
+    let mut room_over_limit = 0u32;
     for (i, p) in people.iter_mut().enumerate() {
         p.final_load = load[i];
         p.adjustment = i64::from(load[i]) - i64::from(start[i]);
+        p.exchanged = exchanged[i];
+        p.overload_capped =
+            short && p.override_load.is_none() && p.ideal > 0 && load[i] >= raise_limit(p) && load[i] < p.capacity;
+        if p.overload_capped {
+            room_over_limit += p.capacity - load[i];
+        }
     }
 
     let per_line = team_days * turns as u32;
@@ -297,6 +400,11 @@ pub fn compute_week_load(input: &WeekInput) -> Result<WeekLoad, Invalid> {
         lines_used: input.lines - lines_dropped,
         empty_seats: empty - lines_dropped * per_line,
         excess: assigned.saturating_sub(seats),
+        max_overload: input.max_overload,
+        overload_capped: people.iter().filter(|p| p.overload_capped).count() as u32,
+        // Without the limit step 4 would have gone on until the seats or the capped people's
+        // room ran out (everyone else is at their capacity).
+        empty_by_overload: room_over_limit.min(empty),
     };
     Ok(WeekLoad { people, summary })
 }
@@ -364,27 +472,39 @@ fn first_steps(input: &WeekInput, p: &PersonWeek) -> PersonLoad {
         override_load: p.override_load,
         over_capacity: p.override_load.is_some_and(|o| o > capacity),
         adjustment: 0,
+        overload_limit: None,
+        overload_capped: false,
+        credit: p.credit,
+        exchanged: 0,
         final_load: capped,
     }
 }
 
 /// `Less` = raise `a` before `b`.
-fn raise_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
+fn raise_order(people: &[PersonLoad], load: &[u32], start: &[u32], a: usize, b: usize) -> Ordering {
     let spare = |i: usize| people[i].capacity - load[i];
     // load_a / ideal_a against load_b / ideal_b, cross-multiplied (both ideals are > 0).
     let ratio =
         (u64::from(load[a]) * u64::from(people[b].ideal)).cmp(&(u64::from(load[b]) * u64::from(people[a].ideal)));
-    spare(b)
-        .cmp(&spare(a))
+    // Debtors first, while they are still in debt (balance + what this week has added so far).
+    let debt = |i: usize| (people[i].credit + i64::from(load[i]) - i64::from(start[i])).min(0);
+    debt(a)
+        .cmp(&debt(b))
+        .then(spare(b).cmp(&spare(a)))
         .then(ratio)
         .then_with(|| people[a].id.cmp(&people[b].id))
 }
 
 /// `Less` = lower `a` before `b`.
-fn lower_order(people: &[PersonLoad], load: &[u32], a: usize, b: usize) -> Ordering {
+fn lower_order(people: &[PersonLoad], load: &[u32], start: &[u32], a: usize, b: usize) -> Ordering {
     // load − ideal × days / 5, in fifths to stay on integers.
     let above = |i: usize| i64::from(load[i]) * people[i].proportional.den as i64 - people[i].proportional.num as i64;
-    above(b).cmp(&above(a)).then_with(|| people[a].id.cmp(&people[b].id))
+    // Creditors first, while they are still in credit.
+    let credit = |i: usize| (people[i].credit + i64::from(load[i]) - i64::from(start[i])).max(0);
+    credit(b)
+        .cmp(&credit(a))
+        .then(above(b).cmp(&above(a)))
+        .then_with(|| people[a].id.cmp(&people[b].id))
 }
 
 #[cfg(test)]
@@ -403,6 +523,7 @@ mod tests {
             max_turns_per_day: max,
             days: Default::default(),
             override_load: None,
+            credit: 0,
         }
     }
 
@@ -412,6 +533,7 @@ mod tests {
             lines,
             team_works: [true; WEEKDAYS],
             people,
+            max_overload: None,
         }
     }
 
@@ -558,6 +680,185 @@ mod tests {
             (s.assigned, s.lines_dropped, s.lines_used, s.empty_seats),
             (15, 2, 1, 5)
         );
+    }
+
+    /// A summer week: 3 lines × 20 seats; eight people with an ideal of 2 and room for 10, four
+    /// with an ideal of 4 on leave two days (proportional 2.4, room for 6).
+    fn summer_week(max_overload: Option<u32>) -> WeekLoad {
+        let mut people: Vec<PersonWeek> = (0..8).map(|i| person(&format!("p{i}"), 2, 2)).collect();
+        for i in 0..4 {
+            let mut p = person(&format!("q{i}"), 4, 2);
+            p.days[0].leave = true;
+            p.days[1].leave = true;
+            people.push(p);
+        }
+        let mut input = week(3, people);
+        input.max_overload = max_overload;
+        compute_week_load(&input).unwrap()
+    }
+
+    /// final ≤ proportional + max overload, in fifths.
+    fn within(w: &WeekLoad, m: u32) -> bool {
+        w.people.iter().all(|p| {
+            u64::from(p.final_load) * p.proportional.den <= p.proportional.num + u64::from(m) * p.proportional.den
+        })
+    }
+
+    #[test]
+    fn without_a_max_overload_a_short_week_loads_people_up_to_their_capacity() {
+        let w = summer_week(None);
+        assert_eq!(w.summary.assigned, 60, "every seat filled");
+        assert!(w.people.iter().any(|p| p.ideal == 2 && p.final_load >= 5));
+        assert_eq!((w.summary.overload_capped, w.summary.empty_by_overload), (0, 0));
+    }
+
+    #[test]
+    fn max_overload_one_raises_nobody_beyond_proportional_plus_one() {
+        let w = summer_week(Some(1));
+        assert!(within(&w, 1), "{:?}", finals(&w));
+        assert!(w.people.iter().all(|p| p.final_load == 3), "{:?}", finals(&w));
+        let s = &w.summary;
+        // 36 turns for 60 seats: 24 empty, a whole line (20) dropped, 4 empty seats.
+        assert_eq!(
+            (s.assigned, s.lines_dropped, s.lines_used, s.empty_seats),
+            (36, 1, 2, 4)
+        );
+        assert_eq!(
+            (s.max_overload, s.overload_capped, s.empty_by_overload),
+            (Some(1), 12, 24)
+        );
+        assert!(w.people.iter().all(|p| p.overload_capped));
+        assert!(
+            w.people[0]
+                .explain()
+                .ends_with("; +1 to fill the week's seats; not raised beyond 3 (the most turns above the proportional load), with room for 10: 3 turns"),
+            "{}",
+            w.people[0].explain()
+        );
+        assert_eq!(w.people[8].overload_limit, Some(3), "⌊2.4⌋ + 1");
+    }
+
+    #[test]
+    fn max_overload_zero_never_raises_above_the_proportional_load() {
+        let w = summer_week(Some(0));
+        assert!(within(&w, 0), "{:?}", finals(&w));
+        assert!(w.people.iter().all(|p| p.final_load == 2 && p.adjustment == 0));
+        let s = &w.summary;
+        assert_eq!(
+            (
+                s.assigned,
+                s.lines_dropped,
+                s.lines_used,
+                s.empty_seats,
+                s.empty_by_overload
+            ),
+            (24, 1, 2, 16, 36)
+        );
+    }
+
+    #[test]
+    fn max_overload_caps_nobody_when_capacity_is_the_limit() {
+        // 3 lines, two people with room for 10 each and an ideal of 10: capacity stops them, not
+        // the max overload.
+        let mut input = week(3, vec![person("a", 10, 2), person("b", 10, 2)]);
+        input.max_overload = Some(0);
+        let w = compute_week_load(&input).unwrap();
+        assert_eq!(
+            (
+                w.summary.lines_dropped,
+                w.summary.overload_capped,
+                w.summary.empty_by_overload
+            ),
+            (2, 0, 0)
+        );
+    }
+
+    fn with_credit(mut p: PersonWeek, credit: i64) -> PersonWeek {
+        p.credit = credit;
+        p
+    }
+
+    #[test]
+    fn raising_prefers_debtors_while_they_are_in_debt() {
+        // 20 seats, 16 turns: 4 to add. Without balances a and b get 2 each.
+        let even = compute_week_load(&week(1, vec![person("a", 8, 3), person("b", 8, 3)])).unwrap();
+        assert_eq!(finals(&even), vec![("a", 10), ("b", 10)]);
+        // B is 3 turns in debt: raised 3 first, then the most spare (a).
+        let w = compute_week_load(&week(1, vec![person("a", 8, 3), with_credit(person("b", 8, 3), -3)])).unwrap();
+        assert_eq!(finals(&w), vec![("a", 9), ("b", 11)]);
+        assert_eq!(w.people[1].exchanged, 0);
+        assert!(
+            w.people[1]
+                .explain()
+                .contains("; +3 to fill the week's seats (a balance of -3 turns)"),
+            "{}",
+            w.people[1].explain()
+        );
+    }
+
+    #[test]
+    fn lowering_prefers_creditors_while_they_are_in_credit() {
+        // 20 seats, 24 turns: 4 to remove. Without balances one each, then a.
+        let even = compute_week_load(&week(1, vec![person("a", 8, 2), person("b", 8, 2), person("c", 8, 2)])).unwrap();
+        assert_eq!(finals(&even), vec![("a", 6), ("b", 7), ("c", 7)]);
+        let w = compute_week_load(&week(
+            1,
+            vec![person("a", 8, 2), person("b", 8, 2), with_credit(person("c", 8, 2), 2)],
+        ))
+        .unwrap();
+        assert_eq!(finals(&w), vec![("a", 7), ("b", 7), ("c", 6)]);
+    }
+
+    #[test]
+    fn the_exchange_moves_turns_from_creditors_to_debtors_until_it_no_longer_helps() {
+        // 20 seats filled exactly; a is 3 turns in credit, b 2 in debt, c (an override) 5 in
+        // credit and d in debt but without room.
+        let mut c = with_credit(person("c", 4, 2), 5);
+        c.override_load = Some(0);
+        let mut d = with_credit(person("d", 2, 1), -4);
+        d.days = std::array::from_fn(|i| PersonDay {
+            leave: i > 1,
+            busy: Vec::new(),
+        });
+        let input = week(
+            1,
+            vec![
+                with_credit(person("a", 9, 3), 3),
+                with_credit(person("b", 9, 3), -2),
+                c,
+                d,
+            ],
+        );
+        let w = compute_week_load(&input).unwrap();
+        // Balances after: a 3 − 2 = 1, b −2 + 2 = 0: one more move would not lower the total.
+        assert_eq!(finals(&w), vec![("a", 7), ("b", 11), ("c", 0), ("d", 2)]);
+        let moved: Vec<i64> = w.people.iter().map(|p| p.exchanged).collect();
+        assert_eq!(
+            moved,
+            vec![-2, 2, 0, 0],
+            "overrides and people without room are left alone"
+        );
+        assert_eq!(w.summary.assigned, 20);
+        assert!(
+            w.people[0]
+                .explain()
+                .contains("; -2 to the most indebted (a balance of +3 turns)"),
+            "{}",
+            w.people[0].explain()
+        );
+        assert!(
+            w.people[1]
+                .explain()
+                .contains("; +2 from the most credited (a balance of -2 turns)")
+        );
+
+        // The max overload is a limit of the raise and of the exchange: d stays at ⌊0.8⌋ + 1, b
+        // (raised to fill the seat d cannot take) reaches 9 + 1 and takes nothing from a.
+        let mut input = input;
+        input.max_overload = Some(1);
+        let w = compute_week_load(&input).unwrap();
+        assert_eq!(finals(&w), vec![("a", 9), ("b", 10), ("c", 0), ("d", 1)]);
+        assert!(w.people.iter().all(|p| p.exchanged == 0));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct WeekSource {
     pub fixed: Vec<FixedSeat>,
     /// Coordinators' loads for this week, by handle.
     pub overrides: Vec<(String, u32)>,
+    /// Balances of turns across weeks, by handle (+ = given more than their share so far).
+    pub credits: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct WeekPlan {
     pub days: Vec<NaiveDate>,
     pub load: WeekLoad,
     pub problem: Problem,
+    /// The week's notes: fixed turns that do not apply this week and why, each said once.
+    pub notes: Vec<String>,
 }
 
 /// How a person stands for one turn of one day.
@@ -63,6 +67,26 @@ impl WeekSource {
             out = Standing::RatherNot(e.reason.clone());
         }
         out
+    }
+
+    /// Why `handle`'s fixed turn `turn` of `date` cannot be honoured, if it cannot: leave or a
+    /// mandatory busy entry (with its reason).
+    fn void_reason(&self, handle: &str, date: NaiveDate, turn: usize) -> Option<String> {
+        let turns = self.settings.turns();
+        let mut busy = None;
+        for (_, e) in self.entries.iter().filter(|(h, e)| h == handle && e.mandatory) {
+            let Some(mask) = e.on(date, turns, &self.settings.working_days) else {
+                continue;
+            };
+            if !mask.get(turn).copied().unwrap_or(false) {
+                continue;
+            }
+            if e.kind == super::data::AvailabilityKind::Leave {
+                return Some(format!("on leave ({})", e.reason));
+            }
+            busy.get_or_insert_with(|| format!("busy ({})", e.reason));
+        }
+        busy
     }
 
     /// Days of the week starting `monday` with seats: the team's working days from Monday to
@@ -111,6 +135,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
                 max_turns_per_day: p.max_turns_per_day.unwrap_or(s.max_turns_per_day),
                 days,
                 override_load: src.overrides.iter().find(|(h, _)| *h == p.handle).map(|(_, l)| *l),
+                credit: src.credits.iter().find(|(h, _)| *h == p.handle).map_or(0, |(_, c)| *c),
             }
         })
         .collect();
@@ -119,6 +144,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
         lines: s.lines,
         team_works,
         people: weeks,
+        max_overload: Some(s.max_overload),
     })?;
 
     let mut busy = Vec::new();
@@ -145,6 +171,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
     }
     let lines_used = load.summary.lines_used.max(1);
     let mut fixed = Vec::new();
+    let mut notes = Vec::new();
     for (di, date) in days.iter().enumerate() {
         let weekday = date.weekday().num_days_from_monday() as u8;
         for seat in src
@@ -153,12 +180,37 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
             .filter(|f| f.weekday == weekday && (f.turn as usize) < turns)
         {
             match &seat.person {
-                Some(h) if people.iter().any(|p| &p.handle == h) => fixed.push(Fixed {
-                    person: Some(h.clone()),
-                    day: di as i64,
-                    turn: i64::from(seat.turn),
-                }),
-                Some(_) => {}
+                Some(h) => {
+                    // A fixed turn nobody can honour is void this week: not in the problem (so
+                    // never charged), said once in the week's notes.
+                    let load = people
+                        .iter()
+                        .position(|p| &p.handle == h)
+                        .map(|i| load.people[i].final_load);
+                    let why = match load {
+                        None => Some("not on the rota".to_string()),
+                        Some(l) => src
+                            .void_reason(h, *date, seat.turn as usize)
+                            .or_else(|| (l == 0).then(|| "not on the rota this week (no turns)".to_string())),
+                    };
+                    match why {
+                        None => fixed.push(Fixed {
+                            person: Some(h.clone()),
+                            day: di as i64,
+                            turn: i64::from(seat.turn),
+                        }),
+                        Some(why) => {
+                            let note = format!(
+                                "{h}'s fixed turn {} {} does not apply this week: {why}",
+                                WEEKDAY_NAMES[usize::from(weekday)],
+                                s.turn_start(seat.turn as usize)
+                            );
+                            if !notes.contains(&note) {
+                                notes.push(note);
+                            }
+                        }
+                    }
+                }
                 None if seat.line < lines_used => fixed.push(Fixed {
                     person: None,
                     day: di as i64,
@@ -217,6 +269,7 @@ pub fn plan_week(src: &WeekSource, monday: NaiveDate, seed: u64, time_limit_s: f
         days,
         load,
         problem,
+        notes,
     })
 }
 
@@ -322,6 +375,7 @@ mod tests {
                 person: Some("carl".into()),
             }],
             overrides: vec![("carl".into(), 3)],
+            credits: Vec::new(),
         }
     }
 
@@ -408,5 +462,79 @@ mod tests {
             seats[0][0].iter().all(|s| s.as_deref() != Some("anna")),
             "anna cannot on Monday 09:00"
         );
+    }
+
+    #[test]
+    fn fixed_turns_nobody_can_take_are_void_notes_and_the_rest_add_up_to_the_cost() {
+        use crate::rota::rules::solver::{Iterations, solve};
+        let mut src = source();
+        src.people.push(person("emil", 0));
+        src.people.push(person("flor", 4));
+        src.entries.push((
+            "flor".into(),
+            AvailabilityInput {
+                kind: AvailabilityKind::Leave,
+                weekday: None,
+                date_from: Some(d("2026-11-26")),
+                date_to: Some(d("2026-11-26")),
+                turns: None,
+                mandatory: true,
+                reason: "vacances".into(),
+            },
+        ));
+        let at = |weekday, turn, line, h: &str| FixedSeat {
+            weekday,
+            turn,
+            line,
+            person: Some(h.into()),
+        };
+        src.fixed.extend([
+            // Anna's Monday meeting is in the first turn: busy.
+            at(0, 0, 1, "anna"),
+            // Emil has an ideal of 0: not on the rota this week.
+            at(3, 1, 0, "emil"),
+            // Flor is on leave on Thursday.
+            at(3, 1, 1, "flor"),
+            // Dora is inactive.
+            at(4, 0, 0, "dora"),
+            // A fixed turn Bea can take.
+            at(4, 3, 1, "bea"),
+        ]);
+        let plan = plan_week(&src, d("2026-11-23"), 7, 1.0).unwrap();
+        assert_eq!(
+            plan.notes,
+            vec![
+                "anna's fixed turn Mon 09:00 does not apply this week: busy (meeting)",
+                "emil's fixed turn Thu 10:15 does not apply this week: not on the rota this week (no turns)",
+                "flor's fixed turn Thu 10:15 does not apply this week: on leave (vacances)",
+                "dora's fixed turn Fri 09:00 does not apply this week: not on the rota",
+            ]
+        );
+        let fixed: Vec<(&str, i64, i64)> = plan
+            .problem
+            .fixed
+            .iter()
+            .map(|f| (f.person.as_deref().unwrap(), f.day, f.turn))
+            .collect();
+        assert_eq!(
+            fixed,
+            vec![("carl", 1, 2), ("bea", 3, 3)],
+            "only the fixed turns that apply"
+        );
+
+        let sol = solve(&plan.problem, &mut Iterations(20_000), &mut |_| {}).unwrap();
+        let missed: Vec<&str> = sol
+            .penalties
+            .iter()
+            .filter(|p| p.rule == "fixed_missed")
+            .map(|p| p.text.as_str())
+            .collect();
+        assert!(
+            missed
+                .iter()
+                .all(|t| !["anna", "emil", "flor", "dora"].iter().any(|h| t.starts_with(h))),
+            "{missed:?}"
+        );
+        assert_eq!(sol.penalties.iter().map(|p| p.points).sum::<i64>(), sol.cost);
     }
 }

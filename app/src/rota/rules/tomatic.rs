@@ -141,13 +141,49 @@ pub struct ImportCount {
     pub unchanged: u32,
 }
 
+/// A line left out on purpose, with the import going on: an entry of a person known neither to
+/// `persons.yaml` nor to Switchboard (someone who has left), as Tomàtic itself ignores them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub file: String,
+    pub line: Option<usize>,
+    /// The handle the line names.
+    pub person: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: '{}': {}", self.file, l, self.person, self.reason),
+            None => write!(f, "{}: '{}': {}", self.file, self.person, self.reason),
+        }
+    }
+}
+
+/// A value taken from a Tomàtic file into a team setting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    pub file: String,
+    /// Tomàtic's key, e.g. `nTelefons`.
+    pub key: String,
+    pub value: String,
+    /// What it became in Switchboard, e.g. `phone lines`.
+    pub setting: String,
+}
+
 /// What an import did, or, when anything was rejected, what it would have done: then nothing
-/// was written (`applied` is false) and every rejected line is listed.
+/// was written (`applied` is false) and every rejected line is listed. Skipped lines (`warnings`)
+/// do not stop an import.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub applied: bool,
     pub counts: Vec<ImportCount>,
     pub rejected: Vec<Rejected>,
+    #[serde(default)]
+    pub warnings: Vec<Skipped>,
+    #[serde(default)]
+    pub taken: Vec<Taken>,
     pub notes: Vec<String>,
 }
 
@@ -191,6 +227,12 @@ impl std::fmt::Display for ImportReport {
         for r in &self.rejected {
             writeln!(f, "  rejected {r}")?;
         }
+        for t in &self.taken {
+            writeln!(f, "  taken from {}: {} = {} → {}", t.file, t.key, t.value, t.setting)?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "  skipped {w}")?;
+        }
         for n in &self.notes {
             writeln!(f, "  note: {n}")?;
         }
@@ -202,15 +244,18 @@ impl std::fmt::Display for ImportReport {
 pub fn is_tomatic_file(name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     [
+        "config.yaml",
         "persons.yaml",
         "indisponibilitats.conf",
         "oneshot.conf",
         "indisponibilitats-vacances.conf",
         "holidays.conf",
         "forced-turns.yaml",
+        "shiftcredit.yaml",
     ]
     .contains(&name)
         || name == "data/forced-turns.yaml"
+        || name == "data/shiftcredit.yaml"
         || (base.starts_with("graella-") && base.ends_with(".yaml"))
 }
 

@@ -3,8 +3,8 @@
 //! cannot be taken with its file, line and reason. `db::tomatic_import` then applies the plan in
 //! one transaction, or nothing at all when anything was rejected.
 //!
-//! Files read (paths relative to the folder; any other file is ignored):
-//! `persons.yaml`, `indisponibilitats.conf` (weekly), `oneshot.conf` (one-off),
+//! Files read (paths relative to the folder; any other file is ignored): `config.yaml` (only
+//! `nTelefons`, `hours`, `maximHoresDiariesGeneral` and `maxOverload`), `persons.yaml`, `indisponibilitats.conf` (weekly), `oneshot.conf` (one-off),
 //! `indisponibilitats-vacances.conf` (leave), `holidays.conf`, `data/forced-turns.yaml`
 //! (or `forced-turns.yaml`) and `graelles/graella-*.yaml`.
 use super::data::{
@@ -41,6 +41,26 @@ pub struct PlannedPerson {
     pub has_load: bool,
 }
 
+/// A seat of the forced-turns file with the line of its row, for warnings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedSeat {
+    pub seat: FixedSeat,
+    pub line: Option<usize>,
+}
+
+/// What `config.yaml` says the team works with; `None` where it says nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlannedConfig {
+    /// `nTelefons`.
+    pub lines: Option<u32>,
+    /// `hours`: the turn boundaries.
+    pub hours: Option<Vec<String>>,
+    /// `maximHoresDiariesGeneral`.
+    pub max_turns_per_day: Option<u32>,
+    /// `maxOverload`.
+    pub max_overload: Option<u32>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedTimetable {
     pub week: NaiveDate,
@@ -54,7 +74,13 @@ pub struct ImportPlan {
     pub availability: Vec<PlannedEntry>,
     pub holidays: Vec<(usize, Holiday)>,
     /// From the forced-turns file, if there is one: the whole template week.
-    pub fixed: Option<Vec<FixedSeat>>,
+    pub fixed: Option<Vec<PlannedSeat>>,
+    /// The people the forced-turns file names in its own `names`, `extensions` or `colors`:
+    /// a fixed person found only there is skipped, not invented.
+    pub forced_names: Vec<String>,
+    pub config: PlannedConfig,
+    /// Balances of turns from `shiftcredit.yaml`: (handle, balance, line).
+    pub credits: Vec<(String, i64, Option<usize>)>,
     /// Turn boundaries and line count the forced-turns file was made for.
     pub hours: Option<Vec<String>>,
     pub lines: Option<u32>,
@@ -72,6 +98,142 @@ const FILE_WEEKLY: &str = "indisponibilitats.conf";
 const FILE_ONESHOT: &str = "oneshot.conf";
 const FILE_LEAVE: &str = "indisponibilitats-vacances.conf";
 const FILE_HOLIDAYS: &str = "holidays.conf";
+pub const FILE_CONFIG: &str = "config.yaml";
+
+/// The line of a top-level `key:` of a YAML text.
+fn top_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.starts_with(&format!("{key}:")))
+        .map(|i| i + 1)
+}
+
+/// The line of row `row` (0-based) of the list under `key:` inside the top-level `section:`
+/// (`timetable: dl: - [..]`), when the file is laid out one row a line.
+fn row_line(text: &str, section: &str, key: &str, row: usize) -> Option<usize> {
+    let start = yaml_line(text, section, key)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let key_indent = indent(lines[start - 1]);
+    let mut row_indent = None;
+    let mut n = 0;
+    for (i, l) in lines.iter().enumerate().skip(start) {
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        let at = indent(l);
+        let dash = l.trim_start().starts_with('-');
+        if at < key_indent || (at == key_indent && !dash) {
+            return None;
+        }
+        if dash && row_indent.is_none_or(|r| r == at) {
+            row_indent = Some(at);
+            if n == row {
+                return Some(i + 1);
+            }
+            n += 1;
+        }
+    }
+    None
+}
+
+/// Reads `shiftcredit.yaml`: each person's balance of turns, `handle: N`.
+fn plan_credits(file: &str, text: &str, plan: &mut ImportPlan) {
+    let doc: serde_yaml::Mapping = match serde_yaml::from_str(text) {
+        Ok(serde_yaml::Value::Mapping(m)) => m,
+        Ok(serde_yaml::Value::Null) => return,
+        Ok(_) => {
+            return plan.rejected.push(Rejected {
+                file: file.into(),
+                line: None,
+                reason: "expected a mapping of person: balance".into(),
+            });
+        }
+        Err(e) => {
+            return plan.rejected.push(Rejected {
+                file: file.into(),
+                line: e.location().map(|l| l.line()),
+                reason: format!("not valid YAML: {e}"),
+            });
+        }
+    };
+    for (k, v) in &doc {
+        let Some(handle) = yaml_scalar(k) else { continue };
+        let line = top_line(text, &handle);
+        if PSEUDO_PEOPLE.contains(&handle.as_str()) {
+            continue;
+        }
+        match (check_handle(&handle), v.as_i64()) {
+            (Ok(h), Some(n)) if n.abs() <= 10_000 => plan.credits.push((h, n, line)),
+            (Err(e), _) => plan.rejected.push(Rejected {
+                file: file.into(),
+                line,
+                reason: format!("person '{handle}': {}", e.message),
+            }),
+            _ => plan.rejected.push(Rejected {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "{handle}: '{}' is not a whole number of turns",
+                    yaml_scalar(v).unwrap_or_else(|| "?".into())
+                ),
+            }),
+        }
+    }
+}
+
+/// Reads what `config.yaml` says the team works with. Other keys (paths, PBX, …) are not
+/// Switchboard's business and are left alone.
+fn plan_config(text: &str, plan: &mut ImportPlan) {
+    let reject = |plan: &mut ImportPlan, line: Option<usize>, reason: String| {
+        plan.rejected.push(Rejected {
+            file: FILE_CONFIG.into(),
+            line,
+            reason,
+        })
+    };
+    let doc: serde_yaml::Mapping = match serde_yaml::from_str(text) {
+        Ok(serde_yaml::Value::Mapping(m)) => m,
+        Ok(serde_yaml::Value::Null) => return,
+        Ok(_) => return reject(plan, None, "expected a mapping of settings".into()),
+        Err(e) => return reject(plan, e.location().map(|l| l.line()), format!("not valid YAML: {e}")),
+    };
+    let whole = |plan: &mut ImportPlan, key: &str, range: std::ops::RangeInclusive<u64>| -> Option<u32> {
+        let v = doc.get(key)?;
+        match v.as_u64().filter(|n| range.contains(n)) {
+            Some(n) => Some(n as u32),
+            None => {
+                reject(
+                    plan,
+                    top_line(text, key),
+                    format!(
+                        "{key}: '{}' is not a whole number from {} to {}",
+                        yaml_scalar(v).unwrap_or_else(|| "?".into()),
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                None
+            }
+        }
+    };
+    plan.config.lines = whole(plan, "nTelefons", 1..=200);
+    plan.config.max_turns_per_day = whole(plan, "maximHoresDiariesGeneral", 1..=24);
+    plan.config.max_overload = whole(plan, "maxOverload", 0..=50);
+    if let Some(v) = doc.get("hours") {
+        let hours: Option<Vec<String>> = v
+            .as_sequence()
+            .map(|h| h.iter().filter_map(yaml_scalar).collect())
+            .filter(|h: &Vec<String>| h.len() >= 2);
+        match hours {
+            Some(h) => plan.config.hours = Some(h),
+            None => reject(
+                plan,
+                top_line(text, "hours"),
+                "hours: expected a list of at least two times like '09:00'".into(),
+            ),
+        }
+    }
+}
 
 /// The line of `key:` inside the top-level `section:` of a YAML text, for pointing at it.
 fn yaml_line(text: &str, section: &str, key: &str) -> Option<usize> {
@@ -337,6 +499,12 @@ struct Graella {
     hours: Option<Vec<serde_yaml::Value>>,
     turns: Option<Vec<serde_yaml::Value>>,
     timetable: BTreeMap<String, Vec<Vec<Option<String>>>>,
+    #[serde(default)]
+    names: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    extensions: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    colors: BTreeMap<String, serde_yaml::Value>,
 }
 
 fn hours_of(g: &Graella) -> Option<Vec<String>> {
@@ -387,11 +555,14 @@ fn plan_forced(file: &str, text: &str, plan: &mut ImportPlan) {
                         }
                     },
                 };
-                seats.push(FixedSeat {
-                    weekday: weekday as u8,
-                    turn: turn as u32,
-                    line: line as u32,
-                    person,
+                seats.push(PlannedSeat {
+                    seat: FixedSeat {
+                        weekday: weekday as u8,
+                        turn: turn as u32,
+                        line: line as u32,
+                        person,
+                    },
+                    line: row_line(text, "timetable", day, turn),
                 });
             }
         }
@@ -399,6 +570,16 @@ fn plan_forced(file: &str, text: &str, plan: &mut ImportPlan) {
     plan.hours = hours_of(&g);
     plan.lines = Some(lines);
     plan.fixed = Some(seats);
+    let mut names: Vec<String> = g
+        .names
+        .keys()
+        .chain(g.extensions.keys())
+        .chain(g.colors.keys())
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    plan.forced_names = names;
 }
 
 fn plan_graella(file: &str, text: &str, plan: &mut ImportPlan) {
@@ -449,10 +630,32 @@ fn plan_graella(file: &str, text: &str, plan: &mut ImportPlan) {
 pub fn plan(files: &[TomaticFile], turns: usize) -> ImportPlan {
     let mut plan = ImportPlan::default();
     let find = |name: &str| files.iter().find(|f| f.name == name);
+    if let Some(f) = find(FILE_CONFIG) {
+        plan_config(&f.text, &mut plan);
+    }
     if let Some(f) = find("data/forced-turns.yaml").or_else(|| find("forced-turns.yaml")) {
         plan_forced(&f.name, &f.text, &mut plan);
+        if let (Some(config), Some(forced)) = (&plan.config.hours, &plan.hours)
+            && config.len() != forced.len()
+        {
+            plan.rejected.push(Rejected {
+                file: f.name.clone(),
+                line: top_line(&f.text, "hours"),
+                reason: format!(
+                    "hours: {} turns, but config.yaml's hours make {}",
+                    forced.len() - 1,
+                    config.len() - 1
+                ),
+            });
+        }
     }
-    let turns = plan.hours.as_ref().map(|h| h.len() - 1).unwrap_or(turns);
+    let turns = plan
+        .config
+        .hours
+        .as_ref()
+        .or(plan.hours.as_ref())
+        .map(|h| h.len() - 1)
+        .unwrap_or(turns);
     if let Some(f) = find(FILE_PERSONS) {
         plan_persons(&f.text, &mut plan);
     }
@@ -460,6 +663,9 @@ pub fn plan(files: &[TomaticFile], turns: usize) -> ImportPlan {
         if let Some(f) = find(name) {
             plan_busy(name, &f.text, turns, &mut plan);
         }
+    }
+    if let Some(f) = find("shiftcredit.yaml").or_else(|| find("data/shiftcredit.yaml")) {
+        plan_credits(&f.name, &f.text, &mut plan);
     }
     if let Some(f) = find(FILE_HOLIDAYS) {
         let (ok, bad) = parse_holidays_file(&f.text);
@@ -591,7 +797,7 @@ groups:\n  it:\n    - anna\n    - bea\nidealloads:\n  anna: 4\n  bea: 2\n";
         assert!(p.rejected.is_empty(), "{:?}", p.rejected);
         assert_eq!(p.hours.as_ref().unwrap().len(), 3);
         assert_eq!(p.lines, Some(2));
-        let fixed = p.fixed.unwrap();
+        let fixed: Vec<FixedSeat> = p.fixed.unwrap().into_iter().map(|s| s.seat).collect();
         assert_eq!(fixed.len(), 7, "festiu is no fixed seat");
         assert!(fixed.contains(&FixedSeat {
             weekday: 0,
@@ -611,5 +817,91 @@ groups:\n  it:\n    - anna\n    - bea\nidealloads:\n  anna: 4\n  bea: 2\n";
         assert_eq!(p.timetables[0].timetable["timetable"]["dl"][0][0], "anna");
         let p = plan(&[file("graelles/graella-x.yaml", "timetable: {}\n")], 4);
         assert_eq!(p.rejected.len(), 1);
+    }
+
+    #[test]
+    fn config_gives_lines_hours_day_maximum_and_overload() {
+        let text = "# Tomàtic\nnTelefons: 7\nhours:\n- '09:00'\n- '10:15'\n- '11:30'\nmaximHoresDiariesGeneral: 2\nmaxOverload: 0\nmonitoringFile: x.log\n";
+        let p = plan(&[file("config.yaml", text)], 4);
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert_eq!(
+            p.config,
+            PlannedConfig {
+                lines: Some(7),
+                hours: Some(vec!["09:00".into(), "10:15".into(), "11:30".into()]),
+                max_turns_per_day: Some(2),
+                max_overload: Some(0),
+            }
+        );
+        // Its hours set the turns busy masks must have.
+        let p = plan(
+            &[
+                file("config.yaml", text),
+                file("indisponibilitats.conf", "+anna dl 0011 # r\n"),
+            ],
+            4,
+        );
+        assert_eq!(p.rejected.len(), 1, "a four-turn mask for a two-turn day");
+    }
+
+    #[test]
+    fn a_bad_config_value_is_rejected_with_its_line() {
+        let p = plan(&[file("config.yaml", "nTelefons: 7\nmaxOverload: lots\n")], 4);
+        assert_eq!(p.rejected.len(), 1);
+        assert_eq!(
+            (p.rejected[0].file.as_str(), p.rejected[0].line),
+            ("config.yaml", Some(2))
+        );
+        assert!(
+            p.rejected[0].reason.starts_with("maxOverload: 'lots'"),
+            "{:?}",
+            p.rejected
+        );
+        assert_eq!(p.config.max_overload, None);
+        assert_eq!(p.config.lines, Some(7));
+    }
+
+    #[test]
+    fn shiftcredit_gives_balances_and_refuses_what_is_not_a_number() {
+        let p = plan(&[file("shiftcredit.yaml", "anna: 3\nbea: -2\nningu: 0\n")], 4);
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert_eq!(
+            p.credits,
+            vec![("anna".into(), 3, Some(1)), ("bea".into(), -2, Some(2))]
+        );
+        let p = plan(&[file("shiftcredit.yaml", "anna: 3\nbea: lots\n")], 4);
+        assert_eq!((p.rejected.len(), p.rejected[0].line), (1, Some(2)));
+    }
+
+    #[test]
+    fn forced_turns_hours_must_match_the_config_turns() {
+        let forced = "hours: ['09:00', '10:30', '12:00']\ntimetable:\n  dl:\n  - [anna]\n";
+        let p = plan(
+            &[
+                file("config.yaml", "hours: ['09:00', '10:00', '11:00', '12:00']\n"),
+                file("data/forced-turns.yaml", forced),
+            ],
+            4,
+        );
+        assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
+        assert!(p.rejected[0].reason.contains("config.yaml's hours make 3"));
+    }
+
+    #[test]
+    fn forced_seats_know_their_row_line_and_the_file_names() {
+        let text = "names:\n  xavi: Xavi\nhours: ['09:00', '10:30', '12:00']\ntimetable:\n  dl:\n  - [anna, xavi]\n  - [bea, anna]\n  dm:\n  - [xavi, anna]\n";
+        let p = plan(&[file("data/forced-turns.yaml", text)], 4);
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert_eq!(p.forced_names, vec!["xavi".to_string()]);
+        let at = |weekday: u8, turn: u32| {
+            p.fixed
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|s| s.seat.weekday == weekday && s.seat.turn == turn)
+                .unwrap()
+                .line
+        };
+        assert_eq!((at(0, 0), at(0, 1), at(1, 0)), (Some(6), Some(7), Some(9)));
     }
 }

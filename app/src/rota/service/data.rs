@@ -47,11 +47,17 @@ pub async fn person_page(s: &Services, actor: &Actor, handle: &str) -> Result<Pe
     let entries = availability::of_person(&s.db, person.id).await?;
     let may_edit_all = edit >= RotaEdit::Team;
     let own = actor.user_id().is_some_and(|u| person.fields.user_id == Some(u));
+    let balance = crate::rota::store::balances::by_handle(&s.db)
+        .await?
+        .into_iter()
+        .find(|(h, _)| *h == person.fields.handle)
+        .map_or(0, |(_, c)| c);
     Ok(PersonDetail {
         may_edit_own: may_edit_all || own,
         may_edit_all,
         person,
         entries,
+        balance,
     })
 }
 
@@ -270,4 +276,24 @@ pub async fn import_tomatic(s: &Services, actor: &Actor, files: &[TomaticFile]) 
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Forgives a person's balance of turns (`handle`) or everyone's (`None`): back to 0, logged.
+/// Returns how many balances changed.
+pub async fn forgive_balance(s: &Services, actor: &Actor, handle: Option<String>) -> Result<u64> {
+    may_edit(actor, RotaEdit::Team)?;
+    let mut tx = s.db.begin().await?;
+    let person_id = match handle {
+        Some(h) => Some(
+            people::by_handle(&s.db, &h.trim().to_lowercase())
+                .await
+                .map_err(ServiceError::db("person"))?
+                .id,
+        ),
+        None => None,
+    };
+    let done = crate::rota::store::balances::forgive(&mut tx, person_id, actor.user_id()).await?;
+    changed(&mut tx, "balances").await?;
+    tx.commit().await?;
+    Ok(done)
 }

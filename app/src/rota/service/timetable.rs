@@ -82,14 +82,55 @@ pub async fn week(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result
         "{} seats ({} days × {} turns × {} lines); loads add up to {}",
         sum.seats, sum.team_days, sum.turns, sum.lines, sum.assigned
     )];
-    if sum.lines_dropped > 0 {
+    if let Some(m) = sum.max_overload
+        && sum.overload_capped > 0
+    {
+        let capped: Vec<&str> = plan
+            .load
+            .people
+            .iter()
+            .filter(|p| p.overload_capped)
+            .map(|p| p.id.as_str())
+            .collect();
         load_notes.push(format!(
-            "Not enough people for every line: {} line(s) dropped this week, {} in use.",
-            sum.lines_dropped, sum.lines_used
+            "Not raised beyond their proportional load + {m} (the most turns above the proportional load): {}; {} seat(s) stay empty because of it.",
+            capped.join(", "),
+            sum.empty_by_overload
+        ));
+    }
+    if sum.lines_dropped > 0 {
+        let empty = sum.seats.saturating_sub(sum.assigned);
+        let why = if sum.empty_by_overload > 0 {
+            format!(
+                "{} of them because of the most turns above the proportional load, the rest beyond what people can take",
+                sum.empty_by_overload
+            )
+        } else {
+            "more than the people on the rota can take".to_string()
+        };
+        load_notes.push(format!(
+            "Not enough people for every line: {} line(s) dropped this week, {} in use: {empty} seat(s) nobody takes ({why}), and a whole line is {} seats.",
+            sum.lines_dropped,
+            sum.lines_used,
+            sum.team_days * sum.turns
         ));
     }
     if sum.empty_seats > 0 {
         load_notes.push(format!("{} seat(s) will stay empty.", sum.empty_seats));
+    }
+    let balances: Vec<String> = plan
+        .load
+        .people
+        .iter()
+        .filter(|p| p.credit != 0)
+        .map(|p| format!("{} {:+}", p.id, p.credit))
+        .collect();
+    if !balances.is_empty() {
+        let moved: i64 = plan.load.people.iter().map(|p| p.exchanged.max(0)).sum();
+        load_notes.push(format!(
+            "Balances of turns before this week: {}; {moved} turn(s) moved from the most credited to the most indebted.",
+            balances.join(", ")
+        ));
     }
     let job = solver_jobs::latest(&s.db, monday).await?.map(|j| JobView {
         id: j.id,
@@ -121,6 +162,7 @@ pub async fn week(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result
             .collect(),
         loads,
         load_notes,
+        notes: plan.notes.clone(),
         job,
         max_empty_seats: source.settings.max_empty_seats,
         may_edit: edit >= RotaEdit::Team,
@@ -350,12 +392,47 @@ pub async fn swap(s: &Services, actor: &Actor, a: SeatRef, b: SeatRef) -> Result
 /// Makes the week what people follow.
 pub async fn publish(s: &Services, actor: &Actor, day: NaiveDate) -> Result<()> {
     let by = may_edit(actor, RotaEdit::Team).map(|_| actor.user_id())?;
+    let monday = monday_of(day)?;
     let mut tx = s.db.begin().await?;
-    timetables::publish(&mut *tx, monday_of(day)?, by)
+    timetables::publish(&mut *tx, monday, by)
         .await
         .map_err(ServiceError::db("week (generate it first)"))?;
+    record_balances(s, &mut tx, monday).await?;
     changed(&mut tx).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Adds to each person's balance what the published week gives them against their share (the
+/// load before the week's adjustments). A week published again replaces what it added before.
+async fn record_balances(s: &Services, tx: &mut PgConnection, monday: NaiveDate) -> Result<()> {
+    let Some(week) = timetables::week(&mut *tx, monday).await? else {
+        return Ok(());
+    };
+    let source = source::week_source(&s.db, monday).await?;
+    let plan = crate::rota::rules::plan::plan_week(&source, monday, 0, 1.0)?;
+    let grid = timetables::grid(&mut *tx, monday, week.turns(), week.lines.max(1) as usize).await?;
+    let ids: std::collections::HashMap<String, i64> = crate::rota::store::people::ids_by_handle(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let rows: Vec<(i64, i64)> = plan
+        .load
+        .people
+        .iter()
+        .filter_map(|l| {
+            let given = grid
+                .seats
+                .iter()
+                .flatten()
+                .flatten()
+                .filter(|x| x.as_deref() == Some(l.id.as_str()))
+                .count() as i64;
+            let share = i64::from(l.override_load.unwrap_or(l.capped));
+            ids.get(&l.id).map(|id| (*id, given - share))
+        })
+        .collect();
+    crate::rota::store::balances::record_week(tx, monday, &rows).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 pub use crate::shell::store::{DbError, PgPool, conflict_as};
 
 pub mod availability;
+pub mod balances;
 pub mod calendar;
 pub mod fixed_turns;
 pub mod holidays;

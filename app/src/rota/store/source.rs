@@ -1,5 +1,5 @@
 //! Everything stored that a week's plan depends on, read together.
-use super::{DbError, PgPool, availability, fixed_turns, holidays, people, team, timetables};
+use super::{DbError, PgPool, availability, balances, fixed_turns, holidays, people, team, timetables};
 use crate::rota::rules::plan::WeekSource;
 use chrono::{Duration, NaiveDate};
 
@@ -15,5 +15,6 @@ pub async fn week_source(db: &PgPool, monday: NaiveDate) -> Result<WeekSource, D
         holidays: holidays::between(db, monday, monday + Duration::days(6)).await?,
         fixed: fixed_turns::all(db).await?,
         overrides: timetables::overrides(db, monday).await?,
+        credits: balances::by_handle(db).await?,
     })
 }

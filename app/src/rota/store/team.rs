@@ -12,6 +12,7 @@ struct SettingsRow {
     max_empty_seats: i32,
     max_per_desk: Option<i32>,
     group_rules: serde_json::Value,
+    max_overload: i32,
 }
 
 impl From<SettingsRow> for TeamSettings {
@@ -25,6 +26,7 @@ impl From<SettingsRow> for TeamSettings {
             max_empty_seats: r.max_empty_seats.max(0) as u32,
             max_per_desk: r.max_per_desk.map(|m| m.max(1) as u32),
             group_rules: serde_json::from_value(r.group_rules).unwrap_or_default(),
+            max_overload: r.max_overload.max(0) as u32,
         }
     }
 }
@@ -32,7 +34,7 @@ impl From<SettingsRow> for TeamSettings {
 pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<TeamSettings, DbError> {
     let row: SettingsRow = sqlx::query_as(
         "SELECT time_zone, turn_boundaries, lines, working_days, max_turns_per_day, max_empty_seats, max_per_desk,
-             group_rules FROM team_settings",
+             group_rules, max_overload FROM team_settings",
     )
     .fetch_one(db)
     .await?;
@@ -95,7 +97,7 @@ pub async fn save_in(tx: &mut sqlx::PgConnection, s: &TeamSettings) -> Result<()
         .await?;
     sqlx::query(
         "UPDATE team_settings SET time_zone = $1, turn_boundaries = $2, lines = $3, working_days = $4,
-             max_turns_per_day = $5, max_empty_seats = $6, max_per_desk = $7, group_rules = $8, updated_at = now()",
+             max_turns_per_day = $5, max_empty_seats = $6, max_per_desk = $7, group_rules = $8, max_overload = $9, updated_at = now()",
     )
     .bind(&s.time_zone)
     .bind(&s.turn_boundaries)
@@ -105,6 +107,7 @@ pub async fn save_in(tx: &mut sqlx::PgConnection, s: &TeamSettings) -> Result<()
     .bind(s.max_empty_seats as i32)
     .bind(s.max_per_desk.map(|m| m as i32))
     .bind(serde_json::to_value(&s.group_rules).unwrap_or_default())
+    .bind(s.max_overload as i32)
     .execute(&mut *tx)
     .await?;
     Ok(())

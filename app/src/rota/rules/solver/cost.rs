@@ -140,12 +140,12 @@ pub(crate) fn explain(m: &Model, masks: &[u32]) -> Vec<Penalty> {
             let pd = p * m.days + d;
             let mask = masks[pd];
             for t in 0..m.turns {
+                // Fixed turns on busy turns were made void when the model was built.
                 if m.fixed[pd] >> t & 1 == 1 && mask >> t & 1 == 0 {
-                    let why = if m.avail[pd] >> t & 1 == 0 { " (busy then)" } else { "" };
                     push(
                         "fixed_missed",
                         m.w.fixed_missed,
-                        format!("{id} is not on the fixed turn {day} {}{why}", turn(t)),
+                        format!("{id} is not on the fixed turn {day} {}", turn(t)),
                     );
                 }
             }

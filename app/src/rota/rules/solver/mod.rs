@@ -23,12 +23,13 @@
 //! `lines` below 1, a duplicate person id, more seats fixed empty than lines, a negative load
 //! or weight). Things that are allowed but cannot all be honoured are warnings in the result:
 //! a load above what the person's free turns and daily maximum can hold, a fixed turn on a
-//! busy turn (it is simply not honoured, and charged), loads adding up to fewer than the seats.
+//! busy turn or of a person with a load of 0 (void, as in Tomàtic: not honoured and not
+//! charged), loads adding up to fewer than the seats.
 //!
 //! # Penalties (`weights`, defaults in brackets)
 //! - `empty_seat` (100): k empty seats in one turn cost 100 × k², so empty seats spread out.
 //!   A seat fixed empty (`fixed` with `person: null`) is not a seat at all: it is not charged.
-//! - `fixed_missed` (50): per fixed turn the person is not on.
+//! - `fixed_missed` (50): per fixed turn the person is not on (void fixed turns excepted).
 //! - `same_day` (10): n turns of one person on one day cost 10 × n × (n − 1).
 //! - the day pattern, generalised from Tomàtic's table for four turns:
 //!   - `in_a_row` (40): per turn of a run beyond the second (`xxx.` 40, `xxxx` 80);

@@ -745,16 +745,29 @@ impl Model {
                     person.id, person.load, model.max_per_day[p]
                 ));
             }
+            // Fixed turns nobody can honour are void, as in Tomàtic: a busy turn, or a person
+            // with no turns this week. They are said once and never charged.
             for d in 0..days {
-                let bad = model.fixed[p * days + d] & !model.avail[p * days + d];
+                let pd = p * days + d;
+                let void = if model.load[p] == 0 {
+                    model.fixed[pd]
+                } else {
+                    model.fixed[pd] & !model.avail[pd]
+                };
                 for t in 0..turns {
-                    if bad >> t & 1 == 1 {
+                    if void >> t & 1 == 1 {
+                        let why = if model.load[p] == 0 && model.avail[pd] >> t & 1 == 1 {
+                            "they have no turns this week"
+                        } else {
+                            "it is a busy turn"
+                        };
                         warnings.push(format!(
-                            "{}: the fixed turn {} {} is a busy turn; it cannot be honoured",
+                            "{}: the fixed turn {} {} does not apply: {why}; it is not charged",
                             person.id, problem.days[d], problem.turns[t]
                         ));
                     }
                 }
+                model.fixed[pd] &= !void;
             }
         }
         let seats: u64 = model.cap.iter().map(|c| *c as u64).sum();

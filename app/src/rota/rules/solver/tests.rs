@@ -363,10 +363,12 @@ fn independent_cost(p: &Problem, tt: &Timetable) -> Result<i64, String> {
         .filter(|b| b.optional)
         .map(|b| (b.person.as_str(), b.day as usize, b.turn as usize))
         .collect();
+    // Fixed turns on busy turns, or of people without turns, are void: never charged.
     let fixed: HashSet<(&str, usize, usize)> = p
         .fixed
         .iter()
         .filter_map(|f| f.person.as_deref().map(|x| (x, f.day as usize, f.turn as usize)))
+        .filter(|k| !busy.contains(k) && p.persons.iter().any(|x| x.id == k.0 && x.load > 0))
         .collect();
     let by_id: HashMap<&str, &Person> = p.persons.iter().map(|x| (x.id.as_str(), x)).collect();
     let mut cost = 0;
@@ -674,10 +676,10 @@ fn reads_the_documented_format_and_warns() {
     let joined = s.warnings.join("\n");
     assert!(joined.contains("anna: load 9 is more than the 4 turns"), "{joined}");
     assert!(
-        joined.contains("anna: the fixed turn Mon 10:15 is a busy turn"),
+        joined.contains("anna: the fixed turn Mon 10:15 does not apply: it is a busy turn; it is not charged"),
         "{joined}"
     );
-    assert!(texts(&s, "fixed_missed").iter().any(|t| t.contains("(busy then)")));
+    assert!(texts(&s, "fixed_missed").is_empty(), "a void fixed turn is not charged");
     // The seat fixed empty is shown as a seat, and never filled.
     assert_eq!(s.timetable.0[1][3].iter().flatten().count(), 0);
     assert!(
@@ -763,4 +765,34 @@ fn random_repairs_keep_the_hard_rules() {
             "seed {seed}"
         );
     }
+}
+
+#[test]
+fn void_fixed_turns_are_warned_once_and_never_charged() {
+    let json = r#"{
+        "days": ["Mon", "Tue"],
+        "turns": ["09:00", "10:15", "11:30", "12:45"],
+        "lines": 1,
+        "persons": [{"id": "anna", "load": 2}, {"id": "bea", "load": 0}, {"id": "cai", "load": 2}],
+        "busy": [{"person": "anna", "day": 0, "turn": 1, "optional": false}],
+        "fixed": [{"person": "anna", "day": 0, "turn": 1}, {"person": "bea", "day": 1, "turn": 0},
+                  {"person": "cai", "day": 1, "turn": 2}]
+    }"#;
+    let p = Problem::from_json(json).unwrap();
+    let s = solve(&p, &mut Iterations(20_000), &mut |_| {}).unwrap();
+    let void: Vec<&String> = s.warnings.iter().filter(|w| w.contains("does not apply")).collect();
+    assert_eq!(
+        void,
+        [
+            "anna: the fixed turn Mon 10:15 does not apply: it is a busy turn; it is not charged",
+            "bea: the fixed turn Tue 09:00 does not apply: they have no turns this week; it is not charged",
+        ]
+    );
+    assert!(texts(&s, "fixed_missed").is_empty(), "{:?}", s.penalties);
+    assert_eq!(
+        s.timetable.0[1][2],
+        vec![Some("cai".to_string())],
+        "the fixed turn that applies is kept"
+    );
+    assert_eq!(s.penalties.iter().map(|p| p.points).sum::<i64>(), s.cost);
 }
