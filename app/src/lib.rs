@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod callouts;
 pub mod components;
+pub mod desk;
 pub mod rota;
 pub mod shell;
 
