@@ -95,3 +95,45 @@ pub async fn call(s: &Services, actor: &Actor, id: i64) -> Result<DeskCall> {
     may_use_desk(actor)?;
     calls::get(&s.db, id).await.map_err(ServiceError::db("call"))
 }
+
+fn view(c: DeskCall) -> crate::desk::CallView {
+    crate::desk::CallView {
+        id: c.id,
+        rang_at: c.rang_at,
+        extension: c.extension,
+        phone: c.phone,
+        pbx_call_id: c.pbx_call_id,
+        answered_at: c.answered_at,
+        ended_at: c.ended_at,
+    }
+}
+
+/// The card of a call (`None`: the latest call that rang this user, if any): the contacts with
+/// its number, with their contracts, alerts and callouts, and the earlier calls.
+pub async fn card(s: &Services, actor: &Actor, call_id: Option<i64>) -> Result<Option<crate::desk::Card>> {
+    use crate::desk::CARD_MATCHES;
+    use crate::directory::store::entries;
+    may_use_desk(actor)?;
+    let call = match call_id {
+        Some(id) => calls::get(&s.db, id).await.map_err(ServiceError::db("call"))?,
+        None => match actor.user_id() {
+            Some(u) => match calls::of_user(&s.db, u, 1).await?.pop() {
+                Some(c) => c,
+                None => return Ok(None),
+            },
+            None => return Ok(None),
+        },
+    };
+    let ids = entries::with_phone(&s.db, &call.phone).await?;
+    let mut contacts = Vec::new();
+    for id in ids.iter().take(CARD_MATCHES) {
+        contacts.push(entries::get(&s.db, *id).await?);
+    }
+    let earlier = calls::earlier(&s.db, &call.phone, call.contact_id, call.id, 20).await?;
+    Ok(Some(crate::desk::Card {
+        call: view(call),
+        contacts,
+        more_contacts: ids.len() > CARD_MATCHES,
+        earlier: earlier.into_iter().map(view).collect(),
+    }))
+}
