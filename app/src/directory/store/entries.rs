@@ -160,7 +160,7 @@ pub async fn update(tx: &mut PgConnection, id: i64, p: &Profile) -> Result<(), D
 }
 
 pub async fn add_contract(tx: &mut PgConnection, contact: i64, c: &ContractInput) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO contracts (contact_id, number, address, state, starts_on, ends_on)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -172,7 +172,7 @@ pub async fn add_contract(tx: &mut PgConnection, contact: i64, c: &ContractInput
     .bind(c.ends_on)
     .fetch_one(tx)
     .await
-    .map_err(conflict_as("another contract has this number"))?)
+    .map_err(conflict_as("another contract has this number"))
 }
 
 pub async fn add_alert(tx: &mut PgConnection, contact: i64, a: &AlertInput) -> Result<i64, DbError> {
