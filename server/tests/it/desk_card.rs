@@ -199,3 +199,33 @@ async fn callouts_keep_working_on_directory_rows() {
         (Some("+34612345678"), Some("Coop Sol"))
     );
 }
+
+#[tokio::test]
+async fn the_demo_gives_alex_an_extension_and_contacts_full_cards() {
+    let app = TestApp::spawn().await;
+    server::bootstrap::first_accounts(&app.db, Some("demo-admin-password".into()), true)
+        .await
+        .unwrap();
+    assert!(server::bootstrap::demo_rota(&app.db).await.unwrap());
+    assert!(server::bootstrap::demo_callouts(&app.db, "34").await.unwrap());
+    assert!(server::bootstrap::demo_desk(&app.db).await.unwrap());
+    assert!(!server::bootstrap::demo_desk(&app.db).await.unwrap(), "seeded once");
+    let ext: Option<String> = sqlx::query_scalar(
+        "SELECT p.extension FROM people p JOIN users u ON u.id = p.user_id WHERE u.username = 'alex'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(ext.as_deref(), Some("202"));
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM contacts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let e = app::directory::service::entry(&app.services, &app::shell::service::Actor::Operator, first)
+        .await
+        .unwrap();
+    assert!(
+        !e.contracts.is_empty() && !e.alerts.is_empty() && e.tax_id.is_some(),
+        "{e:?}"
+    );
+}
