@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod callouts;
 pub mod components;
+pub mod desk;
+pub mod directory;
 pub mod rota;
 pub mod shell;
 
@@ -68,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("callouts/api") view=callouts::pages::api_docs::ApiDocsPage/>
                     <Route path=path!("callouts/:id") view=callouts::pages::callout::CalloutPage/>
                     <Route path=path!("admin") view=accounts::pages::admin::AdminPage/>
+                    <Route path=path!("desk") view=desk::pages::DeskPage/>
+                    <Route path=path!("desk/call/:id") view=desk::pages::DeskCallPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -267,6 +267,14 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
     await expect(page.getByRole('heading', { name: '404 · Not found' })).toBeVisible();
     await expectNoAxeViolations(page, '404 page');
   });
+
+  test('desk: the live desk before any call (the cards are scanned in desk.spec.ts)', async ({ page }) => {
+    await signInAs(page, AGENT, '/desk');
+    await hydrated(page);
+    await new Shell(page).expectLive();
+    await expect(page.getByTestId('no-call')).toBeVisible();
+    await expectNoAxeViolations(page, 'desk, no call yet');
+  });
 });
 
 /** Removes what this file added that other specs count or see: the callout, its contacts,

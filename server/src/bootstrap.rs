@@ -228,6 +228,66 @@ pub async fn demo_callouts(db: &PgPool, country_code: &str) -> Result<bool, ApiE
     Ok(true)
 }
 
+/// For `serve --demo` on a directory without contracts: the first demo contacts get a member
+/// number, a tax id, contracts and alerts (the desk's cards show them), and one organisation is
+/// added. The demo agent `alex` has extension 202 (the demo rota), so a call rung there with
+/// one of these numbers opens a full card.
+pub async fn demo_desk(db: &PgPool) -> Result<bool, ApiError> {
+    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contracts)")
+        .fetch_one(db)
+        .await
+        .map_err(|e| ApiError::internal("demo desk", e))?;
+    if any {
+        return Ok(false);
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contacts ORDER BY id LIMIT 12")
+        .fetch_all(db)
+        .await
+        .map_err(|e| ApiError::internal("demo desk", e))?;
+    const TAX_IDS: [&str; 4] = ["12345678Z", "X1234567L", "00000000T", "Y1234567X"];
+    const STREETS: [&str; 4] = ["Carrer Major", "Rambla Nova", "Plaça del Vi", "Carrer de la Riera"];
+    let mut tx = db.begin().await.map_err(|e| ApiError::internal("demo desk", e))?;
+    for (i, id) in ids.iter().enumerate() {
+        sqlx::query("UPDATE contacts SET member_number = $2, tax_id = $3 WHERE id = $1")
+            .bind(id)
+            .bind(format!("{:05}", 1000 + i))
+            .bind(TAX_IDS[i % TAX_IDS.len()])
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| ApiError::internal("demo desk", e))?;
+        for k in 0..(1 + i % 2) {
+            sqlx::query(
+                "INSERT INTO contracts (contact_id, number, address, state, starts_on)
+                 VALUES ($1, $2, $3, $4, date '2024-01-01' + $5 * interval '37 days')",
+            )
+            .bind(id)
+            .bind(format!("{:07}", 100_000 + i * 10 + k))
+            .bind(format!("{} {}, Girona", STREETS[(i + k) % STREETS.len()], 1 + i))
+            .bind(if i % 5 == 4 && k == 0 { "suspended" } else { "active" })
+            .bind((i * 3 + k) as i32)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| ApiError::internal("demo desk", e))?;
+        }
+        let alert = match i % 4 {
+            0 => Some(("Unpaid invoice since last month", "warning")),
+            1 => Some(("Supply cut off: call back the billing team", "danger")),
+            _ => None,
+        };
+        if let Some((text, severity)) = alert {
+            sqlx::query("INSERT INTO contact_alerts (contact_id, text, severity) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(text)
+                .bind(severity)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| ApiError::internal("demo desk", e))?;
+        }
+    }
+    tx.commit().await.map_err(|e| ApiError::internal("demo desk", e))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod caller;
 pub mod config;
 pub mod database;
+pub mod desk;
 pub mod error;
 pub mod exports;
 pub mod live;

@@ -1,7 +1,6 @@
 //! `GET /api/events`: the live-event stream of a signed-in browser (server-sent events).
 use crate::caller::SignedIn;
 use crate::state::AppState;
-use app::shell::rules::access::topic_allowed;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
@@ -14,14 +13,12 @@ pub async fn events(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let roles = me.roles.clone();
+    let (user_id, roles) = (me.id, me.roles.clone());
     let rx = st.services.events.subscribe();
     let hello = stream::once(async { Ok(Event::default().comment("connected")) });
     let events = BroadcastStream::new(rx).filter_map(move |msg| {
         let out = match msg {
-            Ok(ev) if topic_allowed(&ev.topic, &roles) => Some(Ok(
-                Event::default().data(serde_json::to_string(&*ev).unwrap_or_default())
-            )),
+            Ok(ev) if ev.for_user(user_id, &roles) => Some(Ok(Event::default().data(ev.to_wire()))),
             Ok(_) => None,
             // This client fell behind and missed events: tell it to refetch everything.
             Err(BroadcastStreamRecvError::Lagged(n)) => {

@@ -175,6 +175,11 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     if demo && bootstrap::demo_callouts(&db, &cfg.default_country_code).await? {
         println!("  Demo callouts: 120 contacts and a callout ready to start (simulated provider).");
     }
+    if demo && bootstrap::demo_desk(&db).await? {
+        println!(
+            "  Demo desk: contracts, alerts, tax ids and member numbers on the first contacts (alex: extension 202)."
+        );
+    }
     let sessions = web::SessionSettings {
         key: cfg.session_key()?,
         secure: cfg.secure_cookies,

@@ -52,6 +52,14 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .route("/api/rota/people.csv", get(exports::people))
         .route("/api/rota/holidays.ics", get(exports::holidays))
         .route("/calendar/{file}", get(crate::calendar::feed))
+        .route(
+            crate::desk::RINGING_PATH,
+            get(crate::desk::ringing).post(crate::desk::ringing),
+        )
+        .route(
+            crate::desk::TOMATIC_RINGRING_PATH,
+            get(crate::desk::ringring).post(crate::desk::ringring),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

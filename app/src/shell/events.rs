@@ -20,6 +20,32 @@ pub const MAX_PAYLOAD: usize = 7900;
 pub struct LiveEvent {
     pub topic: String,
     pub data: serde_json::Value,
+    /// Addressed to one user's sessions only (the desk's ringing card); absent: everyone the
+    /// topic's area admits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<i64>,
+}
+
+impl LiveEvent {
+    /// Whether a user may receive this event: the topic's area opens to them and, when the
+    /// event is addressed to one user, it is them.
+    pub fn for_user(&self, user_id: i64, roles: &[crate::accounts::rules::roles::Role]) -> bool {
+        self.user.is_none_or(|u| u == user_id) && crate::shell::rules::access::topic_allowed(&self.topic, roles)
+    }
+
+    /// What a browser receives: the topic and the data (never whom it was addressed to).
+    pub fn to_wire(&self) -> String {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            topic: &'a str,
+            data: &'a serde_json::Value,
+        }
+        serde_json::to_string(&Wire {
+            topic: &self.topic,
+            data: &self.data,
+        })
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Clone)]
@@ -46,7 +72,7 @@ impl EventBus {
     /// (a dialer round's calls, a solver's progress).
     pub async fn publish(&self, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {
         let mut conn = self.db.acquire().await?;
-        notify(&mut conn, topic, data).await
+        notify(&mut conn, topic, data, None).await
     }
 
     /// [`EventBus::publish`], logging a failure instead of returning it: a missed live update
@@ -94,13 +120,29 @@ pub async fn publish_in(
     topic: Topic,
     data: serde_json::Value,
 ) -> Result<(), PublishError> {
-    notify(conn, topic, data).await
+    notify(conn, topic, data, None).await
 }
 
-async fn notify(conn: &mut sqlx::PgConnection, topic: Topic, data: serde_json::Value) -> Result<(), PublishError> {
+/// [`publish_in`] addressed to one user: only their own sessions receive it.
+pub async fn publish_to_user_in(
+    conn: &mut sqlx::PgConnection,
+    topic: Topic,
+    user_id: i64,
+    data: serde_json::Value,
+) -> Result<(), PublishError> {
+    notify(conn, topic, data, Some(user_id)).await
+}
+
+async fn notify(
+    conn: &mut sqlx::PgConnection,
+    topic: Topic,
+    data: serde_json::Value,
+    user: Option<i64>,
+) -> Result<(), PublishError> {
     let payload = serde_json::to_string(&LiveEvent {
         topic: topic.name(),
         data,
+        user,
     })
     .expect("a JSON value serializes");
     if payload.len() > MAX_PAYLOAD {

@@ -18,6 +18,8 @@ pub enum Topic {
     Contacts,
     /// One callout: settings, status, population, calls placed and their outcomes.
     Callout(i64),
+    /// A call is ringing the extension of the user the event is addressed to (the desk).
+    DeskRinging,
 }
 
 impl Topic {
@@ -37,6 +39,7 @@ impl fmt::Display for Topic {
             Topic::Callouts => f.write_str("callouts.list"),
             Topic::Contacts => f.write_str("callouts.contacts"),
             Topic::Callout(id) => write!(f, "callouts.{id}"),
+            Topic::DeskRinging => f.write_str("desk.ringing"),
         }
     }
 }
@@ -55,6 +58,7 @@ mod tests {
             Topic::Callouts,
             Topic::Contacts,
             Topic::Callout(7),
+            Topic::DeskRinging,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

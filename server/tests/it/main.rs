@@ -6,6 +6,8 @@ mod callouts_http;
 mod common;
 mod db_accounts;
 mod db_rota;
+mod desk_card;
+mod desk_ringing;
 mod http_admin;
 mod http_assets;
 mod http_auth;

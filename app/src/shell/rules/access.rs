@@ -15,11 +15,14 @@ pub enum Area {
     Callouts,
     /// Users, roles and API tokens.
     Admin,
+    /// The desk: the card of the call ringing one's extension, the directory search, call
+    /// annotations (agents and above).
+    Desk,
 }
 
 impl Area {
     /// Areas in navigation order.
-    pub const ALL: [Area; 4] = [Area::Home, Area::Rota, Area::Callouts, Area::Admin];
+    pub const ALL: [Area; 5] = [Area::Home, Area::Rota, Area::Callouts, Area::Desk, Area::Admin];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -27,6 +30,7 @@ impl Area {
             Area::Rota => "Rota",
             Area::Callouts => "Callouts",
             Area::Admin => "Admin",
+            Area::Desk => "Desk",
         }
     }
 
@@ -36,6 +40,7 @@ impl Area {
             Area::Rota => "/rota",
             Area::Callouts => "/callouts",
             Area::Admin => "/admin",
+            Area::Desk => "/desk",
         }
     }
 
@@ -45,6 +50,7 @@ impl Area {
             Area::Home | Area::Rota => &Role::ALL,
             Area::Callouts => &[Role::Manager, Role::Coordinator, Role::Agent],
             Area::Admin => &[Role::Admin],
+            Area::Desk => &[Role::Manager, Role::Coordinator, Role::Agent],
         }
     }
 
@@ -60,6 +66,7 @@ impl Area {
             Area::Rota => "rota",
             Area::Callouts => "callouts",
             Area::Admin => "admin",
+            Area::Desk => "desk",
         }
     }
 }
@@ -204,5 +211,16 @@ mod tests {
         assert!(!topic_allowed("admin.users", &[Role::Agent]));
         assert!(topic_allowed("home.notice", &[Role::Agent]));
         assert!(!topic_allowed("unknown.topic", &[Role::Admin]));
+    }
+
+    #[test]
+    fn the_desk_is_for_agents_and_above() {
+        for r in [Role::Agent, Role::Coordinator, Role::Manager, Role::Admin] {
+            assert!(Area::Desk.allows(&[r]), "{r} opens the desk");
+        }
+        assert!(!Area::Desk.allows(&[]));
+        assert_eq!(page_access("/desk"), PageAccess::Area(Area::Desk));
+        assert_eq!(page_access("/desk/call/3"), PageAccess::Area(Area::Desk));
+        assert!(topic_allowed("desk.ringing", &[Role::Agent]));
     }
 }

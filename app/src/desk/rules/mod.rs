@@ -1,0 +1,4 @@
+//! The desk's rules, without I/O: what a ringing request must carry, and its answers.
+pub mod ringing;
+
+pub use crate::shell::rules::Invalid;

@@ -1,0 +1,4 @@
+//! The desk's SQL, per aggregate.
+pub use crate::shell::store::{DbError, PgPool};
+
+pub mod calls;

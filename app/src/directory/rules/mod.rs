@@ -1,0 +1,5 @@
+//! The directory's rules, without I/O: tax ids, a contact's profile fields.
+pub mod profile;
+pub mod tax_id;
+
+pub use crate::shell::rules::Invalid;
