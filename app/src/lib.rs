@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod callouts;
 pub mod components;
 pub mod rota;
+pub mod queue;
 pub mod shell;
 
 #[cfg(feature = "ssr")]
