@@ -7,6 +7,7 @@ pub mod components;
 pub mod desk;
 pub mod directory;
 pub mod rota;
+pub mod queue;
 pub mod shell;
 
 #[cfg(feature = "ssr")]

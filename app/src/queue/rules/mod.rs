@@ -1,0 +1,2 @@
+//! The queue's rules, without I/O.
+pub mod ami;
