@@ -6,8 +6,8 @@ pub mod callouts;
 pub mod components;
 pub mod desk;
 pub mod directory;
-pub mod rota;
 pub mod queue;
+pub mod rota;
 pub mod shell;
 
 #[cfg(feature = "ssr")]
