@@ -10,6 +10,7 @@ pub mod error;
 pub mod exports;
 pub mod live;
 pub mod ops;
+pub mod pbx;
 pub mod pg;
 pub mod rest;
 pub mod rota_cli;

@@ -51,6 +51,8 @@ enum Command {
     },
     /// Run the simulated telephony provider (Twilio REST dialect) on its own port.
     Telsim(server::telephony::telsim::TelsimArgs),
+    /// Run the simulated Asterisk (AMI over TCP, queues, phones, callers) on its own ports.
+    Pbxsim(server::pbx::sim::PbxsimArgs),
     /// The rota solver on files (no database).
     #[command(subcommand)]
     Rota(server::rota_cli::RotaCommand),
@@ -209,6 +211,16 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
             p.base_url, p.account_sid, p.public_url
         );
     }
+    // No PBX adapter is configurable yet: the simulated one runs in-process.
+    let pbxsim = server::pbx::start_in_process(&running.services.db, running.addr, demo)
+        .await
+        .map_err(std::io::Error::other)?;
+    println!(
+        "  PBX: the simulated Asterisk (pbxsim), AMI at {}, control at {}; ringing calls to {}",
+        pbxsim.ami_addr,
+        pbxsim.control_url(),
+        server::desk::RINGING_PATH
+    );
     if created.is_empty() {
         println!("  Sign in with your account (reset one with `switchboard user passwd NAME`).");
     } else {
@@ -225,6 +237,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     }
     println!();
     running.task.await.map_err(std::io::Error::other)?;
+    drop(pbxsim);
     Ok(())
 }
 
@@ -234,6 +247,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Telsim(args) => {
             init_logs(cfg.log_json);
             Ok(server::telephony::telsim::run(args, shutdown_signal()).await?)
+        }
+        Command::Pbxsim(args) => {
+            init_logs(cfg.log_json);
+            Ok(server::pbx::sim::run(args, shutdown_signal()).await?)
         }
         // Files only: the configuration is read, the database is never opened.
         Command::Rota(cmd) => server::rota_cli::run(cmd).await.map_err(CliError::Usage),

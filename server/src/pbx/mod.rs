@@ -1,0 +1,81 @@
+//! The PBX side: `sim` is the simulated Asterisk (`switchboard pbxsim`, and in-process in `serve`
+//! while no PBX is configured).
+pub mod sim;
+
+use app::accounts::rules::tokens::Scope;
+use app::shell::service::Actor;
+use app::shell::store::PgPool;
+use sim::{Pbxsim, PbxsimConfig, RingingTarget, StaticMember};
+use std::net::SocketAddr;
+
+/// The name of the token `serve` gives its in-process pbxsim (a new one each start; the
+/// previous ones are revoked).
+pub const PBXSIM_TOKEN_NAME: &str = "pbxsim (in-process simulated PBX)";
+
+/// The queue the simulated PBX keeps.
+pub const SIM_QUEUE: &str = "support";
+
+fn random_hex(bytes: usize) -> String {
+    (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PbxError {
+    #[error("the simulated PBX's ringing token: {0}")]
+    Token(String),
+    #[error("the simulated PBX's set-up: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Starts pbxsim inside `serve`: its ringing calls go to this app's ringing endpoint with a
+/// token of its own. With `demo`, the people who have an extension and an account are static
+/// members of the queue (until the queue follows the rota), and callers arrive about once a
+/// minute from numbers of the directory (the demo contacts with contracts first) and one number
+/// nobody knows.
+pub async fn start_in_process(db: &PgPool, app_addr: SocketAddr, demo: bool) -> Result<Pbxsim, PbxError> {
+    for t in app::accounts::store::tokens::list(db)
+        .await
+        .map_err(|e| PbxError::Token(e.to_string()))?
+    {
+        if t.name == PBXSIM_TOKEN_NAME && t.revoked_at.is_none() {
+            let _ = app::accounts::service::revoke_token(db, &Actor::Operator, t.id).await;
+        }
+    }
+    let (_, token) = app::accounts::service::create_token(db, &Actor::Operator, PBXSIM_TOKEN_NAME, &[Scope::Pbx])
+        .await
+        .map_err(|e| PbxError::Token(e.to_string()))?;
+    let mut cfg = PbxsimConfig::new("switchboard", &random_hex(16));
+    cfg.queues = vec![SIM_QUEUE.into()];
+    cfg.ringing = Some(RingingTarget {
+        url: format!("http://{app_addr}{}", crate::desk::RINGING_PATH),
+        token,
+    });
+    if demo {
+        let members: Vec<(String, String)> = sqlx::query_as(
+            "SELECT extension, full_name FROM people
+              WHERE extension IS NOT NULL AND user_id IS NOT NULL ORDER BY extension",
+        )
+        .fetch_all(db)
+        .await?;
+        cfg.static_members = members
+            .into_iter()
+            .map(|(ext, name)| StaticMember {
+                queue: SIM_QUEUE.into(),
+                interface: app::queue::rules::ami::interface_for("PJSIP/{extension}", &ext),
+                name,
+            })
+            .collect();
+        let mut numbers: Vec<String> = sqlx::query_scalar(
+            "SELECT c.phone FROM contacts c
+              ORDER BY EXISTS (SELECT 1 FROM contracts k WHERE k.contact_id = c.id) DESC, c.id LIMIT 12",
+        )
+        .fetch_all(db)
+        .await?;
+        numbers.push("+34699000999".into());
+        cfg.numbers = numbers;
+        cfg.callers_per_hour = 60.0;
+    }
+    Ok(sim::spawn(cfg).await?)
+}
