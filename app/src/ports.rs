@@ -9,6 +9,61 @@ use std::pin::Pin;
 /// A boxed, sendable future (what `async fn` in a `dyn`-compatible trait returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why a PBX request did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PbxError {
+    /// The PBX answered and refused (not there, already there, no such queue, …).
+    #[error(transparent)]
+    Refused(#[from] crate::queue::rules::ami::Refusal),
+    /// The PBX could not be reached, or did not answer in time: try again later.
+    #[error("the PBX is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A member to put in a queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueMemberSpec {
+    pub queue: String,
+    /// From the interface template, e.g. `PJSIP/202`.
+    pub interface: String,
+    pub member_name: String,
+    pub paused: bool,
+    pub reason: Option<String>,
+}
+
+/// What the PBX tells its subscribers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PbxNews {
+    /// (Re)connected and logged in; a reconciling snapshot follows.
+    Connected,
+    /// The connection is gone; the adapter reconnects with backoff.
+    Disconnected(String),
+    /// The queues as the PBX sees them after a (re)connect: what to reconcile against.
+    Snapshot(crate::queue::rules::ami::QueueSnapshot),
+    Event(crate::queue::rules::ami::Event),
+}
+
+/// A PBX with queues (Asterisk over AMI, or pbxsim).
+pub trait Pbx: Send + Sync {
+    fn add_member(&self, member: QueueMemberSpec) -> BoxFuture<'_, Result<(), PbxError>>;
+    fn remove_member<'a>(&'a self, queue: &'a str, interface: &'a str) -> BoxFuture<'a, Result<(), PbxError>>;
+    /// Pauses or resumes a member; `queue: None` in every queue it is in.
+    fn pause<'a>(
+        &'a self,
+        queue: Option<&'a str>,
+        interface: &'a str,
+        paused: bool,
+        reason: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), PbxError>>;
+    /// Members and waiting callers of one queue, or of all.
+    fn queue_status<'a>(
+        &'a self,
+        queue: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<crate::queue::rules::ami::QueueSnapshot, PbxError>>;
+    /// The PBX's news from now on.
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<PbxNews>;
+}
+
 /// What the provider plays when the call is answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallScript {

@@ -31,6 +31,16 @@ struct FileConfig {
     default_country_code: Option<String>,
     dialer_tick_ms: Option<u64>,
     telephony: Option<FileTelephony>,
+    pbx: Option<FilePbx>,
+}
+
+/// `[pbx]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePbx {
+    ami_addr: Option<String>,
+    username: Option<String>,
+    secret: Option<String>,
 }
 
 /// `[telephony]` in the settings file.
@@ -67,6 +77,26 @@ impl std::fmt::Debug for TelephonyConfig {
     }
 }
 
+/// The PBX's manager interface (Asterisk AMI). Without `ami_addr`, `serve` starts the simulated
+/// PBX (pbxsim) in-process and connects to it.
+#[derive(Clone, Default)]
+pub struct PbxConfig {
+    pub ami_addr: Option<SocketAddr>,
+    pub username: Option<String>,
+    /// Secret: never logged.
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for PbxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PbxConfig")
+            .field("ami_addr", &self.ami_addr)
+            .field("username", &self.username)
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
@@ -88,6 +118,7 @@ pub struct Config {
     /// How often the dialer looks for work.
     pub dialer_tick_ms: u64,
     pub telephony: TelephonyConfig,
+    pub pbx: PbxConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -106,6 +137,7 @@ impl std::fmt::Debug for Config {
             .field("default_country_code", &self.default_country_code)
             .field("dialer_tick_ms", &self.dialer_tick_ms)
             .field("telephony", &self.telephony)
+            .field("pbx", &self.pbx)
             .finish()
     }
 }
@@ -253,7 +285,27 @@ impl Config {
                 });
             }
         }
+        let p = f.pbx.unwrap_or_default();
+        let ami_addr = match env("SWITCHBOARD_PBX_AMI_ADDR").or(p.ami_addr) {
+            Some(a) => Some(a.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_PBX_AMI_ADDR",
+                message: format!("'{a}' is not host:port (an IP address and the manager's port, e.g. 10.0.0.5:5038)"),
+            })?),
+            None => None,
+        };
+        let pbx = PbxConfig {
+            ami_addr,
+            username: env("SWITCHBOARD_PBX_USERNAME").or(p.username),
+            secret: env("SWITCHBOARD_PBX_SECRET").or(p.secret),
+        };
+        if pbx.ami_addr.is_some() && (pbx.username.is_none() || pbx.secret.is_none()) {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_PBX_AMI_ADDR",
+                message: "a PBX needs SWITCHBOARD_PBX_USERNAME and SWITCHBOARD_PBX_SECRET too".into(),
+            });
+        }
         Ok(Config {
+            pbx,
             default_country_code,
             dialer_tick_ms,
             telephony,

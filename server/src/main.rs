@@ -211,16 +211,19 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
             p.base_url, p.account_sid, p.public_url
         );
     }
-    // No PBX adapter is configurable yet: the simulated one runs in-process.
-    let pbxsim = server::pbx::start_in_process(&running.services.db, running.addr, demo)
+    let (pbx, pbxsim) = server::pbx::connect(&running.services, &cfg.pbx, running.addr, demo)
         .await
         .map_err(std::io::Error::other)?;
-    println!(
-        "  PBX: the simulated Asterisk (pbxsim), AMI at {}, control at {}; ringing calls to {}",
-        pbxsim.ami_addr,
-        pbxsim.control_url(),
-        server::desk::RINGING_PATH
-    );
+    match (&pbxsim, &cfg.pbx.ami_addr) {
+        (Some(sim), _) => println!(
+            "  PBX: the simulated Asterisk (pbxsim), AMI at {}, control at {}; its ringing calls go to {}",
+            sim.ami_addr,
+            sim.control_url(),
+            server::desk::RINGING_PATH
+        ),
+        (None, Some(addr)) => println!("  PBX: the Asterisk manager at {addr}"),
+        (None, None) => {}
+    }
     if created.is_empty() {
         println!("  Sign in with your account (reset one with `switchboard user passwd NAME`).");
     } else {
@@ -237,6 +240,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     }
     println!();
     running.task.await.map_err(std::io::Error::other)?;
+    drop(pbx);
     drop(pbxsim);
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The PBX side: `sim` is the simulated Asterisk (`switchboard pbxsim`, and in-process in `serve`
 //! while no PBX is configured).
+pub mod ami;
 pub mod sim;
 
 use app::accounts::rules::tokens::Scope;
@@ -27,6 +28,34 @@ pub enum PbxError {
     Db(#[from] sqlx::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// The PBX `serve` uses: the configured Asterisk manager, or pbxsim started in-process (kept
+/// alive by the returned handle) with the adapter connected to it. The desk's answered/ended
+/// times follow the adapter's events.
+pub async fn connect(
+    services: &app::shell::ctx::Services,
+    cfg: &crate::config::PbxConfig,
+    app_addr: SocketAddr,
+    demo: bool,
+) -> Result<(std::sync::Arc<ami::AmiClient>, Option<Pbxsim>), PbxError> {
+    let (ami_cfg, sim) = match (&cfg.ami_addr, &cfg.username, &cfg.secret) {
+        (Some(addr), Some(username), Some(secret)) => (
+            ami::AmiConfig {
+                addr: *addr,
+                username: username.clone(),
+                secret: secret.clone(),
+            },
+            None,
+        ),
+        _ => {
+            let sim = start_in_process(&services.db, app_addr, demo).await?;
+            (sim.ami_config(), Some(sim))
+        }
+    };
+    let client = ami::AmiClient::spawn(ami_cfg);
+    tokio::spawn(crate::workers::pbx::run(services.clone(), client.clone()));
+    Ok((client, sim))
 }
 
 /// Starts pbxsim inside `serve`: its ringing calls go to this app's ringing endpoint with a

@@ -237,6 +237,8 @@ struct Sim {
     events: broadcast::Sender<Message>,
     http: reqwest::Client,
     started: Instant,
+    /// True once the simulator is dropped: open AMI connections close (as when Asterisk stops).
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 /// A running simulator; dropping it stops it.
@@ -252,6 +254,15 @@ impl Pbxsim {
         format!("http://{}", self.control_addr)
     }
 
+    /// How the AMI adapter reaches it.
+    pub fn ami_config(&self) -> super::ami::AmiConfig {
+        super::ami::AmiConfig {
+            addr: self.ami_addr,
+            username: self.sim.cfg.username.clone(),
+            secret: self.sim.cfg.secret.clone(),
+        }
+    }
+
     /// What `GET /pbxsim/state` answers.
     pub fn state(&self) -> Value {
         self.sim.state()
@@ -260,6 +271,7 @@ impl Pbxsim {
 
 impl Drop for Pbxsim {
     fn drop(&mut self) {
+        self.sim.closed.send_replace(true);
         for t in &self.tasks {
             t.abort();
         }
@@ -850,6 +862,7 @@ pub async fn spawn(cfg: PbxsimConfig) -> std::io::Result<Pbxsim> {
         events,
         http,
         started: Instant::now(),
+        closed: tokio::sync::watch::channel(false).0,
     });
     let mut tasks = Vec::new();
     let s = sim.clone();
@@ -929,10 +942,14 @@ async fn connection(sim: Arc<Sim>, tcp: TcpStream) {
     let mut decoder = Decoder::new();
     let mut buf = vec![0u8; 8192];
     let mut events: Option<tokio::task::JoinHandle<()>> = None;
+    let mut closed = sim.closed.subscribe();
     'read: loop {
-        let n = match rd.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = tokio::select! {
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            },
+            _ = closed.wait_for(|c| *c) => break,
         };
         decoder.push(&buf[..n]);
         while let Some(frame) = decoder.next_frame() {

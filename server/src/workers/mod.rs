@@ -2,4 +2,5 @@
 //! stopped on shutdown. They call the same services and stores as the server functions and the
 //! REST API.
 pub mod callouts;
+pub mod pbx;
 pub mod rota;

@@ -18,6 +18,7 @@ mod http_timetable;
 mod import_tomatic;
 mod live_events;
 mod openapi;
+mod pbx_ami;
 mod pbxsim;
 mod rota_solve_file;
 mod service_events;
