@@ -41,6 +41,8 @@ struct FilePbx {
     ami_addr: Option<String>,
     username: Option<String>,
     secret: Option<String>,
+    queue: Option<String>,
+    interface_template: Option<String>,
 }
 
 /// `[telephony]` in the settings file.
@@ -79,12 +81,28 @@ impl std::fmt::Debug for TelephonyConfig {
 
 /// The PBX's manager interface (Asterisk AMI). Without `ami_addr`, `serve` starts the simulated
 /// PBX (pbxsim) in-process and connects to it.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct PbxConfig {
     pub ami_addr: Option<SocketAddr>,
     pub username: Option<String>,
     /// Secret: never logged.
     pub secret: Option<String>,
+    /// The queue that follows the timetable.
+    pub queue: String,
+    /// A member's interface from their extension, e.g. `PJSIP/{extension}`.
+    pub interface_template: String,
+}
+
+impl Default for PbxConfig {
+    fn default() -> Self {
+        PbxConfig {
+            ami_addr: None,
+            username: None,
+            secret: None,
+            queue: "support".into(),
+            interface_template: "PJSIP/{extension}".into(),
+        }
+    }
 }
 
 impl std::fmt::Debug for PbxConfig {
@@ -93,6 +111,8 @@ impl std::fmt::Debug for PbxConfig {
             .field("ami_addr", &self.ami_addr)
             .field("username", &self.username)
             .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .field("queue", &self.queue)
+            .field("interface_template", &self.interface_template)
             .finish()
     }
 }
@@ -297,7 +317,25 @@ impl Config {
             ami_addr,
             username: env("SWITCHBOARD_PBX_USERNAME").or(p.username),
             secret: env("SWITCHBOARD_PBX_SECRET").or(p.secret),
+            queue: env("SWITCHBOARD_PBX_QUEUE")
+                .or(p.queue)
+                .unwrap_or_else(|| "support".into()),
+            interface_template: env("SWITCHBOARD_PBX_INTERFACE_TEMPLATE")
+                .or(p.interface_template)
+                .unwrap_or_else(|| "PJSIP/{extension}".into()),
         };
+        if !pbx.interface_template.contains("{extension}") {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_PBX_INTERFACE_TEMPLATE",
+                message: format!("'{}' must contain {{extension}}", pbx.interface_template),
+            });
+        }
+        if pbx.queue.trim().is_empty() || pbx.queue.len() > 80 {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_PBX_QUEUE",
+                message: "a queue name of 1 to 80 characters".into(),
+            });
+        }
         if pbx.ami_addr.is_some() && (pbx.username.is_none() || pbx.secret.is_none()) {
             return Err(ConfigError::Value {
                 name: "SWITCHBOARD_PBX_AMI_ADDR",

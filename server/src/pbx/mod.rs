@@ -13,9 +13,6 @@ use std::net::SocketAddr;
 /// previous ones are revoked).
 pub const PBXSIM_TOKEN_NAME: &str = "pbxsim (in-process simulated PBX)";
 
-/// The queue the simulated PBX keeps.
-pub const SIM_QUEUE: &str = "support";
-
 fn random_hex(bytes: usize) -> String {
     (0..bytes).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
@@ -49,12 +46,22 @@ pub async fn connect(
             None,
         ),
         _ => {
-            let sim = start_in_process(&services.db, app_addr, demo).await?;
+            let sim = start_in_process(&services.db, app_addr, demo, cfg).await?;
             (sim.ami_config(), Some(sim))
         }
     };
     let client = ami::AmiClient::spawn(ami_cfg);
     tokio::spawn(crate::workers::pbx::run(services.clone(), client.clone()));
+    let queue = app::queue::service::QueueSettings {
+        queue: cfg.queue.clone(),
+        interface_template: cfg.interface_template.clone(),
+    };
+    tokio::spawn(crate::workers::queue::run(
+        services.clone(),
+        client.clone(),
+        queue,
+        crate::workers::queue::LOOK_EVERY,
+    ));
     Ok((client, sim))
 }
 
@@ -63,7 +70,12 @@ pub async fn connect(
 /// members of the queue (until the queue follows the rota), and callers arrive about once a
 /// minute from numbers of the directory (the demo contacts with contracts first) and one number
 /// nobody knows.
-pub async fn start_in_process(db: &PgPool, app_addr: SocketAddr, demo: bool) -> Result<Pbxsim, PbxError> {
+pub async fn start_in_process(
+    db: &PgPool,
+    app_addr: SocketAddr,
+    demo: bool,
+    pbx: &crate::config::PbxConfig,
+) -> Result<Pbxsim, PbxError> {
     for t in app::accounts::store::tokens::list(db)
         .await
         .map_err(|e| PbxError::Token(e.to_string()))?
@@ -76,7 +88,7 @@ pub async fn start_in_process(db: &PgPool, app_addr: SocketAddr, demo: bool) -> 
         .await
         .map_err(|e| PbxError::Token(e.to_string()))?;
     let mut cfg = PbxsimConfig::new("switchboard", &random_hex(16));
-    cfg.queues = vec![SIM_QUEUE.into()];
+    cfg.queues = vec![pbx.queue.clone()];
     cfg.ringing = Some(RingingTarget {
         url: format!("http://{app_addr}{}", crate::desk::RINGING_PATH),
         token,
@@ -91,8 +103,8 @@ pub async fn start_in_process(db: &PgPool, app_addr: SocketAddr, demo: bool) -> 
         cfg.static_members = members
             .into_iter()
             .map(|(ext, name)| StaticMember {
-                queue: SIM_QUEUE.into(),
-                interface: app::queue::rules::ami::interface_for("PJSIP/{extension}", &ext),
+                queue: pbx.queue.clone(),
+                interface: app::queue::rules::ami::interface_for(&pbx.interface_template, &ext),
                 name,
             })
             .collect();

@@ -3,4 +3,5 @@
 //! REST API.
 pub mod callouts;
 pub mod pbx;
+pub mod queue;
 pub mod rota;

@@ -1,2 +1,3 @@
 //! The queue's rules, without I/O.
 pub mod ami;
+pub mod follow;

@@ -1,0 +1,4 @@
+//! The queue's SQL: the members Switchboard added, the boundaries applied, the log.
+pub mod follow;
+
+pub use crate::shell::store::{DbError, PgPool};

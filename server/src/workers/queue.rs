@@ -1,0 +1,43 @@
+//! The queue follows the published timetable: every few seconds the current boundary of the
+//! team's day is applied (by the one instance that claims it), and after every (re)connect the
+//! PBX's queue is put back as the timetable wants it.
+use app::ports::{Pbx, PbxNews};
+use app::queue::service::{self, QueueSettings, Source};
+use app::shell::ctx::Services;
+use app::shell::service::Actor;
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often the boundary is looked at: a missed boundary is caught up within this.
+pub const LOOK_EVERY: Duration = Duration::from_secs(5);
+
+pub async fn run(services: Services, pbx: Arc<dyn Pbx>, queue: QueueSettings, look_every: Duration) {
+    let mut news = pbx.subscribe();
+    let mut tick = tokio::time::interval(look_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let source = tokio::select! {
+            _ = tick.tick() => None,
+            n = news.recv() => match n {
+                Ok(PbxNews::Snapshot(_)) => Some(Source::Reconcile),
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            },
+        };
+        let done = match source {
+            None => service::apply_boundary(&services, &Actor::Operator, pbx.as_ref(), &queue, Utc::now()).await,
+            Some(s) => service::follow_rota(&services, &Actor::Operator, pbx.as_ref(), &queue, Utc::now(), s)
+                .await
+                .map(Some),
+        };
+        match done {
+            Ok(Some(d)) if !d.added.is_empty() || !d.removed.is_empty() || !d.failed.is_empty() => {
+                tracing::info!(queue = %queue.queue, added = ?d.added, removed = ?d.removed, failed = ?d.failed, "the queue follows the rota");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(queue = %queue.queue, error = %e, "the queue could not follow the rota"),
+        }
+    }
+}
