@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view=accounts::pages::admin::AdminPage/>
                     <Route path=path!("desk") view=desk::pages::DeskPage/>
                     <Route path=path!("desk/call/:id") view=desk::pages::DeskCallPage/>
+                    <Route path=path!("queue") view=queue::pages::QueuePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,6 +9,8 @@ pub struct Services {
     pub events: EventBus,
     /// Country calling code given to contacts' national numbers (configuration).
     pub default_country_code: String,
+    /// The PBX, once connected at start-up (the queue console and its actions).
+    pub queue: std::sync::Arc<std::sync::OnceLock<crate::queue::service::QueueLink>>,
 }
 
 impl Services {
@@ -18,6 +20,7 @@ impl Services {
             db,
             events,
             default_country_code: "34".into(),
+            queue: Default::default(),
         }
     }
 

@@ -20,6 +20,8 @@ pub enum Topic {
     Callout(i64),
     /// A call is ringing the extension of the user the event is addressed to (the desk).
     DeskRinging,
+    /// The live queue changed (members, states, callers): the console refetches.
+    QueueBoard,
 }
 
 impl Topic {
@@ -40,6 +42,7 @@ impl fmt::Display for Topic {
             Topic::Contacts => f.write_str("callouts.contacts"),
             Topic::Callout(id) => write!(f, "callouts.{id}"),
             Topic::DeskRinging => f.write_str("desk.ringing"),
+            Topic::QueueBoard => f.write_str("queue.board"),
         }
     }
 }
@@ -59,6 +62,7 @@ mod tests {
             Topic::Contacts,
             Topic::Callout(7),
             Topic::DeskRinging,
+            Topic::QueueBoard,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

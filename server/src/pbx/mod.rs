@@ -56,6 +56,20 @@ pub async fn connect(
         queue: cfg.queue.clone(),
         interface_template: cfg.interface_template.clone(),
     };
+    let board = std::sync::Arc::new(std::sync::RwLock::new(app::queue::rules::board::Board::new(
+        &queue.queue,
+        chrono::Utc::now(),
+    )));
+    tokio::spawn(crate::workers::queue::keep_board(
+        services.clone(),
+        client.clone(),
+        board.clone(),
+    ));
+    let _ = services.queue.set(app::queue::service::QueueLink {
+        pbx: client.clone(),
+        board,
+        settings: queue.clone(),
+    });
     tokio::spawn(crate::workers::queue::run(
         services.clone(),
         client.clone(),

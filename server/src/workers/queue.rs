@@ -41,3 +41,53 @@ pub async fn run(services: Services, pbx: Arc<dyn Pbx>, queue: QueueSettings, lo
         }
     }
 }
+
+/// Keeps the console's board from the PBX's news and tells the browsers (at most twice a second)
+/// that it changed.
+pub async fn keep_board(
+    services: Services,
+    pbx: Arc<dyn Pbx>,
+    board: Arc<std::sync::RwLock<app::queue::rules::board::Board>>,
+) {
+    let mut news = pbx.subscribe();
+    drop(pbx);
+    let mut last_announce = tokio::time::Instant::now() - Duration::from_secs(1);
+    let mut pending = false;
+    loop {
+        let wait = if pending {
+            Duration::from_millis(500).saturating_sub(last_announce.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        let changed = tokio::select! {
+            n = news.recv() => {
+                let now = Utc::now();
+                let Ok(mut b) = board.write() else { return };
+                match n {
+                    Ok(PbxNews::Snapshot(s)) => {
+                        b.apply_snapshot(&s, now);
+                        true
+                    }
+                    Ok(PbxNews::Event(e)) => b.apply(&e, now),
+                    Ok(PbxNews::Disconnected(_)) => {
+                        let was = b.connected;
+                        b.connected = false;
+                        was
+                    }
+                    Ok(PbxNews::Connected) | Err(RecvError::Lagged(_)) => false,
+                    Err(RecvError::Closed) => return,
+                }
+            }
+            _ = tokio::time::sleep(wait) => false,
+        };
+        pending |= changed;
+        if pending && last_announce.elapsed() >= Duration::from_millis(500) {
+            services
+                .events
+                .announce(app::shell::topics::Topic::QueueBoard, serde_json::json!({}))
+                .await;
+            last_announce = tokio::time::Instant::now();
+            pending = false;
+        }
+    }
+}

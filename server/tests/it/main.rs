@@ -20,6 +20,7 @@ mod live_events;
 mod openapi;
 mod pbx_ami;
 mod pbxsim;
+mod queue_console;
 mod queue_follow;
 mod rota_solve_file;
 mod service_events;

@@ -18,11 +18,19 @@ pub enum Area {
     /// The desk: the card of the call ringing one's extension, the directory search, call
     /// annotations (agents and above).
     Desk,
+    Queue,
 }
 
 impl Area {
     /// Areas in navigation order.
-    pub const ALL: [Area; 5] = [Area::Home, Area::Rota, Area::Callouts, Area::Desk, Area::Admin];
+    pub const ALL: [Area; 6] = [
+        Area::Home,
+        Area::Rota,
+        Area::Queue,
+        Area::Callouts,
+        Area::Desk,
+        Area::Admin,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -31,6 +39,7 @@ impl Area {
             Area::Callouts => "Callouts",
             Area::Admin => "Admin",
             Area::Desk => "Desk",
+            Area::Queue => "Queue",
         }
     }
 
@@ -41,6 +50,7 @@ impl Area {
             Area::Callouts => "/callouts",
             Area::Admin => "/admin",
             Area::Desk => "/desk",
+            Area::Queue => "/queue",
         }
     }
 
@@ -51,6 +61,7 @@ impl Area {
             Area::Callouts => &[Role::Manager, Role::Coordinator, Role::Agent],
             Area::Admin => &[Role::Admin],
             Area::Desk => &[Role::Manager, Role::Coordinator, Role::Agent],
+            Area::Queue => &[Role::Manager, Role::Coordinator, Role::Agent],
         }
     }
 
@@ -67,6 +78,7 @@ impl Area {
             Area::Callouts => "callouts",
             Area::Admin => "admin",
             Area::Desk => "desk",
+            Area::Queue => "queue",
         }
     }
 }
@@ -221,6 +233,8 @@ mod tests {
         assert!(!Area::Desk.allows(&[]));
         assert_eq!(page_access("/desk"), PageAccess::Area(Area::Desk));
         assert_eq!(page_access("/desk/call/3"), PageAccess::Area(Area::Desk));
+        assert_eq!(page_access("/queue"), PageAccess::Area(Area::Queue));
+        assert!(Area::Queue.allows(&[Role::Agent]) && !Area::Queue.allows(&[]));
         assert!(topic_allowed("desk.ringing", &[Role::Agent]));
     }
 }

@@ -1,0 +1,191 @@
+//! `/queue`: the live queue console — each member's state and how long, calls and talk time
+//! today, time since the last call; the callers waiting; this turn and the next; the latest
+//! changes. Coordinators pause (with a reason) and resume anyone.
+use crate::components::{ErrorLine, Loaded, RequireArea, use_me};
+use crate::queue::QueueView;
+use crate::queue::api::{PauseMember, queue_board};
+use crate::queue::rules::board::{MemberLive, MemberState};
+use crate::shell::live::use_topic_throttled;
+use crate::shell::rules::access::Area;
+use crate::shell::topics::Topic;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    let s = (now - t).num_seconds().max(0);
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+fn talk(secs: u32) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+fn state_class(s: MemberState) -> &'static str {
+    match s {
+        MemberState::Available => "badge ok",
+        MemberState::Ringing | MemberState::InCall => "badge",
+        MemberState::Paused => "badge warn",
+        MemberState::Disconnected => "badge bad",
+    }
+}
+
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    let changed = use_topic_throttled(Topic::QueueBoard, std::time::Duration::from_millis(500));
+    let pause = ServerAction::<PauseMember>::new();
+    let board = Resource::new(move || (changed.get(), pause.version().get()), |_| queue_board());
+    view! {
+        <RequireArea area=Area::Queue>
+            <Title text="Queue"/>
+            <h1>"Queue"</h1>
+            <ErrorLine error=Signal::derive(move || pause.value().get().and_then(|r| r.err()))/>
+            <Loaded resource=board let:view>
+                <Board view pause/>
+            </Loaded>
+        </RequireArea>
+    }
+}
+
+#[component]
+fn Board(view: QueueView, pause: ServerAction<PauseMember>) -> impl IntoView {
+    let me = use_me();
+    let steer = move || {
+        me.get().is_some_and(|u| {
+            u.roles.iter().any(|r| {
+                matches!(
+                    r,
+                    crate::accounts::rules::roles::Role::Coordinator | crate::accounts::rules::roles::Role::Admin
+                )
+            })
+        })
+    };
+    let now = view.now;
+    let b = view.board;
+    let members: Vec<MemberLive> = b.members.values().cloned().collect();
+    let empty = members.is_empty();
+    view! {
+        <p class="small muted" data-testid="queue-summary">
+            {format!("Queue {} · ", b.queue)}
+            {if b.connected { "PBX connected" } else { "PBX not connected: the states below may be old" }}
+            {format!(" · answered today {} · gave up today {}", b.answered_today, b.abandoned_today)}
+        </p>
+        <section aria-labelledby="members-title">
+            <h2 id="members-title">"Members"</h2>
+            {empty.then(|| view! { <p class="muted" data-testid="no-members">"Nobody is in the queue."</p> })}
+            <table class="table dense" data-testid="members" hidden=empty>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Phone"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"For"</th>
+                        <th scope="col">"Calls today"</th>
+                        <th scope="col">"Talk today"</th>
+                        <th scope="col">"Since last call"</th>
+                        <th scope="col">"Pause"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {members.into_iter().map(|m| view! { <MemberRow m now pause steer/> }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section aria-labelledby="waiting-title">
+            <h2 id="waiting-title">{format!("Waiting ({})", b.waiting.len())}</h2>
+            {b.waiting.is_empty().then(|| view! { <p class="muted">"Nobody is waiting."</p> })}
+            <ol data-testid="waiting">
+                {b.waiting.iter().map(|w| view! {
+                    <li>{format!("{} · waiting {}", w.number, ago(now, w.since))}</li>
+                }).collect_view()}
+            </ol>
+        </section>
+        <section aria-labelledby="turns-title">
+            <h2 id="turns-title">"This turn and the next"</h2>
+            <div class="turns" data-testid="turns">
+                {view.turns.into_iter().map(|t| view! {
+                    <div class="card">
+                        <h3>{t.label}</h3>
+                        <p>{if t.people.is_empty() { "Nobody.".to_string() } else { t.people.join(", ") }}</p>
+                    </div>
+                }).collect_view()}
+            </div>
+        </section>
+        <section aria-labelledby="log-title">
+            <h2 id="log-title">"Latest changes"</h2>
+            <ul class="small" data-testid="queue-log">
+                {view.log.into_iter().map(|l| view! {
+                    <li>{format!("{} · {}{} · {}", l.at.format("%H:%M:%S"), l.source, l.who.map(|w| format!(" ({w})")).unwrap_or_default(), l.what)}</li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(
+    m: MemberLive,
+    now: DateTime<Utc>,
+    pause: ServerAction<PauseMember>,
+    steer: impl Fn() -> bool + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let interface = m.interface.clone();
+    let paused = m.state == MemberState::Paused || m.paused_reason.is_some();
+    let state = match (&m.state, &m.paused_reason) {
+        (MemberState::Paused, Some(r)) => format!("paused: {r}"),
+        (s, _) => s.label().to_string(),
+    };
+    let i2 = interface.clone();
+    let do_pause = move |_| {
+        pause.dispatch(PauseMember {
+            interface: interface.clone(),
+            paused: true,
+            reason: Some(reason.get_untracked()),
+        });
+    };
+    let do_resume = move |_| {
+        pause.dispatch(PauseMember {
+            interface: i2.clone(),
+            paused: false,
+            reason: None,
+        });
+    };
+    let ext = m.interface.rsplit('/').next().unwrap_or_default().to_string();
+    view! {
+        <tr data-testid="member" data-interface=m.interface.clone() data-state=format!("{:?}", m.state)>
+            <td>{m.name.clone()}</td>
+            <td>{ext}</td>
+            <td><span class=state_class(m.state)>{state}</span></td>
+            <td>{ago(now, m.since)}</td>
+            <td>{m.calls_today}</td>
+            <td>{talk(m.talk_secs_today)}</td>
+            <td>{m.last_call_at.map(|t| ago(now, t)).unwrap_or_else(|| "no call yet".into())}</td>
+            <td>
+                <Show when=steer fallback=|| view! { <span class="muted">"—"</span> }>
+                    {if paused {
+                        view! { <button class="btn" on:click=do_resume.clone()>"Resume"</button> }.into_any()
+                    } else {
+                        view! {
+                            <input
+                                aria-label=format!("Reason to pause {}", m.name)
+                                class="input small"
+                                placeholder="reason"
+                                maxlength="60"
+                                prop:value=move || reason.get()
+                                on:input=move |ev| reason.set(event_target_value(&ev))
+                            />
+                            <button class="btn" on:click=do_pause.clone()>"Pause"</button>
+                        }.into_any()
+                    }}
+                </Show>
+            </td>
+        </tr>
+    }
+}
