@@ -5,6 +5,7 @@ mod calendar_feed;
 mod callouts_console;
 mod callouts_http;
 mod common;
+mod csv_exports;
 mod db_accounts;
 mod db_rota;
 mod desk_card;
