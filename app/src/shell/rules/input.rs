@@ -58,8 +58,7 @@ pub fn nul_in_form(text: &str) -> Option<String> {
 /// (`input.phone` → `phone`, `0.phone` → `phone`, `input[tags][1]` → `tags`).
 pub fn field_of(path: &str) -> String {
     path.split(['.', '[', ']'])
-        .filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
-        .next_back()
+        .rfind(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
         .unwrap_or("request")
         .to_string()
 }
