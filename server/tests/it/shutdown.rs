@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 /// A guard for the whole exit, not a timing asserted: before the fix the process never exited.
 const EXIT_GUARD: Duration = Duration::from_secs(15);
 
-struct Serve(Child);
+/// The process and its data folder: killed and removed when the test ends, pass or fail.
+struct Serve(Child, std::path::PathBuf);
 
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
     }
 }
 
@@ -61,7 +63,7 @@ async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start switchboard serve");
-    let mut serve = Serve(child);
+    let mut serve = Serve(child, data.clone());
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -162,5 +164,4 @@ async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling
     let exited = sent.elapsed();
     eprintln!("SIGTERM → streams ended in {streams_ended:?}, process exited in {exited:?} ({exit})");
     assert!(exit.success(), "serve exited with {exit}");
-    let _ = std::fs::remove_dir_all(&data);
 }
