@@ -18,8 +18,8 @@ pub async fn run(services: Services, stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     loop {
         if *stop.borrow() {
-            break;
-        } // shutting down: claim nothing more
+            break; // shutting down: claim nothing more
+        }
         match solver_jobs::claim(&services.db, &worker, LEASE_S).await {
             Ok(Some(job)) => {
                 let id = job.id;
