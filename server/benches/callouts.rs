@@ -295,6 +295,7 @@ impl Instance {
             key: (0..64).map(|_| rand::random::<u8>()).collect(),
             secure: false,
             idle_minutes: 60,
+            idle_seconds: None,
         };
         let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -573,6 +573,7 @@ async fn spawn_control(app: &TestApp) -> Res<String> {
         key,
         secure: false,
         idle_minutes: 60,
+        idle_seconds: None,
     };
     // The session store on its own pool with synchronous_commit off, as `server::start` sets it up.
     let session_opts = (*app.db.connect_options())

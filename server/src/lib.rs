@@ -8,6 +8,7 @@ pub mod database;
 pub mod desk;
 pub mod error;
 pub mod exports;
+pub mod input;
 pub mod live;
 pub mod ops;
 pub mod pbx;
@@ -117,16 +118,25 @@ pub async fn start_with(
         metrics: ops::metrics_handle(),
         telephony: Some(provider.clone()),
     };
+    // One stop signal for everything that would keep the process up: on shutdown, open event
+    // streams end at once (so graceful shutdown does not wait for open pages), the workers stop
+    // claiming at the top of their loops and the dialer finishes the round under way.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let dialer = workers::callouts::spawn(services.clone(), provider.clone(), options.dialer.clone(), stop_rx);
+    let dialer = workers::callouts::spawn(
+        services.clone(),
+        provider.clone(),
+        options.dialer.clone(),
+        stop_rx.clone(),
+    );
     let shutdown = async move {
         shutdown.await;
+        tracing::info!("shutting down: event streams end, workers stop claiming");
         let _ = stop_tx.send(true);
         let _ = dialer.await;
     };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
-    let router = web::router(state, &sessions, store.clone());
-    tokio::spawn(workers::rota::run(services.clone()));
+    let router = web::router(state, &sessions, store.clone()).layer(axum::Extension(live::Shutdown(stop_rx.clone())));
+    tokio::spawn(workers::rota::run(services.clone(), stop_rx));
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;

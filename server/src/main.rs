@@ -186,6 +186,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         key: cfg.session_key()?,
         secure: cfg.secure_cookies,
         idle_minutes: cfg.session_idle_minutes,
+        idle_seconds: None,
     };
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
     let options = server::StartOptions {
@@ -242,7 +243,10 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     running.task.await.map_err(std::io::Error::other)?;
     drop(pbx);
     drop(pbxsim);
-    Ok(())
+    tracing::info!("stopped");
+    // Exit now: a solver run still on the blocking pool would otherwise hold the runtime's
+    // end until its time limit; its claim's lease lets another instance take it up.
+    std::process::exit(0)
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {

@@ -59,12 +59,22 @@ impl TestApp {
 
     /// An instance with its own options (telephony provider, dialer tick).
     pub async fn spawn_with(db: PgPool, options: crate::StartOptions) -> TestApp {
+        Self::spawn_full(db, options, None).await
+    }
+
+    /// The app on a fresh database whose sessions end after `idle_seconds` without use.
+    pub async fn spawn_with_idle(idle_seconds: i64) -> TestApp {
+        Self::spawn_full(fresh_db().await, crate::StartOptions::default(), Some(idle_seconds)).await
+    }
+
+    async fn spawn_full(db: PgPool, options: crate::StartOptions, idle_seconds: Option<i64>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
         let sessions = web::SessionSettings {
             key,
             secure: false,
             idle_minutes: 60,
+            idle_seconds,
         };
         let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         let running = crate::start_with(

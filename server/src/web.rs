@@ -28,6 +28,23 @@ pub struct SessionSettings {
     pub key: Vec<u8>,
     pub secure: bool,
     pub idle_minutes: i64,
+    /// Overrides `idle_minutes` (tests use a few seconds).
+    pub idle_seconds: Option<i64>,
+}
+
+impl SessionSettings {
+    /// How long a session lives without being used.
+    pub fn idle(&self) -> time::Duration {
+        self.idle_seconds
+            .map_or(time::Duration::minutes(self.idle_minutes), time::Duration::seconds)
+    }
+
+    /// How often a session in use has its idle expiry extended: once a minute (a third of the
+    /// idle time when that is shorter), so page views in between write nothing.
+    pub fn extend_every(&self) -> std::time::Duration {
+        let third = (self.idle().whole_seconds() / 3).max(1) as u64;
+        std::time::Duration::from_secs(third.min(60))
+    }
 }
 
 pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore) -> Router {
@@ -69,7 +86,7 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .with_secure(sessions.secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(sessions.idle_minutes)))
+        .with_expiry(Expiry::OnInactivity(sessions.idle()))
         .with_signed(Key::from(&sessions.key));
 
     let files = SiteFiles::new(&state.leptos.site_root, &state.leptos.site_pkg_dir);
@@ -77,7 +94,12 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
         .merge(pages)
         .merge(machine)
         .fallback(move |st: State<AppState>, req: Request| site_file(files.clone(), st, req))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_user))
+        .layer(middleware::from_fn(crate::input::refuse_nul))
+        .layer(middleware::from_fn(refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), sessions.extend_every()),
+            resolve_user,
+        ))
         .layer(session_layer)
         .layer(middleware::from_fn(ops::track))
         .layer(
@@ -172,14 +194,63 @@ async fn site_file(files: SiteFiles, State(st): State<AppState>, req: Request) -
 }
 
 /// Puts the signed-in user (if any) into the request, once, for pages, server functions and
-/// machine routes alike.
-async fn resolve_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+/// machine routes alike; a session in use has its idle expiry extended (at most every `every`).
+async fn resolve_user(
+    State((st, every)): State<(AppState, std::time::Duration)>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if !req.uri().path().starts_with("/pkg/")
         && let Some(me) = app::accounts::auth::session_user(&session, &st.services.db).await
     {
+        app::accounts::auth::keep_alive(&session, every).await;
         req.extensions_mut().insert(me);
     }
     next.run(req).await
+}
+
+/// A state-changing request (not GET/HEAD/OPTIONS) that the session cookie signs in refuses
+/// another site's origin with 403, before anything runs: `Sec-Fetch-Site: cross-site` (or
+/// `same-site`: another subdomain), or an `Origin` whose host is not this request's `Host`.
+/// Defence in depth beside the cookie's SameSite=Lax. Requests without a signed-in user
+/// (sign-in itself, machines with tokens, signed webhooks) are not affected.
+async fn refuse_cross_site(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.extensions().get::<Me>().is_none()
+        // A bearer token (which another site's page cannot attach) is what authenticates it.
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || !is_cross_site(req.headers())
+    {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"error":"forbidden","message":"Refused: this request came from another site. Use the console itself."}"#,
+    )
+        .into_response()
+}
+
+/// Whether the browser says the request came from another site.
+pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN) {
+        None => false,
+        Some(origin) => {
+            let host = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest.trim_end_matches('/'));
+            // "null" (a sandboxed frame, a redirect across sites) or another host: cross-site.
+            origin_host.is_none_or(|o| Some(o) != host("host") && Some(o) != host("x-forwarded-host"))
+        }
+    }
 }
 
 /// Page loads: not signed in → the sign-in page; signed in without the role → the page renders

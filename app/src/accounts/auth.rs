@@ -13,6 +13,28 @@ use tower_sessions::Session;
 
 const SESSION_USER: &str = "user_id";
 const SESSION_EPOCH: &str = "epoch";
+/// When the session's idle expiry was last extended (Unix milliseconds).
+const SESSION_SEEN: &str = "seen";
+
+/// The account's session epoch this session was signed in with (None: not signed in).
+pub async fn session_epoch(session: &Session) -> Option<i32> {
+    session.get(SESSION_EPOCH).await.ok().flatten()
+}
+
+/// Extends a signed-in session's idle expiry when it was last extended `every` ago or more:
+/// the session is then re-saved (with a new expiry and cookie); a request sooner after the
+/// last extension writes nothing.
+pub async fn keep_alive(session: &Session, every: std::time::Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let seen: Option<i64> = session.get(SESSION_SEEN).await.ok().flatten();
+    if seen.is_none_or(|t| now - t >= every.as_millis() as i64)
+        && let Err(e) = session.insert(SESSION_SEEN, now).await
+    {
+        tracing::warn!(error = %e, "session not extended");
+    }
+}
 
 /// Hashes with argon2id (default parameters) on the blocking pool: a hash takes tens of
 /// milliseconds of CPU and must not stall the async threads.
@@ -139,6 +161,7 @@ pub async fn sign_in(
         .insert(SESSION_EPOCH, creds.session_epoch)
         .await
         .map_err(|e| ApiError::internal("session", e))?;
+    keep_alive(session, std::time::Duration::ZERO).await;
     crate::accounts::store::users::session_user(db, creds.id, creds.session_epoch)
         .await?
         .ok_or(ApiError::BadCredentials)

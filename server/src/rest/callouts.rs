@@ -809,7 +809,27 @@ async fn delete_caller_id(State(st): State<AppState>, caller: Caller, Path(prefi
 
 // ---- CSV exports (the console's download links; tokens may use them too) ----
 
-fn csv_download(name: &str, body: String) -> Response {
+/// Rows of an export are read and written this many at a time: a long export streams, and
+/// the server holds one page of it, not the whole file.
+const EXPORT_PAGE: i64 = 1000;
+
+/// A CSV download written as its pages come: `first` (the header and the first page, read
+/// before answering so that errors get their status), then `rest`. A database error half-way
+/// ends the body early (the client sees a broken download, never a short file that looks whole).
+fn csv_download(
+    name: &str,
+    first: String,
+    rest: impl futures::Stream<Item = Result<String, DbErrorText>> + Send + 'static,
+) -> Response {
+    use futures::StreamExt;
+    let body = futures::stream::once(async move { Ok::<_, DbErrorText>(first) })
+        .chain(rest)
+        .map(|chunk| {
+            chunk.map(Bytes::from).map_err(|e| {
+                tracing::error!(error = %e.0, "CSV export stopped");
+                std::io::Error::other(e.0)
+            })
+        });
     (
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -818,9 +838,41 @@ fn csv_download(name: &str, body: String) -> Response {
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        body,
+        axum::body::Body::from_stream(body),
     )
         .into_response()
+}
+
+/// A database error met while streaming an export.
+struct DbErrorText(String);
+
+/// The pages after the first of a paged read, each turned into text; ends after a short page.
+fn later_pages<T, F, Fut>(
+    first_len: usize,
+    read: F,
+    render: impl Fn(&[T]) -> String + Send + Sync + 'static,
+) -> impl futures::Stream<Item = Result<String, DbErrorText>> + Send + 'static
+where
+    T: Send + 'static,
+    F: Fn(i64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, app::shell::store::DbError>> + Send,
+{
+    let read = std::sync::Arc::new(read);
+    let render = std::sync::Arc::new(render);
+    let next = (first_len as i64 == EXPORT_PAGE).then_some(2i64);
+    futures::stream::unfold(next, move |page| {
+        let (read, render) = (read.clone(), render.clone());
+        async move {
+            let page = page?;
+            match read(page).await {
+                Ok(items) => {
+                    let next = (items.len() as i64 == EXPORT_PAGE).then_some(page + 1);
+                    Some((Ok(render(&items)), next))
+                }
+                Err(e) => Some((Err(DbErrorText(e.to_string())), None)),
+            }
+        }
+    })
 }
 
 /// Export contacts as CSV
@@ -836,21 +888,58 @@ fn csv_download(name: &str, body: String) -> Response {
     )
 )]
 async fn export_contacts(State(st): State<AppState>, caller: Caller, Query(q): Params) -> Res<Response> {
+    use app::callouts::rules::export::{contact_line, contacts_header, metadata_columns};
     viewer(caller)?;
     let filter = contact_filter(&q)?;
-    let db = &st.services.db;
-    let total = contacts::list(db, &filter, 1, 1)
-        .await
-        .map_err(RestError::db("contact"))?
-        .total;
-    let all = contacts::list(db, &filter, 1, total.max(1))
-        .await
-        .map_err(RestError::db("contact"))?;
-    let fields: Vec<_> = all.items.iter().map(|c| c.fields()).collect();
-    Ok(csv_download(
-        "contacts.csv",
-        app::callouts::rules::export::contacts_csv(&fields),
-    ))
+    let db = st.services.db.clone();
+    // The header names every metadata key: a first pass collects them, a page at a time.
+    let mut keys = std::collections::BTreeSet::new();
+    let mut page = 1;
+    let first = loop {
+        let items = contacts::list(&db, &filter, page, EXPORT_PAGE)
+            .await
+            .map_err(RestError::db("contact"))?
+            .items;
+        keys.extend(items.iter().flat_map(|c| c.metadata.0.keys().cloned()));
+        if page == 1 && (items.len() as i64) < EXPORT_PAGE {
+            break Some(items);
+        }
+        if (items.len() as i64) < EXPORT_PAGE {
+            break None;
+        }
+        page += 1;
+    };
+    let keys = std::sync::Arc::new(metadata_columns(keys));
+    let first = match first {
+        Some(items) => items,
+        None => {
+            contacts::list(&db, &filter, 1, EXPORT_PAGE)
+                .await
+                .map_err(RestError::db("contact"))?
+                .items
+        }
+    };
+    let render = {
+        let keys = keys.clone();
+        move |items: &[Contact]| {
+            let mut out = String::new();
+            for c in items {
+                contact_line(&mut out, &keys, &c.fields());
+            }
+            out
+        }
+    };
+    let mut head = contacts_header(&keys);
+    head.push_str(&render(&first));
+    let rest = later_pages(
+        first.len(),
+        move |page| {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { Ok(contacts::list(&db, &filter, page, EXPORT_PAGE).await?.items) }
+        },
+        render,
+    );
+    Ok(csv_download("contacts.csv", head, rest))
 }
 
 /// Export a callout's participations as CSV
@@ -870,27 +959,42 @@ async fn export_participations(
     Path(id): Path<i64>,
     Query(q): Params,
 ) -> Res<Response> {
-    use app::callouts::rules::export::{ParticipationRow, participations_csv};
+    use app::callouts::rules::export::{ParticipationRow, participation_line, participations_header};
     viewer(caller)?;
     let filter = participation_filter(&q)?;
-    let all = participations::all(&st.services.db, id, &filter)
+    let db = st.services.db.clone();
+    let render = |items: &[Participation]| {
+        let mut out = String::new();
+        for p in items {
+            participation_line(
+                &mut out,
+                &ParticipationRow {
+                    phone: &p.phone,
+                    name: &p.name,
+                    state: &p.state,
+                    done_reason: p.done_reason.as_deref(),
+                    attempts: p.attempts,
+                    answered: p.answered,
+                    last_call_status: p.last_call_status.as_deref(),
+                    next_attempt_at: p.next_attempt_at.to_rfc3339(),
+                },
+            );
+        }
+        out
+    };
+    let first = participations::list(&db, id, &filter, 1, EXPORT_PAGE)
         .await
-        .map_err(RestError::db("callout"))?;
-    let rows: Vec<ParticipationRow> = all
-        .iter()
-        .map(|p| ParticipationRow {
-            phone: &p.phone,
-            name: &p.name,
-            state: &p.state,
-            done_reason: p.done_reason.as_deref(),
-            attempts: p.attempts,
-            answered: p.answered,
-            last_call_status: p.last_call_status.as_deref(),
-            next_attempt_at: p.next_attempt_at.to_rfc3339(),
-        })
-        .collect();
-    Ok(csv_download(
-        &format!("callout-{id}-participations.csv"),
-        participations_csv(&rows),
-    ))
+        .map_err(RestError::db("callout"))?
+        .items;
+    let mut head = participations_header();
+    head.push_str(&render(&first));
+    let rest = later_pages(
+        first.len(),
+        move |page| {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { Ok(participations::list(&db, id, &filter, page, EXPORT_PAGE).await?.items) }
+        },
+        render,
+    );
+    Ok(csv_download(&format!("callout-{id}-participations.csv"), head, rest))
 }

@@ -14,9 +14,12 @@ use std::time::Duration;
 const LEASE_S: f64 = 30.0;
 
 /// Runs until the process ends; one run at a time per instance.
-pub async fn run(services: Services) {
+pub async fn run(services: Services, stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     loop {
+        if *stop.borrow() {
+            break; // shutting down: claim nothing more
+        }
         match solver_jobs::claim(&services.db, &worker, LEASE_S).await {
             Ok(Some(job)) => {
                 let id = job.id;

@@ -435,7 +435,26 @@ async fn a_pause_waits_for_the_dialer_round_under_way() {
                 .await
         }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Observable: the pause's connection waits on a lock held by the round's transaction.
+    let waiting = async {
+        loop {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if n > 0 || pause.is_finished() {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the pause reached the database in time");
+    assert!(n > 0, "the pause must wait on the round's lock");
     assert!(!pause.is_finished(), "the pause must wait for the round's transaction");
     round.commit().await.unwrap();
     let paused = pause.await.unwrap().unwrap().unwrap();

@@ -538,7 +538,11 @@ async fn two_instances_never_exceed_the_limit_nor_double_call() {
         }
     }
     let instances: std::collections::HashSet<_> = rows.iter().filter_map(|r| r.4.clone()).collect();
-    eprintln!("calls placed by {} instance(s)", instances.len());
+    assert_eq!(
+        instances.len(),
+        2,
+        "both instances placed calls (placed_by: {instances:?})"
+    );
     // From the provider's side: dialled until the final status.
     let placed = sim.calls();
     let sim_intervals: Vec<_> = placed

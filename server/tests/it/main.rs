@@ -1,13 +1,16 @@
 //! The HTTP and database tests, one binary: each module is one former test file; `common` is
 //! the harness (a fresh database per test, the app on port 0).
+mod bad_input;
 mod calendar_feed;
 mod callouts_console;
 mod callouts_http;
 mod common;
+mod csv_exports;
 mod db_accounts;
 mod db_rota;
 mod desk_card;
 mod desk_ringing;
+mod embedded_pg;
 mod http_admin;
 mod http_assets;
 mod http_auth;
@@ -24,4 +27,6 @@ mod queue_console;
 mod queue_follow;
 mod rota_solve_file;
 mod service_events;
+mod sessions;
+mod shutdown;
 mod telsim;

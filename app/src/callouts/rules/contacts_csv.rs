@@ -152,6 +152,13 @@ pub const MAX_COLUMNS: usize = 200;
 /// silently; blank lines are skipped.
 pub fn read(text: &str) -> Result<(Table, Vec<RowError>), Invalid> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(Invalid::new(
+            "file",
+            format!("line {line} {}", crate::shell::rules::input::NUL_MESSAGE),
+        ));
+    }
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
         b';'
@@ -348,6 +355,13 @@ mod tests {
         assert!(read("").is_err());
         assert!(read(",,\n1,2,3\n").is_err());
         assert!(read("phone,phone\n1,2\n").unwrap_err().message.contains("twice"));
+    }
+
+    #[test]
+    fn a_file_with_a_nul_character_is_refused_with_its_line() {
+        let e = read("phone,name\n612345678,Ana\n612000111,P\u{0}au\n").unwrap_err();
+        assert_eq!(e.field, "file");
+        assert!(e.message.starts_with("line 3 contains a NUL"), "{}", e.message);
     }
 
     #[test]

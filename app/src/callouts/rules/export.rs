@@ -20,26 +20,42 @@ fn text(v: &Value) -> String {
 
 /// `phone,name,tags,time_zone` and one column per metadata key (sorted); tags joined by `;`.
 pub fn contacts_csv(contacts: &[ContactFields]) -> String {
-    let keys: BTreeSet<&str> = contacts
-        .iter()
-        .flat_map(|c| c.metadata.keys().map(String::as_str))
-        .filter(|k| !["phone", "name", "tags", "time_zone"].contains(k))
-        .collect();
-    let mut out = String::new();
-    let mut header: Vec<String> = ["phone", "name", "tags", "time_zone"].map(String::from).to_vec();
-    header.extend(keys.iter().map(|k| k.to_string()));
-    line(&mut out, &header);
+    let keys = metadata_columns(contacts.iter().flat_map(|c| c.metadata.keys().cloned()));
+    let mut out = contacts_header(&keys);
     for c in contacts {
-        let mut cells = vec![
-            c.phone.clone(),
-            c.name.clone(),
-            c.tags.join(";"),
-            c.time_zone.clone().unwrap_or_default(),
-        ];
-        cells.extend(keys.iter().map(|k| c.metadata.get(*k).map(text).unwrap_or_default()));
-        line(&mut out, &cells);
+        contact_line(&mut out, &keys, c);
     }
     out
+}
+
+/// The metadata keys that become columns (sorted, once each; not the four fixed names).
+pub fn metadata_columns(keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    let keys: BTreeSet<String> = keys
+        .into_iter()
+        .filter(|k| !["phone", "name", "tags", "time_zone"].contains(&k.as_str()))
+        .collect();
+    keys.into_iter().collect()
+}
+
+/// The contacts file's header line, for these metadata columns.
+pub fn contacts_header(keys: &[String]) -> String {
+    let mut out = String::new();
+    let mut header: Vec<String> = ["phone", "name", "tags", "time_zone"].map(String::from).to_vec();
+    header.extend(keys.iter().cloned());
+    line(&mut out, &header);
+    out
+}
+
+/// One contact's line of the contacts file (so a long export is written a page at a time).
+pub fn contact_line(out: &mut String, keys: &[String], c: &ContactFields) {
+    let mut cells = vec![
+        c.phone.clone(),
+        c.name.clone(),
+        c.tags.join(";"),
+        c.time_zone.clone().unwrap_or_default(),
+    ];
+    cells.extend(keys.iter().map(|k| c.metadata.get(k).map(text).unwrap_or_default()));
+    line(out, &cells);
 }
 
 /// One participation of the export.
@@ -66,24 +82,34 @@ pub const PARTICIPATIONS_HEADER: [&str; 8] = [
 ];
 
 pub fn participations_csv(rows: &[ParticipationRow]) -> String {
-    let mut out = String::new();
-    line(&mut out, &PARTICIPATIONS_HEADER.map(String::from));
+    let mut out = participations_header();
     for r in rows {
-        line(
-            &mut out,
-            &[
-                r.phone.to_string(),
-                r.name.to_string(),
-                r.state.to_string(),
-                r.done_reason.unwrap_or_default().to_string(),
-                r.attempts.to_string(),
-                r.answered.to_string(),
-                r.last_call_status.unwrap_or_default().to_string(),
-                r.next_attempt_at.clone(),
-            ],
-        );
+        participation_line(&mut out, r);
     }
     out
+}
+
+pub fn participations_header() -> String {
+    let mut out = String::new();
+    line(&mut out, &PARTICIPATIONS_HEADER.map(String::from));
+    out
+}
+
+/// One participation's line of the export.
+pub fn participation_line(out: &mut String, r: &ParticipationRow) {
+    line(
+        out,
+        &[
+            r.phone.to_string(),
+            r.name.to_string(),
+            r.state.to_string(),
+            r.done_reason.unwrap_or_default().to_string(),
+            r.attempts.to_string(),
+            r.answered.to_string(),
+            r.last_call_status.unwrap_or_default().to_string(),
+            r.next_attempt_at.clone(),
+        ],
+    );
 }
 
 #[cfg(test)]

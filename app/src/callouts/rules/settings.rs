@@ -355,6 +355,8 @@ impl CalloutInput {
             (None, Some(t)) => {
                 if t.len() > 4000 {
                     errors.push(Invalid::new("twiml", "at most 4000 characters"));
+                } else if let Some(problem) = crate::shell::rules::xml::document_problem(t, "Response") {
+                    errors.push(Invalid::new("twiml", problem));
                 }
                 Some(Script::Twiml(t.to_string()))
             }

@@ -254,6 +254,14 @@ impl Sse {
             .expect("an SSE event in time")
     }
 
+    /// Reads (and drops) whatever comes until the server ends the stream: true if it ended
+    /// within `limit`, false if it was still open then.
+    pub async fn ends_within(&mut self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, async { while let Some(Ok(_)) = self.stream.next().await {} })
+            .await
+            .is_ok()
+    }
+
     async fn read_event(&mut self) -> Value {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
