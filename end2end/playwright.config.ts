@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test';
 const PORT = process.env.E2E_PORT ?? '3107';
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 export const ADMIN_PASSWORD = 'e2e-admin-password';
+// The in-process simulated PBX's control interface, so tests can play the PBX's side.
+export const PBXSIM_SECRET = 'e2e-pbxsim-secret';
+export const PBXSIM_CONTROL = `http://127.0.0.1:${Number(PORT) + 1000}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -38,6 +41,8 @@ export default defineConfig({
       SWITCHBOARD_ADDR: `127.0.0.1:${PORT}`,
       SWITCHBOARD_DB_NAME: process.env.SWITCHBOARD_DB_NAME ?? 'switchboard_e2e',
       SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      SWITCHBOARD_PBXSIM_SECRET: PBXSIM_SECRET,
+      SWITCHBOARD_PBXSIM_CONTROL_ADDR: `127.0.0.1:${Number(PORT) + 1000}`,
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'warn',
     },

@@ -101,7 +101,19 @@ pub async fn start_in_process(
     let (_, token) = app::accounts::service::create_token(db, &Actor::Operator, PBXSIM_TOKEN_NAME, &[Scope::Pbx])
         .await
         .map_err(|e| PbxError::Token(e.to_string()))?;
-    let mut cfg = PbxsimConfig::new("switchboard", &random_hex(16));
+    // A fixed secret and control address let a browser test drive the in-process simulator.
+    let secret = std::env::var("SWITCHBOARD_PBXSIM_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| random_hex(16));
+    let mut cfg = PbxsimConfig::new("switchboard", &secret);
+    if let Ok(addr) = std::env::var("SWITCHBOARD_PBXSIM_CONTROL_ADDR") {
+        cfg.control_addr = addr.parse().map_err(|_| {
+            PbxError::Io(std::io::Error::other(format!(
+                "SWITCHBOARD_PBXSIM_CONTROL_ADDR: '{addr}' is not host:port"
+            )))
+        })?;
+    }
     cfg.queues = vec![pbx.queue.clone()];
     cfg.ringing = Some(RingingTarget {
         url: format!("http://{app_addr}{}", crate::desk::RINGING_PATH),

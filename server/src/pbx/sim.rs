@@ -910,6 +910,7 @@ pub async fn spawn(cfg: PbxsimConfig) -> std::io::Result<Pbxsim> {
         .route("/pbxsim/state", get(control_state))
         .route("/pbxsim/phones/{ext}", post(control_phone))
         .route("/pbxsim/callers", post(control_caller))
+        .route("/pbxsim/members", post(control_member))
         .with_state(sim.clone());
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(control, router).await {
@@ -1155,6 +1156,54 @@ async fn control_caller(
         Err(_) => (
             StatusCode::NOT_FOUND,
             Json(json!({"error": "not_found", "message": format!("no queue named {}", c.queue)})),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewMember {
+    queue: String,
+    interface: String,
+    name: String,
+}
+
+/// A member configured in the PBX itself (as `queues.conf` would), not by Switchboard.
+async fn control_member(
+    State(sim): State<Arc<Sim>>,
+    headers: HeaderMap,
+    body: Result<Json<NewMember>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if let Err(r) = authorised(&sim, &headers) {
+        return r;
+    }
+    let Ok(Json(m)) = body else {
+        return bad("expected JSON {\"queue\": text, \"interface\": text, \"name\": text}");
+    };
+    if m.interface.trim().is_empty() || m.interface.len() > 120 || !m.interface.contains('/') {
+        return bad("interface: a device such as PJSIP/202");
+    }
+    let mut w = sim.world.lock().expect("pbxsim state");
+    match sim.add_member(
+        &mut w,
+        &m.queue,
+        m.interface.trim(),
+        m.name.trim(),
+        None,
+        false,
+        None,
+        "static",
+    ) {
+        Ok(()) => (StatusCode::CREATED, Json(json!({"interface": m.interface.trim()}))).into_response(),
+        Err(Refusal::AlreadyThere) => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "conflict", "message": "that member is already in the queue"})),
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "not_found", "message": format!("no queue named {}", m.queue)})),
         )
             .into_response(),
     }
