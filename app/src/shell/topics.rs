@@ -20,6 +20,8 @@ pub enum Topic {
     Callout(i64),
     /// A call is ringing the extension of the user the event is addressed to (the desk).
     DeskRinging,
+    /// The desk's call log: a call recorded, annotated or cleared, categories changed.
+    DeskCalls,
 }
 
 impl Topic {
@@ -40,6 +42,7 @@ impl fmt::Display for Topic {
             Topic::Contacts => f.write_str("callouts.contacts"),
             Topic::Callout(id) => write!(f, "callouts.{id}"),
             Topic::DeskRinging => f.write_str("desk.ringing"),
+            Topic::DeskCalls => f.write_str("desk.calls"),
         }
     }
 }
@@ -59,6 +62,7 @@ mod tests {
             Topic::Contacts,
             Topic::Callout(7),
             Topic::DeskRinging,
+            Topic::DeskCalls,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());
