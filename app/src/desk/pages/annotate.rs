@@ -6,6 +6,7 @@ use crate::desk::api::{AnnotateCall, ClearAnnotation, call_row, desk_categories}
 use crate::desk::rules::annotation::{AnnotationInput, category_matches};
 use crate::desk::{Category, LogRow};
 use crate::directory::Entry;
+use crate::shell::error::ApiError;
 use crate::shell::live::use_topic;
 use crate::shell::topics::Topic;
 use leptos::prelude::*;
@@ -23,17 +24,22 @@ pub fn CategoryChips(categories: Vec<Category>) -> impl IntoView {
 }
 
 /// The annotation panel of a call. Its data is read in the browser (it sits inside the card's
-/// view), refreshed by the desk's call events.
+/// view, where no resource may be created), refreshed by the desk's call events.
 #[component]
 pub fn AnnotationPanel(call: i64, contacts: Vec<Entry>) -> impl IntoView {
     let calls = use_topic(Topic::DeskCalls);
-    let row = LocalResource::new(move || {
+    // Read in the browser only, after hydration (effects do not run on the server), so the
+    // server's HTML and the hydrating browser both start from "Loading…".
+    let row = RwSignal::new(None::<Result<LogRow, ApiError>>);
+    let cats = RwSignal::new(None::<Result<Vec<Category>, ApiError>>);
+    Effect::new(move |_| {
         let _ = calls.get().seq;
-        call_row(call)
-    });
-    let cats = LocalResource::new(move || {
-        let _ = calls.get().seq;
-        desk_categories(false)
+        leptos::task::spawn_local(async move {
+            let c = desk_categories(false).await;
+            let r = call_row(call).await;
+            cats.set(Some(c));
+            row.set(Some(r));
+        });
     });
     let contacts = StoredValue::new(contacts);
     view! {
