@@ -301,7 +301,12 @@ pub async fn call_row(s: &Services, actor: &Actor, call: i64) -> Result<LogRow> 
     let c = calls::get(&s.db, call).await.map_err(ServiceError::db("call"))?;
     let zone: chrono_tz::Tz = log::team_zone(&s.db).await?.parse().unwrap_or(chrono_tz::UTC);
     let day = c.rang_at.with_timezone(&zone).date_naive();
-    let rows = log::day(&s.db, day, &LogFilter::default(), i64::MAX).await?;
+    // That agent's day (a call is on its agent's day): a few dozen rows, not the team's.
+    let f = LogFilter {
+        agent: c.user_id,
+        ..Default::default()
+    };
+    let rows = log::day(&s.db, day, &f, i64::MAX).await?;
     rows.into_iter()
         .find(|r| r.call.id == call)
         .ok_or_else(|| ServiceError::NotFound("call".into()))
