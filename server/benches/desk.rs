@@ -74,6 +74,15 @@ async fn main() {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         load_average()
     );
+    let _ = writeln!(
+        md,
+        "Build: {} (the search figures are PostgreSQL's; the ringing latency includes the app's own code).\n",
+        if cfg!(debug_assertions) {
+            "debug (`cargo test --bench desk`), not release: app-side figures are pessimistic"
+        } else {
+            "release (`cargo bench --bench desk`)"
+        }
+    );
     let db = server::testing::fresh_db().await;
     let db_name: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(&db)
@@ -100,9 +109,9 @@ async fn main() {
     sqlx::query(
         "INSERT INTO contacts (phone, name, emails, tax_id, member_number)
          SELECT '+346' || lpad(g::text, 8, '0'),
-                ($2::text[])[(g % 12) + 1] || ' ' || ($3::text[])[(g / 12 % 14) + 1] || ' ' || ($3::text[])[(g / 168 % 14) + 1] || ' ' || g,
+                ($2::text[])[((g % 12) + 1)::int] || ' ' || ($3::text[])[((g / 12 % 14) + 1)::int] || ' ' || ($3::text[])[((g / 168 % 14) + 1)::int] || ' ' || g,
                 ARRAY['user' || g || '@example.org'],
-                lpad(g::text, 8, '0') || substr($4, (g % 23) + 1, 1),
+                lpad(g::text, 8, '0') || substr($4, ((g % 23) + 1)::int, 1),
                 'S' || lpad(g::text, 7, '0')
            FROM generate_series(1, $1) g",
     )
