@@ -38,6 +38,7 @@ bench:
 	cargo bench -p server --bench foundation
 	cargo bench -p server --bench solver
 	cargo bench -p server --bench callouts
+	cargo bench -p server --bench desk
 	node bench/first_load.mjs
 
 lint: bootstrap

@@ -275,6 +275,21 @@ test.describe.serial('accessibility (axe-core, WCAG 2 A/AA)', () => {
     await expect(page.getByTestId('no-call')).toBeVisible();
     await expectNoAxeViolations(page, 'desk, no call yet');
   });
+
+  test('desk: my day, the team call log, the categories and the search (as an admin)', async ({ page }) => {
+    await signInAs(page, ADMIN, '/desk/day');
+    await visit(page, '/desk/day', 'to-annotate');
+    await expectNoAxeViolations(page, 'my calls today (none)');
+    await visit(page, '/desk/log', 'log-count');
+    await expectNoAxeViolations(page, 'team call log');
+    await visit(page, '/desk/categories', 'categories');
+    await expectNoAxeViolations(page, 'call categories');
+    await visit(page, '/desk', 'search');
+    await page.getByTestId('search-query').fill('zz');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByTestId('search').getByRole('alert')).toBeVisible();
+    await expectNoAxeViolations(page, 'desk search, a refused query');
+  });
 });
 
 /** Removes what this file added that other specs count or see: the callout, its contacts,

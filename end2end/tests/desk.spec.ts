@@ -3,10 +3,11 @@ import { ADMIN_PASSWORD } from '../playwright.config';
 import { signIn } from './pages/login';
 import { AdminPage } from './pages/admin';
 import { personFields } from './pages/rota';
-import { DeskPage, ring } from './pages/desk';
+import { AnnotationPanel, CallLog, DeskPage, DeskSearch, importCategories, ring } from './pages/desk';
 import { expectNoAxeViolations } from './pages/axe';
 
 const AGENT = { username: 'e2e-desk-agent', name: 'Dora Desk', password: 'dora-password-123', ext: '341' };
+const COORD = { username: 'e2e-desk-coord', name: 'Cora Coord', password: 'cora-password-123' };
 const OTHER = { username: 'e2e-desk-other', name: 'Oscar Other', password: 'oscar-password-123', ext: '342' };
 // A caller the directory knows (national form: the PBX sends it so), and two it does not.
 const KNOWN = '611 140 001';
@@ -102,5 +103,92 @@ test.describe.serial('desk', () => {
     await tab.goto(`/desk/call/${rang.call}`);
     await expect(tab.getByTestId('card-phone')).toHaveText(KNOWN_E164);
     await expect(tab.getByTestId('alerts')).toContainText('Supply cut off since Monday');
+  });
+
+  test('the agent searches, annotates a ringing call with two categories, and it shows annotated in their day', async ({ browser }) => {
+    const admin = await (await browser.newContext()).newPage();
+    await asAdmin(admin, '/desk/categories');
+    await importCategories(admin, [
+      'code;name;colour;keywords;kind;enabled',
+      'E2EINV;Factura;#1f77b4;invoice|bill;claim;yes',
+      'E2ESUP;Subministrament;#2ca02c;supply|cut;information;yes',
+      'E2EOFF;Retired one;#999999;;information;no',
+    ].join('\n'));
+
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, AGENT.username, AGENT.password, '/desk');
+    const desk = new DeskPage(page);
+    await desk.open();
+
+    // The search box guesses a nationally typed number is a phone and finds the known caller.
+    const search = new DeskSearch(page);
+    await search.search(KNOWN);
+    await expect(search.guess()).toHaveAttribute('data-field', 'phone');
+    await expect(search.results()).toContainText('Roser Desk');
+    await search.search('roser DESK');
+    await expect(search.guess()).toHaveAttribute('data-field', 'name');
+    await expect(search.results()).toContainText('Roser Desk');
+
+    const rang = await ring(page.request, token, AGENT.ext, KNOWN, 'e2e.3');
+    await expect(desk.card()).toHaveAttribute('data-call', String(rang.call));
+    const note = new AnnotationPanel(page);
+    await expect(note.status()).toHaveAttribute('data-annotated', 'false');
+    // No category: refused with the reason.
+    await note.save();
+    await expect(note.error()).toContainText('at least one category');
+    // The filter box finds categories by keyword; disabled ones are not offered.
+    await note.panel().getByTestId('category-filter').fill('retired');
+    await expect(note.panel().getByText('No category matches.')).toBeVisible();
+    await note.choose('bill', 'Factura');
+    await note.choose('supply', 'Subministrament');
+    await note.comment('Asked why the supply was cut');
+    await note.save();
+    await expect(note.status()).toHaveAttribute('data-annotated', 'true');
+    await expect(note.status()).toContainText('Factura');
+    await expect(note.status()).toContainText('Subministrament');
+    await expectNoAxeViolations(page, 'desk, an annotated call');
+
+    const log = new CallLog(page);
+    await log.openDay();
+    await expect(log.row(rang.call)).toHaveAttribute('data-annotated', 'true');
+    await expect(log.row(rang.call)).toContainText('Factura');
+    // Live: a new ringing call appears in the day without a reload, marked to annotate.
+    const next = await ring(page.request, token, AGENT.ext, UNKNOWN, 'e2e.4');
+    await expect(log.row(next.call)).toHaveAttribute('data-annotated', 'false');
+    await expect(log.rows().first()).toHaveAttribute('data-call', String(next.call));
+    await expectNoAxeViolations(page, 'my calls today');
+  });
+
+  test('a coordinator filters the team log and exports it', async ({ browser }) => {
+    const admin = await (await browser.newContext()).newPage();
+    await asAdmin(admin, '/admin');
+    const adminPage = new AdminPage(admin);
+    await adminPage.open();
+    if ((await adminPage.userRow(COORD.username).count()) === 0) {
+      await adminPage.createUser(COORD.username, COORD.name, 'coordinator', COORD.password);
+    }
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, COORD.username, COORD.password, '/desk/log');
+    const log = new CallLog(page);
+    await log.openTeam();
+    await expect(page.getByTestId('category-chart')).toContainText('Factura');
+    await log.filterAgent(AGENT.name);
+    await expect(log.rows().first()).toBeVisible();
+    await expect(log.rows().filter({ hasNotText: AGENT.name })).toHaveCount(0);
+    const agentRows = await log.rows().count();
+    expect(agentRows).toBeGreaterThanOrEqual(3);
+    await log.filterAnnotated('yes');
+    await expect(log.rows()).toHaveCount(1);
+    await expect(log.rows().first()).toContainText('Factura');
+    const csv = await log.exportCsv();
+    expect(csv.name).toMatch(/^calls-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toContain('call,rang_at,extension,phone,agent');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('E2EINV|E2ESUP');
+    expect(lines[1]).toContain(AGENT.name);
+    await log.filterAnnotated('no');
+    await expect(log.rows()).toHaveCount(agentRows - 1);
+    await expectNoAxeViolations(page, 'team call log, filtered');
   });
 });

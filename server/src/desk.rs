@@ -130,3 +130,54 @@ async fn handle(State(st): State<AppState>, caller: Caller, req: Request, tomati
         }
     }
 }
+
+/// `GET /api/desk/log.csv?day=YYYY-MM-DD&agent=&category=&annotated=true|false`: the team's
+/// call log as CSV for coordinators, managers and admins (a browser link; bounded to
+/// `LOG_EXPORT_CAP` calls). A bad filter: 400 naming it.
+pub const LOG_CSV_PATH: &str = "/api/desk/log.csv";
+
+pub async fn log_csv(
+    crate::caller::SignedIn(me): crate::caller::SignedIn,
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    let get = |name: &str| {
+        q.iter()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let mut filter = app::desk::LogFilter::default();
+    if let Some(d) = get("day") {
+        match chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+            Ok(d) => filter.day = Some(d),
+            Err(_) => return bad("day", "a day is YYYY-MM-DD"),
+        }
+    }
+    for (name, slot) in [("agent", &mut filter.agent), ("category", &mut filter.category)] {
+        if let Some(v) = get(name) {
+            match v.parse::<i64>() {
+                Ok(n) => *slot = Some(n),
+                Err(_) => return bad(name, "an id is a number"),
+            }
+        }
+    }
+    if let Some(v) = get("annotated") {
+        match v.as_str() {
+            "true" | "yes" => filter.annotated = Some(true),
+            "false" | "no" => filter.annotated = Some(false),
+            _ => return bad("annotated", "true or false"),
+        }
+    }
+    match service::team_log_csv(&st.services, &Actor::User(me), &filter).await {
+        Ok((csv, name)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(ServiceError::Forbidden) => HttpError::Forbidden.into_response(),
+        Err(e) => HttpError::internal("call log", e).into_response(),
+    }
+}

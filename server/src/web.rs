@@ -77,6 +77,7 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
             crate::desk::TOMATIC_RINGRING_PATH,
             get(crate::desk::ringring).post(crate::desk::ringring),
         )
+        .route(crate::desk::LOG_CSV_PATH, get(crate::desk::log_csv))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

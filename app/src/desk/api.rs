@@ -14,3 +14,53 @@ use crate::{
 pub async fn desk_card(call: Option<i64>) -> Result<Option<Card>, ApiError> {
     respond(async move { Ok(service::card(&services()?, &signed_in()?, call).await?) }).await
 }
+
+use crate::desk::rules::annotation::{AnnotationInput, CategoryInput, ManualCallInput};
+use crate::desk::{Category, CategoryImport, LogFilter, LogRow, MyDay, TeamLog};
+
+/// Enabled categories (`all`: every one, for admins).
+#[server(prefix = "/api", endpoint = "desk/categories", input = server_fn::codec::Json)]
+pub async fn desk_categories(all: bool) -> Result<Vec<Category>, ApiError> {
+    respond(async move { Ok(service::categories(&services()?, &signed_in()?, all).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/category/save", input = server_fn::codec::Json)]
+pub async fn save_category(id: Option<i64>, input: CategoryInput) -> Result<i64, ApiError> {
+    respond(async move { Ok(service::save_category(&services()?, &signed_in()?, id, &input).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/category/import", input = server_fn::codec::Json)]
+pub async fn import_categories(csv: String) -> Result<CategoryImport, ApiError> {
+    respond(async move { Ok(service::import_categories(&services()?, &signed_in()?, &csv).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/annotate", input = server_fn::codec::Json)]
+pub async fn annotate_call(call: i64, input: AnnotationInput) -> Result<(), ApiError> {
+    respond(async move { Ok(service::annotate(&services()?, &signed_in()?, call, &input).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/annotation/clear", input = server_fn::codec::Json)]
+pub async fn clear_annotation(call: i64) -> Result<(), ApiError> {
+    respond(async move { Ok(service::clear_annotation(&services()?, &signed_in()?, call).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/record", input = server_fn::codec::Json)]
+pub async fn record_call(input: ManualCallInput) -> Result<i64, ApiError> {
+    respond(async move { Ok(service::record_call(&services()?, &signed_in()?, &input).await?) }).await
+}
+
+/// One call with its annotation.
+#[server(prefix = "/api", endpoint = "desk/call/row", input = server_fn::codec::Json)]
+pub async fn call_row(call: i64) -> Result<LogRow, ApiError> {
+    respond(async move { Ok(service::call_row(&services()?, &signed_in()?, call).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/day", input = server_fn::codec::Json)]
+pub async fn desk_day(day: Option<chrono::NaiveDate>) -> Result<MyDay, ApiError> {
+    respond(async move { Ok(service::my_day(&services()?, &signed_in()?, day).await?) }).await
+}
+
+#[server(prefix = "/api", endpoint = "desk/log", input = server_fn::codec::Json)]
+pub async fn desk_log(filter: LogFilter) -> Result<TeamLog, ApiError> {
+    respond(async move { Ok(service::team_log(&services()?, &signed_in()?, &filter).await?) }).await
+}

@@ -38,3 +38,87 @@ pub struct Card {
     pub more_contacts: bool,
     pub earlier: Vec<CallView>,
 }
+
+use chrono::NaiveDate;
+use rules::annotation::CategoryKind;
+
+/// A call category as admins edit it and agents choose it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub colour: String,
+    pub keywords: Vec<String>,
+    pub kind: CategoryKind,
+    pub enabled: bool,
+}
+
+/// A call in the call log: the call, who took it, what it was annotated with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogRow {
+    pub call: CallView,
+    /// Recorded by hand (not from the PBX).
+    pub manual: bool,
+    pub agent_id: Option<i64>,
+    /// The agent's display name.
+    pub agent: Option<String>,
+    /// The directory's contact with the number when it rang.
+    pub contact: Option<String>,
+    pub annotated_at: Option<DateTime<Utc>>,
+    pub comment: String,
+    pub categories: Vec<Category>,
+    pub about_contact: Option<(i64, String)>,
+    pub about_contract: Option<(i64, String)>,
+}
+
+/// The team log's filters (every one optional; no day: today in the team's time zone).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub day: Option<NaiveDate>,
+    pub agent: Option<i64>,
+    pub category: Option<i64>,
+    /// Some(true): annotated only; Some(false): still to annotate.
+    pub annotated: Option<bool>,
+}
+
+/// Rows a log page shows at most (the CSV export takes up to [`LOG_EXPORT_CAP`]).
+pub const LOG_CAP: usize = 500;
+pub const LOG_EXPORT_CAP: usize = 20_000;
+
+/// Calls per category for a chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub category: Category,
+    pub calls: i64,
+}
+
+/// The team log: the day shown, its calls (newest first), calls per category, and the people
+/// who may be filtered by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamLog {
+    pub day: NaiveDate,
+    pub rows: Vec<LogRow>,
+    /// More calls matched than [`LOG_CAP`].
+    pub truncated: bool,
+    pub per_category: Vec<CategoryCount>,
+    pub unannotated: i64,
+    pub agents: Vec<(i64, String)>,
+}
+
+/// An agent's own day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyDay {
+    pub day: NaiveDate,
+    pub rows: Vec<LogRow>,
+    pub to_annotate: usize,
+}
+
+/// What a categories import did: every row written, or every refused row (nothing written).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryImport {
+    pub created: usize,
+    pub updated: usize,
+    pub refused: Vec<rules::annotation::RefusedRow>,
+}

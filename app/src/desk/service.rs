@@ -137,3 +137,292 @@ pub async fn card(s: &Services, actor: &Actor, call_id: Option<i64>) -> Result<O
         earlier: earlier.into_iter().map(view).collect(),
     }))
 }
+
+// ---- Categories, annotations and the call log ----
+
+use crate::accounts::rules::roles::Role;
+use crate::desk::rules::annotation::{AnnotationInput, CategoryInput, ManualCallInput, parse_categories_csv};
+use crate::desk::store::{categories, log};
+use crate::desk::{
+    Category, CategoryCount, CategoryImport, LOG_CAP, LOG_EXPORT_CAP, LogFilter, LogRow, MyDay, TeamLog,
+};
+use crate::shell::events::publish_in;
+
+/// Coordinators, managers and admins: the team's log, and annotating anyone's call.
+pub fn may_see_team(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::User(me)
+            if me
+                .roles
+                .iter()
+                .any(|r| matches!(r, Role::Coordinator | Role::Manager | Role::Admin)) =>
+        {
+            Ok(())
+        }
+        Actor::Operator => Ok(()),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// Admins edit the categories.
+pub fn may_edit_categories(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::User(me) if me.roles.contains(&Role::Admin) => Ok(()),
+        Actor::Operator => Ok(()),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// The call's own agent, or a coordinator, manager or admin.
+fn may_annotate(actor: &Actor, agent: Option<i64>) -> Result<()> {
+    may_use_desk(actor)?;
+    if agent.is_some() && actor.user_id() == agent {
+        return Ok(());
+    }
+    may_see_team(actor)
+}
+
+/// Every category (`all`: disabled ones too, for the admins' page).
+pub async fn categories(s: &Services, actor: &Actor, all: bool) -> Result<Vec<Category>> {
+    if all {
+        may_edit_categories(actor)?;
+    } else {
+        may_use_desk(actor)?;
+    }
+    Ok(categories::list(&s.db, !all).await?)
+}
+
+/// Creates (`id` None) or changes a category.
+pub async fn save_category(s: &Services, actor: &Actor, id: Option<i64>, input: &CategoryInput) -> Result<i64> {
+    may_edit_categories(actor)?;
+    let c = input.validate()?;
+    let mut tx = s.db.begin().await?;
+    let id = match id {
+        None => categories::create(&mut tx, &c).await?,
+        Some(id) => {
+            categories::update(&mut tx, id, &c)
+                .await
+                .map_err(ServiceError::db("category"))?;
+            id
+        }
+    };
+    publish_in(&mut tx, Topic::DeskCalls, json!({"category": id})).await?;
+    tx.commit().await?;
+    tracing::info!(category = id, code = %c.code, by = %actor.who(), "call category saved");
+    Ok(id)
+}
+
+/// A CSV list of categories: every row checked first; one refused row and nothing is written
+/// (the answer lists every refused row); otherwise new codes are created and known ones
+/// changed, in one transaction.
+pub async fn import_categories(s: &Services, actor: &Actor, csv: &str) -> Result<CategoryImport> {
+    may_edit_categories(actor)?;
+    let rows = match parse_categories_csv(csv) {
+        Ok(rows) => rows,
+        Err(refused) => {
+            return Ok(CategoryImport {
+                created: 0,
+                updated: 0,
+                refused,
+            });
+        }
+    };
+    let mut tx = s.db.begin().await?;
+    let (created, updated) = categories::import(&mut tx, &rows).await?;
+    publish_in(&mut tx, Topic::DeskCalls, json!({"categories": rows.len()})).await?;
+    tx.commit().await?;
+    tracing::info!(created, updated, by = %actor.who(), "call categories imported");
+    Ok(CategoryImport {
+        created,
+        updated,
+        refused: Vec::new(),
+    })
+}
+
+/// Annotates a call (replacing what it had): at least one enabled category, a comment, the
+/// contact and contract it was about. Only the call's agent, coordinators and managers.
+pub async fn annotate(s: &Services, actor: &Actor, call: i64, input: &AnnotationInput) -> Result<()> {
+    may_use_desk(actor)?;
+    let a = input.validate()?;
+    let mut tx = s.db.begin().await?;
+    let agent = log::lock_call(&mut tx, call).await.map_err(ServiceError::db("call"))?;
+    may_annotate(actor, agent)?;
+    let known = categories::enabled_among(&mut tx, &a.categories).await?;
+    if let Some(missing) = a.categories.iter().find(|c| !known.contains(c)) {
+        return Err(ServiceError::invalid(
+            "categories",
+            format!("category {missing} does not exist or is disabled: choose another"),
+        ));
+    }
+    let (contact_ok, contract_ok) = log::about_ok(&mut tx, a.contact, a.contract).await?;
+    if !contact_ok {
+        return Err(ServiceError::invalid("contact", "no such contact"));
+    }
+    if !contract_ok {
+        return Err(ServiceError::invalid("contract", "the contract is not that contact's"));
+    }
+    log::annotate(&mut tx, call, actor.user_id(), &a).await?;
+    publish_in(&mut tx, Topic::DeskCalls, json!({"call": call})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The call is to annotate again (its categories, comment, contact and contract removed).
+pub async fn clear_annotation(s: &Services, actor: &Actor, call: i64) -> Result<()> {
+    may_use_desk(actor)?;
+    let mut tx = s.db.begin().await?;
+    let agent = log::lock_call(&mut tx, call).await.map_err(ServiceError::db("call"))?;
+    may_annotate(actor, agent)?;
+    log::clear(&mut tx, call).await?;
+    publish_in(&mut tx, Topic::DeskCalls, json!({"call": call})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A call not from the PBX, recorded by the signed-in agent (then annotated like any other).
+pub async fn record_call(s: &Services, actor: &Actor, input: &ManualCallInput) -> Result<i64> {
+    may_use_desk(actor)?;
+    let Some(user) = actor.user_id() else {
+        return Err(ServiceError::Forbidden);
+    };
+    let zone = log::team_zone(&s.db).await?;
+    let m = input.validate(&s.default_country_code, &zone, Utc::now())?;
+    let mut tx = s.db.begin().await?;
+    let id = log::record_manual(&mut tx, user, &m).await?;
+    publish_in(&mut tx, Topic::DeskCalls, json!({"call": id})).await?;
+    tx.commit().await?;
+    tracing::info!(call = id, by = %actor.who(), "call recorded by hand");
+    Ok(id)
+}
+
+/// One call's row in the log (with its annotation), for its card.
+pub async fn call_row(s: &Services, actor: &Actor, call: i64) -> Result<LogRow> {
+    may_use_desk(actor)?;
+    let c = calls::get(&s.db, call).await.map_err(ServiceError::db("call"))?;
+    let zone: chrono_tz::Tz = log::team_zone(&s.db).await?.parse().unwrap_or(chrono_tz::UTC);
+    let day = c.rang_at.with_timezone(&zone).date_naive();
+    // That agent's day (a call is on its agent's day): a few dozen rows, not the team's.
+    let f = LogFilter {
+        agent: c.user_id,
+        ..Default::default()
+    };
+    let rows = log::day(&s.db, day, &f, i64::MAX).await?;
+    rows.into_iter()
+        .find(|r| r.call.id == call)
+        .ok_or_else(|| ServiceError::NotFound("call".into()))
+}
+
+/// The signed-in agent's calls of a day (today by default), newest first.
+pub async fn my_day(s: &Services, actor: &Actor, day: Option<chrono::NaiveDate>) -> Result<MyDay> {
+    may_use_desk(actor)?;
+    let Some(user) = actor.user_id() else {
+        return Err(ServiceError::Forbidden);
+    };
+    let day = match day {
+        Some(d) => d,
+        None => log::today(&s.db).await?,
+    };
+    let f = LogFilter {
+        agent: Some(user),
+        ..Default::default()
+    };
+    let rows = log::day(&s.db, day, &f, LOG_CAP as i64).await?;
+    let to_annotate = rows.iter().filter(|r| r.annotated_at.is_none()).count();
+    Ok(MyDay { day, rows, to_annotate })
+}
+
+/// The team's log of a day with filters, calls per category, the agents to filter by.
+pub async fn team_log(s: &Services, actor: &Actor, f: &LogFilter) -> Result<TeamLog> {
+    may_see_team(actor)?;
+    let day = match f.day {
+        Some(d) => d,
+        None => log::today(&s.db).await?,
+    };
+    let mut rows = log::day(&s.db, day, f, LOG_CAP as i64 + 1).await?;
+    let truncated = rows.len() > LOG_CAP;
+    rows.truncate(LOG_CAP);
+    let (counts, unannotated) = log::per_category(&s.db, day, f).await?;
+    let cats = categories::list(&s.db, false).await?;
+    let per_category = counts
+        .into_iter()
+        .filter_map(|(id, n)| {
+            cats.iter().find(|c| c.id == id).map(|c| CategoryCount {
+                category: c.clone(),
+                calls: n,
+            })
+        })
+        .collect();
+    let agents = log::agents_of_day(&s.db, day).await?;
+    Ok(TeamLog {
+        day,
+        rows,
+        truncated,
+        per_category,
+        unannotated,
+        agents,
+    })
+}
+
+/// The team log as CSV (at most [`LOG_EXPORT_CAP`] calls), with its file name.
+pub async fn team_log_csv(s: &Services, actor: &Actor, f: &LogFilter) -> Result<(String, String)> {
+    may_see_team(actor)?;
+    let day = match f.day {
+        Some(d) => d,
+        None => log::today(&s.db).await?,
+    };
+    let rows = log::day(&s.db, day, f, LOG_EXPORT_CAP as i64).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "call",
+        "rang_at",
+        "extension",
+        "phone",
+        "agent",
+        "contact",
+        "manual",
+        "answered_at",
+        "ended_at",
+        "annotated_at",
+        "categories",
+        "comment",
+        "about_contact",
+        "about_contract",
+    ];
+    let csv_err = |e: csv::Error| {
+        tracing::error!(error = %e, "call log CSV");
+        ServiceError::Internal
+    };
+    w.write_record(header).map_err(csv_err)?;
+    let t = |v: Option<DateTime<Utc>>| v.map(|t| t.to_rfc3339()).unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.call.id.to_string(),
+            r.call.rang_at.to_rfc3339(),
+            r.call.extension.clone(),
+            r.call.phone.clone(),
+            r.agent.clone().unwrap_or_default(),
+            r.contact.clone().unwrap_or_default(),
+            r.manual.to_string(),
+            t(r.call.answered_at),
+            t(r.call.ended_at),
+            t(r.annotated_at),
+            r.categories
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+                .join("|"),
+            r.comment.clone(),
+            r.about_contact.map(|c| c.1).unwrap_or_default(),
+            r.about_contract.map(|c| c.1).unwrap_or_default(),
+        ])
+        .map_err(csv_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| {
+        tracing::error!(error = %e, "call log CSV");
+        ServiceError::Internal
+    })?;
+    Ok((
+        String::from_utf8(bytes).map_err(|_| ServiceError::Internal)?,
+        format!("calls-{day}.csv"),
+    ))
+}

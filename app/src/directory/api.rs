@@ -40,3 +40,11 @@ pub async fn add_alert(contact: i64, input: AlertInput) -> Result<i64, ApiError>
 pub async fn delete_alert(contact: i64, alert: i64) -> Result<(), ApiError> {
     respond(async move { Ok(service::delete_alert(&services()?, &signed_in()?, contact, alert).await?) }).await
 }
+
+#[server(prefix = "/api", endpoint = "directory/search", input = server_fn::codec::Json)]
+pub async fn search_directory(
+    query: String,
+    field: Option<crate::directory::rules::search::SearchField>,
+) -> Result<crate::directory::SearchResult, ApiError> {
+    respond(async move { Ok(service::search(&services()?, &signed_in()?, &query, field).await?) }).await
+}

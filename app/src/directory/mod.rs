@@ -62,3 +62,26 @@ pub struct Entry {
     pub contracts: Vec<Contract>,
     pub callouts: Vec<CalloutTaken>,
 }
+
+/// One search result: enough to tell contacts apart and open the card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Hit {
+    pub id: i64,
+    pub kind: ContactKind,
+    pub name: String,
+    pub phone: String,
+    pub tax_id: Option<String>,
+    pub member_number: Option<String>,
+}
+
+/// What the search box shows: how the query was read, the first results, and whether there
+/// were more (then: refine the search).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub guess: rules::search::Guess,
+    /// The field was guessed (not chosen).
+    pub guessed: bool,
+    pub hits: Vec<Hit>,
+    pub more: bool,
+}

@@ -104,3 +104,31 @@ pub async fn delete_alert(s: &Services, actor: &Actor, contact: i64, alert: i64)
     tx.commit().await?;
     Ok(())
 }
+
+/// The search box: the query read as the field chosen, or as the field its shape suggests;
+/// at most [`SEARCH_CAP`](crate::directory::rules::search::SEARCH_CAP) results, and whether
+/// there were more.
+pub async fn search(
+    s: &Services,
+    actor: &Actor,
+    query: &str,
+    field: Option<crate::directory::rules::search::SearchField>,
+) -> Result<crate::directory::SearchResult> {
+    use crate::directory::rules::search::{SEARCH_CAP, as_field, guess};
+    may_read(actor)?;
+    let cc = &s.default_country_code;
+    let chosen = match field {
+        Some(f) => f,
+        None => guess(query, cc).field,
+    };
+    let g = as_field(query, chosen, cc)?;
+    let mut hits = crate::directory::store::search::search(&s.db, &g, SEARCH_CAP as i64 + 1).await?;
+    let more = hits.len() > SEARCH_CAP;
+    hits.truncate(SEARCH_CAP);
+    Ok(crate::directory::SearchResult {
+        guess: g,
+        guessed: field.is_none(),
+        hits,
+        more,
+    })
+}

@@ -22,6 +22,8 @@ pub enum Topic {
     DeskRinging,
     /// The live queue changed (members, states, callers): the console refetches.
     QueueBoard,
+    /// The desk's call log: a call recorded, annotated or cleared, categories changed.
+    DeskCalls,
 }
 
 impl Topic {
@@ -43,6 +45,7 @@ impl fmt::Display for Topic {
             Topic::Callout(id) => write!(f, "callouts.{id}"),
             Topic::DeskRinging => f.write_str("desk.ringing"),
             Topic::QueueBoard => f.write_str("queue.board"),
+            Topic::DeskCalls => f.write_str("desk.calls"),
         }
     }
 }
@@ -63,6 +66,7 @@ mod tests {
             Topic::Callout(7),
             Topic::DeskRinging,
             Topic::QueueBoard,
+            Topic::DeskCalls,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

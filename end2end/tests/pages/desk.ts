@@ -61,3 +61,114 @@ export class DeskPage {
     await form.getByRole('button', { name: 'New contact' }).click();
   }
 }
+
+/** The search box on the desk (and on an unknown number's card). */
+export class DeskSearch {
+  constructor(private readonly page: Page) {}
+
+  box() {
+    return this.page.getByTestId('search').first();
+  }
+
+  async search(query: string) {
+    await this.box().getByTestId('search-query').fill(query);
+    await this.box().getByRole('button', { name: 'Search' }).click();
+  }
+
+  async searchBy(field: string) {
+    await this.box().getByTestId('search-field').selectOption(field);
+  }
+
+  guess() {
+    return this.box().getByTestId('search-guess');
+  }
+
+  results() {
+    return this.box().getByTestId('search-results');
+  }
+}
+
+/** The annotation panel of the card shown. */
+export class AnnotationPanel {
+  constructor(private readonly page: Page) {}
+
+  panel() {
+    return this.page.getByTestId('annotation');
+  }
+
+  status() {
+    return this.panel().getByTestId('annotation-status');
+  }
+
+  /** Types in the filter box and ticks the category with this name. */
+  async choose(filter: string, name: string) {
+    await this.panel().getByTestId('category-filter').fill(filter);
+    await this.panel().getByTestId('category-options').getByLabel(name).check();
+  }
+
+  async comment(text: string) {
+    await this.panel().getByLabel('Comment').fill(text);
+  }
+
+  async save() {
+    await this.panel().getByRole('button', { name: /Save (annotation|changes)/ }).click();
+  }
+
+  error() {
+    return this.panel().getByRole('alert');
+  }
+}
+
+/** /desk/day and /desk/log: rows of the call log. */
+export class CallLog {
+  constructor(private readonly page: Page) {}
+
+  async openDay() {
+    await this.page.goto('/desk/day');
+    await hydrated(this.page);
+    await new Shell(this.page).expectLive();
+  }
+
+  async openTeam() {
+    await this.page.goto('/desk/log');
+    await hydrated(this.page);
+    await new Shell(this.page).expectLive();
+    await expect(this.page.getByTestId('log-count')).toBeVisible();
+  }
+
+  row(call: number) {
+    return this.page.locator(`[data-testid="log-row"][data-call="${call}"]`);
+  }
+
+  rows() {
+    return this.page.getByTestId('log-row');
+  }
+
+  async filterAgent(name: string) {
+    await this.page.getByTestId('log-agent').selectOption({ label: name });
+  }
+
+  async filterAnnotated(value: 'yes' | 'no' | '') {
+    await this.page.getByTestId('log-annotated').selectOption(value);
+  }
+
+  /** Clicks "Export CSV" and returns the downloaded file's text. */
+  async exportCsv() {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByTestId('log-export').click(),
+    ]);
+    const path = await download.path();
+    const fs = await import('node:fs/promises');
+    return { name: download.suggestedFilename(), text: await fs.readFile(path!, 'utf8') };
+  }
+}
+
+/** /desk/categories (admins): import a CSV list. */
+export async function importCategories(page: Page, csv: string) {
+  await page.goto('/desk/categories');
+  await hydrated(page);
+  await page.getByTestId('categories-csv').fill(csv);
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByTestId('import-done')).toBeVisible();
+}

@@ -70,14 +70,16 @@ fn OneCard(card: Card) -> impl IntoView {
                     {move || contacts.with_value(|cs| cs.get(chosen.get()).cloned()).map(|e| view! { <EntryView entry=e/> })}
                 }.into_any()
             }}
+            <crate::desk::pages::annotate::AnnotationPanel call=call.id contacts=card.contacts.clone()/>
             <h3>"Earlier calls"</h3>
             <EarlierCalls calls=card.earlier/>
         </section>
     }
 }
 
+/// A directory entry as the card shows it (also the contact's own card, `/desk/contact/:id`).
 #[component]
-fn EntryView(entry: Entry) -> impl IntoView {
+pub fn EntryView(entry: Entry) -> impl IntoView {
     let kind = match entry.kind {
         ContactKind::Person => "person",
         ContactKind::Organisation => "organisation",
@@ -205,6 +207,7 @@ fn UnknownNumber(phone: String) -> impl IntoView {
                 <button class="btn" type="submit">"New contact"</button>
             </form>
             <ErrorLine error/>
+            <crate::desk::pages::search::SearchBox initial=phone.clone()/>
         </div>
     }
 }

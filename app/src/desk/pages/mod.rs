@@ -1,6 +1,10 @@
 //! The desk's screens: the live card of the call ringing my extension, and a card in its own
 //! tab.
+pub mod annotate;
 pub mod card;
+pub mod categories;
+pub mod log;
+pub mod search;
 
 use crate::components::RequireArea;
 use crate::desk::api::desk_card;
@@ -43,6 +47,11 @@ pub fn DeskPage() -> impl IntoView {
         <RequireArea area=Area::Desk>
             <Title text="Desk"/>
             <h1>"Desk"</h1>
+            <nav aria-label="Desk pages" class="desk-links">
+                <a href="/desk/day">"My calls today"</a> " · "
+                <a href="/desk/log">"Team call log"</a> " · "
+                <a href="/desk/categories">"Call categories"</a>
+            </nav>
             <div class="controls desk-controls">
                 <label class="inline">
                     <input
@@ -60,6 +69,40 @@ pub fn DeskPage() -> impl IntoView {
                 </Show>
             </div>
             <CardView card/>
+            <search::SearchBox/>
+        </RequireArea>
+    }
+}
+
+/// `/desk/contact/:id`: a contact's card, as a search result opens it.
+#[component]
+pub fn DeskContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let directory = use_topic(Topic::Contacts);
+    let entry = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())),
+                directory.get().seq,
+            )
+        },
+        |(id, _)| async move {
+            match id {
+                Some(id) => crate::directory::api::get_entry(id).await,
+                None => Err(crate::shell::error::ApiError::NotFound("contact".into())),
+            }
+        },
+    );
+    view! {
+        <RequireArea area=Area::Desk>
+            <Title text="Contact"/>
+            <h1>"Desk"</h1>
+            <p><a href="/desk">"Back to the live desk"</a></p>
+            <crate::components::Loaded resource=entry let:e>
+                <section class="card desk-card" data-testid="contact-card" aria-label="Contact">
+                    <card::EntryView entry=e/>
+                </section>
+            </crate::components::Loaded>
         </RequireArea>
     }
 }

@@ -21,8 +21,8 @@ pub struct DeskCall {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, rang_at, extension, person_id, user_id, phone, pbx_call_id, contact_id, answered_at, ended_at";
+/// (A call recorded by hand without an extension reads as an empty one.)
+const COLUMNS: &str = "id, rang_at, coalesce(extension, '') AS extension, person_id, user_id, phone, pbx_call_id, contact_id, answered_at, ended_at";
 
 /// Records a ringing call: the active person with the extension (and their account) and the
 /// contact with the number, as they are now.

@@ -2,3 +2,5 @@
 pub use crate::shell::store::{DbError, PgPool};
 
 pub mod calls;
+pub mod categories;
+pub mod log;

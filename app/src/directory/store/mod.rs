@@ -2,3 +2,4 @@
 pub use crate::shell::store::{DbError, PgPool, conflict_as};
 
 pub mod entries;
+pub mod search;
