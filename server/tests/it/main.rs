@@ -2,6 +2,7 @@
 //! the harness (a fresh database per test, the app on port 0).
 mod calendar_feed;
 mod callouts_console;
+mod callouts_dialer;
 mod callouts_http;
 mod common;
 mod db_accounts;
