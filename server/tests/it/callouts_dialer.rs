@@ -628,6 +628,15 @@ async fn serve_killed_mid_callout_settles_every_call_as_its_fate_says_without_di
         restarted.elapsed().as_secs_f64()
     );
 
+    let how: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT status, left(error_message, 40), count(*) FROM calls WHERE callout_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(id)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    eprintln!("calls by status: {how:?}");
+
     // As their fates say.
     let rows: Vec<(String, String, Option<String>, bool, i32)> = sqlx::query_as(
         "SELECT c.phone, p.state, p.done_reason, p.answered, p.attempts
@@ -661,4 +670,159 @@ async fn serve_killed_mid_callout_settles_every_call_as_its_fate_says_without_di
         }
     }
     let _ = std::fs::remove_dir_all(&data);
+}
+
+// ---- telsim's list of calls, and the Twilio adapter reading every page ----
+
+#[tokio::test]
+async fn telsim_lists_calls_filtered_and_paged_and_the_adapter_reads_every_page() {
+    use app::ports::{FindCalls, Telephony};
+    use server::telephony::twilio::{PAGE_SIZE, TwilioClient, TwilioConfig};
+    let mut cfg = TelsimConfig::new(SID, AUTH);
+    cfg.speed = 100.0;
+    let sim = telsim::spawn(cfg).await.unwrap().1;
+    let client = TwilioClient::new(TwilioConfig::new(&sim.url(), SID, AUTH)).unwrap();
+    let before = Utc::now() - chrono::TimeDelta::seconds(2);
+    let create = |to: &str, from: &str| CreateCall {
+        to: to.into(),
+        from: from.into(),
+        url_or_twiml: app::ports::CallScript::Twiml("<Response/>".into()),
+        status_callback: None,
+    };
+    let many = PAGE_SIZE as usize + 7;
+    let mut sids = Vec::new();
+    for _ in 0..many {
+        sids.push(
+            client
+                .create_call(create("+34600000050", "+34930000000"))
+                .await
+                .unwrap()
+                .sid,
+        );
+    }
+    client
+        .create_call(create("+34600000050", "+34930000001"))
+        .await
+        .unwrap();
+    client
+        .create_call(create("+34600000060", "+34930000000"))
+        .await
+        .unwrap();
+
+    // Raw: filters, newest first, Twilio's page shape.
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let res = http.get(path).basic_auth(SID, Some(AUTH)).send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let first = format!(
+        "{}/2010-04-01/Accounts/{SID}/Calls.json?To=%2B34600000050&From=%2B34930000000&StartTime%3E={}&PageSize=50",
+        sim.url(),
+        before.format("%Y-%m-%d")
+    );
+    let (s, page) = get(first).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!((page["page"].as_u64(), page["page_size"].as_u64()), (Some(0), Some(50)));
+    let items = page["calls"].as_array().unwrap();
+    assert_eq!(items.len(), 50);
+    assert_eq!(items[0]["sid"], sids[many - 1], "newest first");
+    assert!(
+        items
+            .iter()
+            .all(|c| c["to"] == "+34600000050" && c["from"] == "+34930000000")
+    );
+    let mut seen: Vec<String> = items.iter().map(|c| c["sid"].as_str().unwrap().to_string()).collect();
+    let mut next = page["next_page_uri"].as_str().map(str::to_string);
+    while let Some(uri) = next {
+        let (_, page) = get(format!("{}{uri}", sim.url())).await;
+        seen.extend(
+            page["calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["sid"].as_str().unwrap().to_string()),
+        );
+        next = page["next_page_uri"].as_str().map(str::to_string);
+    }
+    seen.sort();
+    let mut want = sids.clone();
+    want.sort();
+    assert_eq!(seen, want, "every page once");
+    // A time after every call: nothing; a bad page size or time: 400.
+    let later = (Utc::now() + chrono::TimeDelta::seconds(5)).to_rfc3339();
+    let (_, page) = get(format!(
+        "{}/2010-04-01/Accounts/{SID}/Calls.json?StartTime%3E={}",
+        sim.url(),
+        later.replace('+', "%2B")
+    ))
+    .await;
+    assert_eq!(page["calls"].as_array().unwrap().len(), 0, "{page}");
+    let (s, _) = get(format!("{}/2010-04-01/Accounts/{SID}/Calls.json?PageSize=0", sim.url())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = get(format!(
+        "{}/2010-04-01/Accounts/{SID}/Calls.json?StartTime%3E=yesterday",
+        sim.url()
+    ))
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // The adapter follows next_page_uri to the end.
+    let found = client
+        .find_calls(&FindCalls {
+            to: "+34600000050".into(),
+            from: Some("+34930000000".into()),
+            created_after: before,
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), many);
+    assert!(found.iter().all(|c| c.created_at.is_some_and(|t| t >= before)));
+    let none = client
+        .find_calls(&FindCalls {
+            to: "+34600000070".into(),
+            from: None,
+            created_after: before,
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+// ---- the solver's result stored under the run's row lock ----
+
+/// While a worker stores its result (holding its run's row lock), no other worker can take the
+/// run over, even with the lease run out; after it, the run is over and nobody's.
+#[tokio::test]
+async fn a_solver_run_being_stored_cannot_be_taken_over() {
+    use app::rota::store::solver_jobs;
+    let db = server::testing::fresh_db().await;
+    let m = chrono::NaiveDate::from_ymd_opt(2027, 4, 5).unwrap();
+    let id = solver_jobs::create(&db, m, 1, 10.0, false, None).await.unwrap();
+    solver_jobs::claim(&db, "a", 0.0)
+        .await
+        .unwrap()
+        .expect("a takes the run");
+    let mut tx = db.begin().await.unwrap();
+    assert!(solver_jobs::lock_held(&mut tx, id, "a").await.unwrap());
+    // a's lease has run out, but the run is locked: b's claim skips it.
+    assert!(solver_jobs::claim(&db, "b", 30.0).await.unwrap().is_none());
+    assert!(
+        solver_jobs::finish(&mut *tx, id, "a", app::rota::JobStatus::Done, None)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert!(
+        solver_jobs::claim(&db, "b", 30.0).await.unwrap().is_none(),
+        "a finished run is not taken"
+    );
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        !solver_jobs::lock_held(&mut tx, id, "a").await.unwrap(),
+        "and no longer held"
+    );
 }
