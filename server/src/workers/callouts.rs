@@ -283,8 +283,10 @@ impl Dialer {
         let mut n = calls_to_place(&counted, &state).min(self.settings.batch);
         let slots = match cps {
             Some(cps) if n > 0 => {
+                // The database's clock read between these two instants: taken as their middle.
+                let asked = Instant::now();
                 let (next_free, db_now) = dialer::next_slot(&mut tx, callout_id).await?;
-                let local_now = Instant::now();
+                let local_now = asked + asked.elapsed() / 2;
                 let horizon = chrono::TimeDelta::from_std(self.settings.tick.max(Duration::from_secs(1)))
                     .unwrap_or(chrono::TimeDelta::seconds(1));
                 let (free, first) = send_slots(cps, next_free, db_now, horizon);

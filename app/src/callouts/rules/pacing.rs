@@ -219,8 +219,10 @@ pub fn calls_to_place(settings: &PacingSettings, state: &PacingState) -> u32 {
 /// Calls of one callout are sent to the provider in *send slots* spaced by [`slot_gap`], handed
 /// out under the callout's lock from one shared "next free slot", so the provider receives at
 /// most `calls_per_second` calls in any one-second window, with any number of instances. The gap
-/// is this much wider than 1/cps: requests sent on time arrive with some jitter.
-pub const SLOT_GUARD: f64 = 0.05;
+/// is this much wider than 1/cps, so that cps slots span 1.1 s: a request may arrive up to
+/// 100 ms later than the one `cps` slots after it (network and scheduling jitter, the instances'
+/// estimates of the database's clock) before a window holds one too many.
+pub const SLOT_GUARD: f64 = 0.1;
 
 /// The time between two send slots at `cps` calls per second.
 pub fn slot_gap(cps: u32) -> TimeDelta {
@@ -356,7 +358,7 @@ mod tests {
             // From nothing: a second's worth, no more.
             let (n, first) = send_slots(cps, None, now, second);
             assert_eq!(first, now);
-            assert!(n <= cps && n + 2 >= cps * 95 / 100, "{cps}: {n}");
+            assert!(n <= cps && n + 2 >= cps * 90 / 100, "{cps}: {n}");
             // Slots handed out over many rounds at uneven times: any one-second window holds at most cps.
             let mut next = None;
             let mut slots: Vec<DateTime<Utc>> = Vec::new();

@@ -129,7 +129,7 @@ pub struct NewCall {
 }
 
 /// Creates the calls of claimed participations, already handed to the worker (`queued`) and
-/// counted as sent from now. Times of sending and ending are `clock_timestamp()` (not the
+/// counted as sent from now (`sent_at` is the call's send slot when it has one, else now). Times of sending and ending are `clock_timestamp()` (not the
 /// transaction's start), so the recorded history orders them as they happened. Returns their ids, in the order given.
 pub async fn insert_queued(
     tx: &mut PgConnection,
@@ -144,7 +144,7 @@ pub async fn insert_queued(
     let slots: Vec<Option<DateTime<Utc>>> = calls.iter().map(|c| c.send_at).collect();
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "INSERT INTO calls (participation_id, callout_id, attempt, phone, caller_id, status, sent_at, send_at, placed_by, history)
-         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', clock_timestamp(), u.send_at, $2,
+         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', coalesce(u.send_at, clock_timestamp()), u.send_at, $2,
                 jsonb_build_array(jsonb_build_object('status', 'created', 'source', 'worker', 'at', now()),
                                   jsonb_build_object('status', 'queued', 'source', 'worker', 'at', now()))
          FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
