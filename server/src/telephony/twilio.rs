@@ -12,9 +12,10 @@
 //!   with exponential backoff, then reported as [`TelephonyError::Transient`]; any other 4xx is
 //!   [`TelephonyError::Permanent`] with Twilio's error `{code, message, more_info, status}`.
 //!
-//! Retrying a create after a time-out or a 5xx can place the same call twice if the provider had
-//! in fact accepted it (the dialect has no idempotency key); the worker must treat a transient
-//! create error as "unknown" rather than "not placed" if that matters.
+//! A create is retried only after a 429 or a connection that was never made: after a time-out
+//! or a 5xx the provider may have accepted it (the dialect has no idempotency key), so the error
+//! is returned at once as transient, and the worker treats the call as "unknown" (it looks the
+//! call up in the provider's list before erroring or retrying it).
 use app::callouts::rules::calls::{ListedCall, ProviderStatus};
 use app::ports::{BoxFuture, CallScript, CreateCall, FindCalls, ProviderCall, Telephony, TelephonyError};
 use reqwest::{RequestBuilder, StatusCode};
@@ -129,6 +130,17 @@ impl TwilioClient {
 
     /// Sends the request `make` builds, retrying what may succeed later; returns the JSON body.
     async fn send(&self, what: &str, make: impl Fn() -> RequestBuilder) -> Result<Value, TelephonyError> {
+        self.send_with(what, Repeat::Safe, make).await
+    }
+
+    /// [`send`](Self::send); with [`Repeat::OnlyUnsent`], only failures that prove the provider
+    /// did nothing (429, no connection) are retried: a time-out or a 5xx may have placed a call.
+    async fn send_with(
+        &self,
+        what: &str,
+        repeat: Repeat,
+        make: impl Fn() -> RequestBuilder,
+    ) -> Result<Value, TelephonyError> {
         let mut retry = 0;
         loop {
             let req = make().basic_auth(&self.cfg.account_sid, Some(&self.cfg.auth_token));
@@ -143,13 +155,23 @@ impl TwilioClient {
                     let status = res.status();
                     let retry_after = retry_after(res.headers());
                     let body = res.text().await.unwrap_or_default();
-                    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                    let unsent = status == StatusCode::TOO_MANY_REQUESTS;
+                    if unsent || status.is_server_error() {
+                        if !unsent && repeat == Repeat::OnlyUnsent {
+                            return Err(TelephonyError::Transient(format!(
+                                "{what}: HTTP {status}: {}",
+                                short(&body)
+                            )));
+                        }
                         let wait =
                             retry_after.map_or_else(|| self.cfg.backoff.delay(retry), |d| d.min(self.cfg.backoff.max));
                         (format!("{what}: HTTP {status}: {}", short(&body)), wait)
                     } else {
                         return Err(permanent(status, &body));
                     }
+                }
+                Err(e) if repeat == Repeat::OnlyUnsent && !e.is_connect() => {
+                    return Err(TelephonyError::Transient(format!("{what}: {e}")));
                 }
                 Err(e) => (format!("{what}: {e}"), self.cfg.backoff.delay(retry)),
             };
@@ -179,7 +201,11 @@ impl TwilioClient {
             }
         }
         let url = self.calls_url();
-        let body = self.send("create call", || self.http.post(&url).form(&form)).await?;
+        // Never repeated once it may have reached the provider: the dialect has no idempotency
+        // key, and a second create would ring the person twice. The worker looks the call up.
+        let body = self
+            .send_with("create call", Repeat::OnlyUnsent, || self.http.post(&url).form(&form))
+            .await?;
         provider_call(&body)
     }
 
@@ -284,6 +310,15 @@ fn listed_page(body: &Value) -> Result<ListedPage, TelephonyError> {
         .filter(|u| !u.is_empty())
         .map(str::to_string);
     Ok(ListedPage { calls, next_page_uri })
+}
+
+/// Which failed requests may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Repeat {
+    /// Reads and hang-ups: any transient failure.
+    Safe,
+    /// Creates: only when the provider surely did nothing (429, connection not made).
+    OnlyUnsent,
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
