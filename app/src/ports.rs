@@ -2,7 +2,7 @@
 //! crate and are chosen by configuration; every adapter has a simulator.
 //!
 //! The traits return boxed `Send` futures so that they can be used as `Arc<dyn Trait>`.
-use crate::callouts::rules::calls::ProviderStatus;
+use crate::callouts::rules::calls::{ListedCall, ProviderStatus};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -85,6 +85,16 @@ pub struct CreateCall {
     pub status_callback: Option<String>,
 }
 
+/// Which calls to list (Twilio's `GET …/Calls.json?To=…&From=…&StartTime>=…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindCalls {
+    pub to: String,
+    pub from: Option<String>,
+    /// Calls created at or after this (the provider may only filter by day: the adapter drops
+    /// earlier ones).
+    pub created_after: chrono::DateTime<chrono::Utc>,
+}
+
 /// A call as the provider knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderCall {
@@ -127,4 +137,7 @@ pub trait Telephony: Send + Sync {
     /// Ends the call (`Status=completed`): a queued or ringing call is canceled, a call in
     /// progress is hung up.
     fn hang_up<'a>(&'a self, sid: &'a str) -> BoxFuture<'a, Result<ProviderCall, TelephonyError>>;
+    /// The provider's calls matching the query, every page of them (to find a call whose
+    /// CallSid we never learnt).
+    fn find_calls<'a>(&'a self, query: &'a FindCalls) -> BoxFuture<'a, Result<Vec<ListedCall>, TelephonyError>>;
 }

@@ -1,6 +1,8 @@
 //! The callouts benchmark: a 100,000-contact CSV import, populating a callout with 100,000
 //! participations, the dialer's sustained call rate with no limit, status callbacks per second,
-//! and two instances dialing one callout under limits (no duplicate calls, no limit exceeded).
+//! and two instances dialing one callout under limits (no duplicate calls, no limit exceeded);
+//! the calls-per-second limit as telsim sees it (10, 30, 100 per second, one and two instances),
+//! and `switchboard serve` killed with SIGKILL mid-callout and started again (`recovery`).
 //! Run with `make bench` or `cargo bench -p server --bench callouts`; the figures are printed and
 //! written to `bench/results/callouts.md`.
 //!
@@ -10,6 +12,7 @@
 //! not a test), but a broken step does: wrong counts, answers other than the expected status,
 //! calls that never finish, a duplicate call or an exceeded limit make the process exit non-zero
 //! after writing the report.
+mod recovery;
 mod support;
 
 use app::accounts::rules::roles::Role;
@@ -210,6 +213,11 @@ async fn run(report: &mut Report, cleanup: &mut Vec<String>) -> Res<()> {
     drop(db5);
     step_two_instances(report, &name5).await?;
     drop(db);
+
+    println!("\n== 6. calls per second at the provider ==");
+    recovery::step_provider_rate(report, cleanup).await?;
+    println!("\n== 7. serve killed mid-callout ==");
+    recovery::step_kill(report, cleanup).await?;
     Ok(())
 }
 
@@ -1602,6 +1610,8 @@ struct Report {
     rate: Option<RateResult>,
     callbacks: Option<CallbackResult>,
     limits: Option<LimitsResult>,
+    provider_rate: Vec<recovery::ProviderRate>,
+    kill: Option<recovery::KillRun>,
     log: Vec<(usize, String)>,
     notes: Vec<String>,
     failures: Vec<String>,
@@ -2092,7 +2102,8 @@ impl Report {
             );
             let _ = writeln!(s, "| Drained after the pause | {:.1} s |\n", l.drain.as_secs_f64());
         }
-        let _ = writeln!(s, "## Warnings and errors logged by the app\n");
+        recovery::markdown(self, &mut s);
+        let _ = writeln!(s, "\n## Warnings and errors logged by the app\n");
         if self.log.is_empty() {
             let _ = writeln!(s, "None.\n");
         } else {

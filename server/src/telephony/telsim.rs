@@ -7,10 +7,16 @@
 //!   default `POST`) or `Twiml`, `StatusCallback` (+ `StatusCallbackMethod`, default `POST`).
 //!   Errors are `400 {code, message, more_info, status}`: 21201 no `To`, 21211 `To` not E.164,
 //!   21213 no `From`, 21205 neither `Url` nor `Twiml`, 21215 the number is refused (fate 9);
+//! - `GET /2010-04-01/Accounts/{sid}/Calls.json` — the list of calls, newest first, filtered by
+//!   `To`, `From` and `StartTime>=` (a day `YYYY-MM-DD` or an RFC 3339 time, compared with the
+//!   call's creation), in pages (`PageSize`, default 50, at most 1000; `Page` from 0) shaped as
+//!   Twilio's: `{calls, page, page_size, start, end, uri, first_page_uri, next_page_uri,
+//!   previous_page_uri}`;
 //! - `GET /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json` — the call resource;
 //! - `POST /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json` with `Status=completed` (or
 //!   `canceled`): a queued or ringing call becomes `canceled`, a call in progress `completed`;
-//! - `GET /telsim/calls` — a debug listing of every call with its status history.
+//! - `GET /telsim/calls` — a debug listing of every call with its status history and the time
+//!   its create request arrived (`created_at`), in the order they arrived.
 //!
 //! Each call's fate comes from the last digit of `To` (times are simulated seconds, divided by
 //! `--speed`; "1–3 s" and "5–20 s" are fixed per number, from a hash of it):
@@ -292,7 +298,7 @@ pub async fn spawn(cfg: TelsimConfig) -> std::io::Result<(SocketAddr, Telsim)> {
     let calls = format!("/{API_VERSION}/Accounts/{{account}}/Calls.json");
     let call = format!("/{API_VERSION}/Accounts/{{account}}/Calls/{{file}}");
     let router = Router::new()
-        .route(&calls, axum::routing::post(create))
+        .route(&calls, axum::routing::post(create).get(list_calls))
         .route(&call, get(fetch).post(update))
         .route("/telsim/calls", get(list))
         .with_state(sim.clone());
@@ -398,6 +404,7 @@ impl Sim {
                     "status": c.status.as_str(),
                     "duration": c.duration,
                     "events": c.events,
+                    "created_at": c.date_created,
                     "dialled_at": c.dialled_at,
                     "script_fetch": c.script_fetch,
                     "status_callback": c.status_callback.as_ref().map(|(url, _)| url),
@@ -767,6 +774,96 @@ async fn update(
         c.hangup.notify_one();
     }
     Json(sim.resource(c)).into_response()
+}
+
+/// `GET …/Calls.json`: the list of calls, filtered and paged as Twilio's.
+async fn list_calls(
+    State(sim): State<Arc<Sim>>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(r) = sim.refusal(&headers, Some(&account)) {
+        return r;
+    }
+    let bad = |msg: String| twilio_error(StatusCode::BAD_REQUEST, 20001, msg);
+    let to = param(&query, "To");
+    let from = param(&query, "From");
+    let since = match param(&query, "StartTime>").or(param(&query, "StartTime>=")) {
+        None => None,
+        Some(v) => match parse_since(v) {
+            Some(t) => Some(t),
+            None => return bad(format!("StartTime must be YYYY-MM-DD or an RFC 3339 time, not {v}")),
+        },
+    };
+    let page_size = match param(&query, "PageSize").map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => return bad("PageSize must be between 1 and 1000".into()),
+    };
+    let page = match param(&query, "Page").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(_) => return bad("Page must be a number".into()),
+    };
+    let calls = sim.calls.lock().expect("telsim calls");
+    let matching: Vec<&SimCall> = calls
+        .1
+        .iter()
+        .rev()
+        .filter_map(|sid| calls.0.get(sid))
+        .filter(|c| to.is_none_or(|t| c.to == t))
+        .filter(|c| from.is_none_or(|f| c.from == f))
+        .filter(|c| since.is_none_or(|t| c.date_created >= t))
+        .collect();
+    let start = page.saturating_mul(page_size);
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|c| sim.resource(c))
+        .collect();
+    let acc = &sim.cfg.account_sid;
+    let uri = |page: usize| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = to {
+            pairs.push(("To", t.to_string()));
+        }
+        if let Some(f) = from {
+            pairs.push(("From", f.to_string()));
+        }
+        if let Some(v) = param(&query, "StartTime>").or(param(&query, "StartTime>=")) {
+            pairs.push(("StartTime>", v.to_string()));
+        }
+        pairs.push(("PageSize", page_size.to_string()));
+        pairs.push(("Page", page.to_string()));
+        let base = format!("http://telsim/{API_VERSION}/Accounts/{acc}/Calls.json");
+        reqwest::Url::parse_with_params(&base, &pairs)
+            .map(|u| format!("{}?{}", u.path(), u.query().unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    let more = start + items.len() < matching.len();
+    let end = (start + items.len()).saturating_sub(1);
+    Json(json!({
+        "calls": items,
+        "page": page,
+        "page_size": page_size,
+        "start": start,
+        "end": end,
+        "uri": uri(page),
+        "first_page_uri": uri(0),
+        "next_page_uri": if more { Some(uri(page + 1)) } else { None },
+        "previous_page_uri": if page > 0 { Some(uri(page - 1)) } else { None },
+    }))
+    .into_response()
+}
+
+/// `StartTime>=`: a day (from its midnight, UTC) or an RFC 3339 time.
+fn parse_since(v: &str) -> Option<DateTime<Utc>> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Some(day.and_hms_opt(0, 0, 0)?.and_utc());
+    }
+    DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&Utc))
 }
 
 async fn list(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {

@@ -5,22 +5,29 @@
 //!   or `Twiml`, `StatusCallback`, `StatusCallbackMethod=POST`, `StatusCallbackEvent` for
 //!   initiated/ringing/answered/completed);
 //! - fetch: `GET …/Calls/{CallSid}.json`; hang up: `POST …/Calls/{CallSid}.json` `Status=completed`;
+//! - list: `GET …/Calls.json?To=…&From=…&StartTime>=YYYY-MM-DD&PageSize=…`, following
+//!   `next_page_uri` (bounded), for calls whose CallSid was never learnt;
 //! - Basic auth with the account sid and the auth token;
 //! - time-outs, connection failures, 429 (honouring `Retry-After`, bounded) and 5xx are retried
 //!   with exponential backoff, then reported as [`TelephonyError::Transient`]; any other 4xx is
 //!   [`TelephonyError::Permanent`] with Twilio's error `{code, message, more_info, status}`.
 //!
-//! Retrying a create after a time-out or a 5xx can place the same call twice if the provider had
-//! in fact accepted it (the dialect has no idempotency key); the worker must treat a transient
-//! create error as "unknown" rather than "not placed" if that matters.
-use app::callouts::rules::calls::ProviderStatus;
-use app::ports::{BoxFuture, CallScript, CreateCall, ProviderCall, Telephony, TelephonyError};
+//! A create is retried only after a 429 or a connection that was never made: after a time-out
+//! or a 5xx the provider may have accepted it (the dialect has no idempotency key), so the error
+//! is returned at once as transient, and the worker treats the call as "unknown" (it looks the
+//! call up in the provider's list before erroring or retrying it).
+use app::callouts::rules::calls::{ListedCall, ProviderStatus};
+use app::ports::{BoxFuture, CallScript, CreateCall, FindCalls, ProviderCall, Telephony, TelephonyError};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::time::Duration;
 
 /// The API version in every path.
 pub const API_VERSION: &str = "2010-04-01";
+/// Calls per page asked for when listing calls…
+pub const PAGE_SIZE: u32 = 100;
+/// …and at most this many pages followed.
+pub const MAX_PAGES: u32 = 20;
 
 /// How failed requests are retried.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +130,17 @@ impl TwilioClient {
 
     /// Sends the request `make` builds, retrying what may succeed later; returns the JSON body.
     async fn send(&self, what: &str, make: impl Fn() -> RequestBuilder) -> Result<Value, TelephonyError> {
+        self.send_with(what, Repeat::Safe, make).await
+    }
+
+    /// [`send`](Self::send); with [`Repeat::OnlyUnsent`], only failures that prove the provider
+    /// did nothing (429, no connection) are retried: a time-out or a 5xx may have placed a call.
+    async fn send_with(
+        &self,
+        what: &str,
+        repeat: Repeat,
+        make: impl Fn() -> RequestBuilder,
+    ) -> Result<Value, TelephonyError> {
         let mut retry = 0;
         loop {
             let req = make().basic_auth(&self.cfg.account_sid, Some(&self.cfg.auth_token));
@@ -137,13 +155,23 @@ impl TwilioClient {
                     let status = res.status();
                     let retry_after = retry_after(res.headers());
                     let body = res.text().await.unwrap_or_default();
-                    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                    let unsent = status == StatusCode::TOO_MANY_REQUESTS;
+                    if unsent || status.is_server_error() {
+                        if !unsent && repeat == Repeat::OnlyUnsent {
+                            return Err(TelephonyError::Transient(format!(
+                                "{what}: HTTP {status}: {}",
+                                short(&body)
+                            )));
+                        }
                         let wait =
                             retry_after.map_or_else(|| self.cfg.backoff.delay(retry), |d| d.min(self.cfg.backoff.max));
                         (format!("{what}: HTTP {status}: {}", short(&body)), wait)
                     } else {
                         return Err(permanent(status, &body));
                     }
+                }
+                Err(e) if repeat == Repeat::OnlyUnsent && !e.is_connect() => {
+                    return Err(TelephonyError::Transient(format!("{what}: {e}")));
                 }
                 Err(e) => (format!("{what}: {e}"), self.cfg.backoff.delay(retry)),
             };
@@ -173,7 +201,11 @@ impl TwilioClient {
             }
         }
         let url = self.calls_url();
-        let body = self.send("create call", || self.http.post(&url).form(&form)).await?;
+        // Never repeated once it may have reached the provider: the dialect has no idempotency
+        // key, and a second create would ring the person twice. The worker looks the call up.
+        let body = self
+            .send_with("create call", Repeat::OnlyUnsent, || self.http.post(&url).form(&form))
+            .await?;
         provider_call(&body)
     }
 
@@ -181,6 +213,32 @@ impl TwilioClient {
         let url = self.call_url(sid);
         let body = self.send("fetch call", || self.http.get(&url)).await?;
         provider_call(&body)
+    }
+
+    /// Every call matching `q` (all pages, at most [`MAX_PAGES`]), created at or after
+    /// `q.created_after`: the dialect filters `StartTime>=` by day only.
+    pub async fn find(&self, q: &FindCalls) -> Result<Vec<ListedCall>, TelephonyError> {
+        let day = q.created_after.date_naive().format("%Y-%m-%d").to_string();
+        let page_size = PAGE_SIZE.to_string();
+        let mut query: Vec<(&str, &str)> = vec![("To", &q.to), ("StartTime>", &day), ("PageSize", &page_size)];
+        if let Some(from) = &q.from {
+            query.push(("From", from));
+        }
+        let first = reqwest::Url::parse_with_params(&self.calls_url(), &query)
+            .map_err(|e| TelephonyError::Transient(format!("list calls: {e}")))?;
+        let mut url = first.to_string();
+        let mut found = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let body = self.send("list calls", || self.http.get(&url)).await?;
+            let page = listed_page(&body)?;
+            found.extend(page.calls.into_iter().filter(|c| created_since(c, q.created_after)));
+            match page.next_page_uri {
+                Some(next) => url = format!("{}{next}", self.cfg.base_url),
+                None => return Ok(found),
+            }
+        }
+        tracing::warn!(to = %q.to, pages = MAX_PAGES, "listing calls: more pages than followed");
+        Ok(found)
     }
 
     pub async fn end(&self, sid: &str) -> Result<ProviderCall, TelephonyError> {
@@ -204,6 +262,63 @@ impl Telephony for TwilioClient {
     fn hang_up<'a>(&'a self, sid: &'a str) -> BoxFuture<'a, Result<ProviderCall, TelephonyError>> {
         Box::pin(self.end(sid))
     }
+
+    fn find_calls<'a>(&'a self, query: &'a FindCalls) -> BoxFuture<'a, Result<Vec<ListedCall>, TelephonyError>> {
+        Box::pin(self.find(query))
+    }
+}
+
+/// One page of the list of calls.
+struct ListedPage {
+    calls: Vec<ListedCall>,
+    /// The next page's path (with its query), if there is one.
+    next_page_uri: Option<String>,
+}
+
+/// Created at or after `t`, or of unknown age (`date_created` has whole seconds: compared with
+/// the second before `t`).
+fn created_since(c: &ListedCall, t: chrono::DateTime<chrono::Utc>) -> bool {
+    c.created_at.is_none_or(|at| at >= t - chrono::TimeDelta::seconds(1))
+}
+
+/// A page of `GET …/Calls.json`: `{calls: [call resource…], next_page_uri, page, page_size, …}`.
+fn listed_page(body: &Value) -> Result<ListedPage, TelephonyError> {
+    let items = body
+        .get("calls")
+        .and_then(Value::as_array)
+        .ok_or_else(|| TelephonyError::Transient("list calls: an answer without `calls`".into()))?;
+    let mut calls = Vec::with_capacity(items.len());
+    for item in items {
+        let pc = provider_call(item)?;
+        let text = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        calls.push(ListedCall {
+            sid: pc.sid,
+            to: text("to"),
+            from: text("from"),
+            status: pc.status,
+            duration_secs: pc.duration_secs,
+            created_at: item
+                .get("date_created")
+                .and_then(Value::as_str)
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                .map(|d| d.with_timezone(&chrono::Utc)),
+        });
+    }
+    let next_page_uri = body
+        .get("next_page_uri")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    Ok(ListedPage { calls, next_page_uri })
+}
+
+/// Which failed requests may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Repeat {
+    /// Reads and hang-ups: any transient failure.
+    Safe,
+    /// Creates: only when the provider surely did nothing (429, connection not made).
+    OnlyUnsent,
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
@@ -318,6 +433,32 @@ mod tests {
         assert_eq!(c.duration_secs, None);
         assert!(provider_call(&json!({"status": "queued"})).is_err());
         assert!(provider_call(&json!({"sid": "CA3", "status": "exploded"})).is_err());
+    }
+
+    #[test]
+    fn list_pages_are_read() {
+        let page = listed_page(&json!({
+            "calls": [
+                {"sid": "CA1", "status": "ringing", "to": "+34600000001", "from": "+34930000000",
+                 "date_created": "Thu, 03 Dec 2026 06:00:00 +0000", "duration": null},
+                {"sid": "CA2", "status": "completed", "to": "+34600000001", "from": "+34930000000",
+                 "date_created": "Thu, 03 Dec 2026 05:00:00 +0000", "duration": "12"}
+            ],
+            "next_page_uri": "/2010-04-01/Accounts/AC1/Calls.json?To=%2B34600000001&Page=1&PageSize=2",
+            "page": 0, "page_size": 2
+        }))
+        .unwrap();
+        assert_eq!(page.calls.len(), 2);
+        assert_eq!(page.calls[1].duration_secs, Some(12));
+        assert_eq!(page.calls[0].from, "+34930000000");
+        assert_eq!(
+            page.calls[0].created_at.unwrap().to_rfc3339(),
+            "2026-12-03T06:00:00+00:00"
+        );
+        assert!(page.next_page_uri.unwrap().ends_with("PageSize=2"));
+        let last = listed_page(&json!({"calls": [], "next_page_uri": null})).unwrap();
+        assert!(last.calls.is_empty() && last.next_page_uri.is_none());
+        assert!(listed_page(&json!({"nope": 1})).is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod calendar_feed;
 mod callouts_console;
+mod callouts_dialer;
 mod callouts_http;
 mod common;
 mod csv_exports;

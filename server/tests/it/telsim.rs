@@ -680,28 +680,27 @@ fn plain_call_to(to: &str) -> CreateCall {
 }
 
 #[tokio::test]
-async fn the_client_retries_5xx_and_429_but_not_4xx() {
-    // 503 once, then success.
+async fn the_client_retries_a_create_only_when_the_provider_surely_did_nothing() {
+    // 503: the provider may have placed the call; never sent again (the worker looks it up).
     let (base, hits) = flaky_provider(503, 1).await;
-    let c = client_for(&base, SID, TOKEN)
-        .create_call(plain_call())
-        .await
-        .expect("succeeds after a retry");
-    assert_eq!(c.sid, "CAflaky");
-    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    match client_for(&base, SID, TOKEN).create_call(plain_call()).await {
+        Err(TelephonyError::Transient(msg)) => assert!(msg.contains("503"), "{msg}"),
+        other => panic!("expected a transient error, got {other:?}"),
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 
     // 429 twice (Retry-After: 0), then success.
     let (base, hits) = flaky_provider(429, 2).await;
     assert!(client_for(&base, SID, TOKEN).create_call(plain_call()).await.is_ok());
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 
-    // Always 500: transient after 1 + 3 retries.
+    // Always 500: transient at once.
     let (base, hits) = flaky_provider(500, usize::MAX).await;
     match client_for(&base, SID, TOKEN).create_call(plain_call()).await {
         Err(TelephonyError::Transient(msg)) => assert!(msg.contains("500"), "{msg}"),
         other => panic!("expected a transient error, got {other:?}"),
     }
-    assert_eq!(hits.load(Ordering::SeqCst), 4);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 
     // 400: permanent at once.
     let (base, hits) = flaky_provider(400, usize::MAX).await;

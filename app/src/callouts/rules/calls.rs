@@ -233,10 +233,63 @@ pub fn apply_provider_status(current: CallStatus, provider_status: ProviderStatu
 
 /// A call still queued at the provider this long after it was sent is expired.
 pub const EXPIRE_AFTER: TimeDelta = TimeDelta::hours(1);
-/// A call whose callback never came is first polled this long after it was sent…
-pub const FIRST_POLL_AFTER: TimeDelta = TimeDelta::minutes(10);
-/// …and then again at this interval.
-pub const POLL_EVERY: TimeDelta = TimeDelta::minutes(15);
+
+/// A call at the provider is polled when it has had no news for longer than its state can last
+/// (`provider_status` is the last status the provider reported): queued at the provider…
+pub const QUIET_QUEUED: TimeDelta = TimeDelta::minutes(2);
+/// …ringing (providers give up after about a minute)…
+pub const QUIET_RINGING: TimeDelta = TimeDelta::seconds(90);
+/// …answered and talking (calls may be long).
+pub const QUIET_TALKING: TimeDelta = TimeDelta::minutes(15);
+
+/// How long a call at the provider may go without news (a callback or a poll) before it is
+/// polled: as long as its last known provider state can last.
+pub fn quiet_limit(provider_status: Option<ProviderStatus>) -> TimeDelta {
+    match provider_status {
+        None | Some(ProviderStatus::Queued | ProviderStatus::Initiated) => QUIET_QUEUED,
+        Some(ProviderStatus::Ringing) => QUIET_RINGING,
+        Some(_) => QUIET_TALKING,
+    }
+}
+
+/// A dialer instance whose heartbeat is older than this is gone: its calls in flight are
+/// polled at once and its unconfirmed calls looked up at the provider.
+pub const INSTANCE_GONE_AFTER: TimeDelta = TimeDelta::seconds(10);
+/// An unconfirmed call whose look-up failed (the provider unreachable) is looked up again after this.
+pub const LOOKUP_EVERY: TimeDelta = TimeDelta::seconds(30);
+/// Clocks differ: a provider's call created up to this long before our call was sent may be it.
+pub const LOOKUP_SLACK: TimeDelta = TimeDelta::seconds(5);
+
+/// A call as the provider's list of calls shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedCall {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub status: ProviderStatus,
+    pub duration_secs: Option<u32>,
+    /// When the provider created it (`date_created`).
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Which of the provider's calls (if any) is our call with an unknown outcome, sent at `sent_at`
+/// to `to` from `from`: same numbers, created no earlier than `sent_at` (less
+/// [`LOOKUP_SLACK`]), not already the call of another of our rows (`known` CallSids); the
+/// earliest such call.
+pub fn pick_listed<'a>(
+    listed: &'a [ListedCall],
+    to: &str,
+    from: Option<&str>,
+    sent_at: DateTime<Utc>,
+    known: &[String],
+) -> Option<&'a ListedCall> {
+    listed
+        .iter()
+        .filter(|c| c.to == to && from.is_none_or(|f| c.from == f))
+        .filter(|c| c.created_at.is_none_or(|t| t >= sent_at - LOOKUP_SLACK))
+        .filter(|c| !known.contains(&c.sid))
+        .min_by_key(|c| (c.created_at, c.sid.clone()))
+}
 
 /// A callout's retry settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,6 +431,46 @@ mod tests {
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn quiet_limits_follow_the_provider_state() {
+        assert_eq!(quiet_limit(None), QUIET_QUEUED);
+        assert_eq!(quiet_limit(Some(ProviderStatus::Initiated)), QUIET_QUEUED);
+        assert_eq!(quiet_limit(Some(ProviderStatus::Ringing)), QUIET_RINGING);
+        assert_eq!(quiet_limit(Some(ProviderStatus::InProgress)), QUIET_TALKING);
+        assert!(QUIET_RINGING < QUIET_QUEUED && QUIET_QUEUED < QUIET_TALKING);
+    }
+
+    #[test]
+    fn a_listed_call_is_ours_only_if_numbers_time_and_sid_fit() {
+        let listed = |sid: &str, to: &str, from: &str, at: DateTime<Utc>| ListedCall {
+            sid: sid.into(),
+            to: to.into(),
+            from: from.into(),
+            status: ProviderStatus::Ringing,
+            duration_secs: None,
+            created_at: Some(at),
+        };
+        let sent = t(10, 0);
+        let calls = vec![
+            listed("CAold", "+34600000001", "+34930000000", t(9, 50)),
+            listed("CAother", "+34600000002", "+34930000000", t(10, 0)),
+            listed("CAfrom", "+34600000001", "+34930000001", t(10, 0)),
+            listed("CAlater", "+34600000001", "+34930000000", t(10, 1)),
+            listed("CAours", "+34600000001", "+34930000000", sent - TimeDelta::seconds(2)),
+        ];
+        let pick = |known: &[String]| {
+            pick_listed(&calls, "+34600000001", Some("+34930000000"), sent, known).map(|c| c.sid.clone())
+        };
+        assert_eq!(pick(&[]).as_deref(), Some("CAours"));
+        assert_eq!(pick(&["CAours".into()]).as_deref(), Some("CAlater"));
+        assert_eq!(pick(&["CAours".into(), "CAlater".into()]), None);
+        assert_eq!(
+            pick_listed(&calls, "+34600000009", None, sent, &[]),
+            None,
+            "nothing to that number"
+        );
     }
 
     #[test]

@@ -216,6 +216,41 @@ pub fn calls_to_place(settings: &PacingSettings, state: &PacingState) -> u32 {
     calls_to_place_by(settings, state).0
 }
 
+/// Calls of one callout are sent to the provider in *send slots* spaced by [`slot_gap`], handed
+/// out under the callout's lock from one shared "next free slot", so the provider receives at
+/// most `calls_per_second` calls in any one-second window, with any number of instances. The gap
+/// is this much wider than 1/cps, so that cps slots span 1.1 s: a request may arrive up to
+/// 100 ms later than the one `cps` slots after it (network and scheduling jitter, the instances'
+/// estimates of the database's clock) before a window holds one too many.
+pub const SLOT_GUARD: f64 = 0.1;
+
+/// The time between two send slots at `cps` calls per second.
+pub fn slot_gap(cps: u32) -> TimeDelta {
+    let micros = ((1.0 + SLOT_GUARD) * 1e6 / cps.max(1) as f64).ceil() as i64;
+    TimeDelta::microseconds(micros)
+}
+
+/// The send slots to hand out now: how many start before `now + horizon`, the first at
+/// `next_free` (or now, if that is past), each [`slot_gap`] after the one before. Returns the
+/// count and the first slot; the next free slot is then `first + count × gap`.
+pub fn send_slots(
+    cps: u32,
+    next_free: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    horizon: TimeDelta,
+) -> (u32, DateTime<Utc>) {
+    let first = next_free.map_or(now, |t| t.max(now));
+    let end = now + horizon;
+    if first >= end {
+        return (0, first);
+    }
+    let gap = slot_gap(cps).num_microseconds().unwrap_or(1).max(1);
+    let span = (end - first).num_microseconds().unwrap_or(i64::MAX);
+    // Slots first + k·gap < end, k = 0, 1, …
+    let n = (span - 1) / gap + 1;
+    (n.clamp(0, u32::MAX as i64) as u32, first)
+}
+
 /// When calls may be placed, in local time: days of the week and a time span. `start == end`
 /// means all day; `end < start` spans midnight (22:00–02:00 belongs to the day it starts on).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +348,41 @@ mod tests {
             strategy,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn send_slots_never_put_more_than_cps_in_a_second() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+        let second = TimeDelta::seconds(1);
+        for cps in [1, 3, 10, 30, 100, 1000] {
+            // From nothing: a second's worth, no more.
+            let (n, first) = send_slots(cps, None, now, second);
+            assert_eq!(first, now);
+            assert!(n <= cps && n + 2 >= cps * 90 / 100, "{cps}: {n}");
+            // Slots handed out over many rounds at uneven times: any one-second window holds at most cps.
+            let mut next = None;
+            let mut slots: Vec<DateTime<Utc>> = Vec::new();
+            let mut t = now;
+            for round in 0..40 {
+                let (n, first) = send_slots(cps, next, t, second);
+                for k in 0..n {
+                    slots.push(first + slot_gap(cps) * k as i32);
+                }
+                next = Some(first + slot_gap(cps) * n as i32);
+                t += TimeDelta::milliseconds(137 + (round % 5) * 211);
+            }
+            for (i, a) in slots.iter().enumerate() {
+                let within = slots[i..].iter().take_while(|b| **b - *a <= second).count();
+                assert!(within as u32 <= cps, "{cps}: {within} slots in one second");
+            }
+            assert!(slots.windows(2).all(|w| w[1] - w[0] >= slot_gap(cps)));
+        }
+        // The next free slot far ahead: nothing now.
+        let (n, _) = send_slots(10, Some(now + TimeDelta::seconds(2)), now, second);
+        assert_eq!(n, 0);
+        // A next free slot in the past (an instance died): from now.
+        let (_, first) = send_slots(10, Some(now - TimeDelta::seconds(30)), now, second);
+        assert_eq!(first, now);
     }
 
     fn awaiting(n: u32) -> PacingState {

@@ -273,7 +273,7 @@ pub async fn running_ids(db: &PgPool) -> Result<Vec<i64>, DbError> {
 }
 
 /// The team's time zone (calling hours default to it).
-pub async fn team_time_zone(db: &PgPool) -> Result<String, DbError> {
+pub async fn team_time_zone<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<String, DbError> {
     Ok(sqlx::query_scalar("SELECT time_zone FROM team_settings")
         .fetch_optional(db)
         .await?
@@ -281,7 +281,7 @@ pub async fn team_time_zone(db: &PgPool) -> Result<String, DbError> {
 }
 
 /// Caller-id rules by prefix.
-pub async fn caller_id_rules(db: &PgPool) -> Result<Vec<(String, String)>, DbError> {
+pub async fn caller_id_rules<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<Vec<(String, String)>, DbError> {
     Ok(
         sqlx::query_as("SELECT prefix, caller_id FROM caller_ids ORDER BY prefix")
             .fetch_all(db)

@@ -6,8 +6,8 @@ use super::contacts::Page;
 use super::{DbError, PgPool};
 use crate::callouts::rules::calls::RetryPolicy;
 use crate::callouts::rules::calls::{
-    CallStatus, DoneReason, FIRST_POLL_AFTER, Outcome, POLL_EVERY, ProviderStatus, RetryDecision,
-    apply_provider_status, decide_retry,
+    CallStatus, DoneReason, INSTANCE_GONE_AFTER, LOOKUP_EVERY, Outcome, ProviderStatus, QUIET_QUEUED, QUIET_RINGING,
+    QUIET_TALKING, RetryDecision, apply_provider_status, decide_retry,
 };
 use crate::callouts::rules::pacing::PacingState;
 use crate::callouts::rules::settings::statuses_of;
@@ -124,10 +124,12 @@ pub struct NewCall {
     pub attempt: i32,
     pub phone: String,
     pub caller_id: Option<String>,
+    /// Its send slot (a callout with a calls-per-second limit), else `None`.
+    pub send_at: Option<DateTime<Utc>>,
 }
 
 /// Creates the calls of claimed participations, already handed to the worker (`queued`) and
-/// counted as sent from now. Times of sending and ending are `clock_timestamp()` (not the
+/// counted as sent from now (`sent_at` is the call's send slot when it has one, else now). Times of sending and ending are `clock_timestamp()` (not the
 /// transaction's start), so the recorded history orders them as they happened. Returns their ids, in the order given.
 pub async fn insert_queued(
     tx: &mut PgConnection,
@@ -139,12 +141,14 @@ pub async fn insert_queued(
     let attempts: Vec<i32> = calls.iter().map(|c| c.attempt).collect();
     let phones: Vec<&str> = calls.iter().map(|c| c.phone.as_str()).collect();
     let callers: Vec<Option<&str>> = calls.iter().map(|c| c.caller_id.as_deref()).collect();
+    let slots: Vec<Option<DateTime<Utc>>> = calls.iter().map(|c| c.send_at).collect();
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "INSERT INTO calls (participation_id, callout_id, attempt, phone, caller_id, status, sent_at, placed_by, history)
-         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', clock_timestamp(), $2,
+        "INSERT INTO calls (participation_id, callout_id, attempt, phone, caller_id, status, sent_at, send_at, placed_by, history)
+         SELECT u.pid, $1, u.attempt, u.phone, u.caller_id, 'queued', coalesce(u.send_at, clock_timestamp()), u.send_at, $2,
                 jsonb_build_array(jsonb_build_object('status', 'created', 'source', 'worker', 'at', now()),
                                   jsonb_build_object('status', 'queued', 'source', 'worker', 'at', now()))
-         FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[]) AS u(pid, attempt, phone, caller_id)
+         FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+              AS u(pid, attempt, phone, caller_id, send_at)
          RETURNING participation_id, id",
     )
     .bind(callout_id)
@@ -153,6 +157,7 @@ pub async fn insert_queued(
     .bind(&attempts)
     .bind(&phones)
     .bind(&callers)
+    .bind(&slots)
     .fetch_all(&mut *tx)
     .await?;
     let by_pid: std::collections::HashMap<i64, i64> = rows.into_iter().collect();
@@ -162,6 +167,13 @@ pub async fn insert_queued(
 /// The provider accepted the call: record its CallSid (a callback may have moved it on already).
 pub async fn record_remote(db: &PgPool, call_id: i64, sid: &str) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
+    record_remote_in(&mut tx, call_id, sid).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`record_remote`] in the caller's transaction (a call adopted after a look-up).
+pub async fn record_remote_in(tx: &mut PgConnection, call_id: i64, sid: &str) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE calls SET provider_sid = $2, remote_queued_at = coalesce(remote_queued_at, now()), updated_at = now(),
              history = CASE WHEN status IN ('created', 'queued')
@@ -182,7 +194,6 @@ pub async fn record_remote(db: &PgPool, call_id: i64, sid: &str) -> Result<(), D
     .bind(call_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -277,6 +288,25 @@ pub async fn apply_provider(
             .await?;
     }
     match apply_provider_status(current, status) {
+        Outcome::NoChange if !current.is_final() && status.call_status() == Some(current) => {
+            // Same state, newer news (ringing → in-progress): kept, so that polling knows how long
+            // the call may stay quiet; not a change of status.
+            sqlx::query(
+                "UPDATE calls SET provider_status = $2, updated_at = now(),
+                     answered_at = CASE WHEN $2 = 'in-progress' THEN coalesce(answered_at, now()) ELSE answered_at END
+                 WHERE id = $1 AND provider_status IS DISTINCT FROM $2",
+            )
+            .bind(call.id)
+            .bind(status.as_str())
+            .execute(&mut *tx)
+            .await?;
+            Ok(Applied {
+                call_id: call.id,
+                callout_id: call.callout_id,
+                status: current,
+                changed: false,
+            })
+        }
         Outcome::NoChange => Ok(Applied {
             call_id: call.id,
             callout_id: call.callout_id,
@@ -397,26 +427,80 @@ async fn settle(tx: &mut PgConnection, participation_id: i64, last: CallStatus) 
     Ok(())
 }
 
-/// Calls whose callback never came and whose poll time has come (10 minutes after sending, then
-/// every 15): marked as polled now and returned (id, CallSid) for the caller to ask the provider.
+/// Calls at the provider whose news is overdue: quiet for longer than their last provider state
+/// can last (`rules::calls::quiet_limit`), or placed by an instance that is gone and not polled
+/// since. Marked as polled now and returned (id, CallSid) for the caller to ask the provider.
 pub async fn take_due_polls(db: &PgPool, limit: i64) -> Result<Vec<(i64, String)>, DbError> {
     Ok(sqlx::query_as(
         "WITH due AS (
-             SELECT id FROM calls
-             WHERE status = ANY($4) AND provider_sid IS NOT NULL
-               AND coalesce(last_polled_at + make_interval(secs => $2), sent_at + make_interval(secs => $3)) <= now()
-             ORDER BY id LIMIT $1
-             FOR UPDATE SKIP LOCKED
+             SELECT k.id FROM calls k LEFT JOIN dialer_instances i ON i.name = k.placed_by
+             WHERE k.status = ANY($2) AND k.provider_sid IS NOT NULL
+               AND (greatest(k.updated_at, k.last_polled_at, k.sent_at) + make_interval(secs => CASE
+                        WHEN k.provider_status IS NULL OR k.provider_status IN ('queued', 'initiated') THEN $3
+                        WHEN k.provider_status = 'ringing' THEN $4
+                        ELSE $5 END) <= now()
+                    OR ((i.name IS NULL OR i.seen_at < now() - make_interval(secs => $6))
+                        AND (k.last_polled_at IS NULL
+                             OR k.last_polled_at < i.seen_at + make_interval(secs => $6))))
+             ORDER BY k.id LIMIT $1
+             FOR UPDATE OF k SKIP LOCKED
          )
          UPDATE calls SET last_polled_at = now() FROM due WHERE calls.id = due.id
          RETURNING calls.id, calls.provider_sid",
     )
     .bind(limit)
-    .bind(POLL_EVERY.num_seconds() as f64)
-    .bind(FIRST_POLL_AFTER.num_seconds() as f64)
     .bind(&CallStatus::AT_PROVIDER[..])
+    .bind(QUIET_QUEUED.num_seconds() as f64)
+    .bind(QUIET_RINGING.num_seconds() as f64)
+    .bind(QUIET_TALKING.num_seconds() as f64)
+    .bind(INSTANCE_GONE_AFTER.num_seconds() as f64)
     .fetch_all(db)
     .await?)
+}
+
+/// A call whose outcome is unknown: handed to the provider (or about to be), no CallSid recorded.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Unknown {
+    pub id: i64,
+    pub phone: String,
+    pub caller_id: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Unconfirmed calls (no CallSid) whose claim's lease ran out, or whose instance is gone (and
+/// that were sent more than [`INSTANCE_GONE_AFTER`] ago), not looked up in the last
+/// [`LOOKUP_EVERY`]: marked as looked up now and returned, for the caller to ask the provider
+/// whether it has them.
+pub async fn take_unknown(db: &PgPool, limit: i64) -> Result<Vec<Unknown>, DbError> {
+    Ok(sqlx::query_as(
+        "WITH due AS (
+             SELECT k.id FROM calls k JOIN participations p ON p.id = k.participation_id
+                  LEFT JOIN dialer_instances i ON i.name = k.placed_by
+             WHERE k.status IN ('created', 'queued') AND k.provider_sid IS NULL
+               AND k.sent_at < now() - make_interval(secs => $2)
+               AND (p.lease_until < now() OR i.name IS NULL OR i.seen_at < now() - make_interval(secs => $2))
+               AND (k.last_polled_at IS NULL OR k.last_polled_at < now() - make_interval(secs => $3))
+             ORDER BY k.id LIMIT $1
+             FOR UPDATE OF k SKIP LOCKED
+         )
+         UPDATE calls SET last_polled_at = now() FROM due WHERE calls.id = due.id
+         RETURNING calls.id, calls.phone, calls.caller_id, calls.sent_at",
+    )
+    .bind(limit)
+    .bind(INSTANCE_GONE_AFTER.num_seconds() as f64)
+    .bind(LOOKUP_EVERY.num_seconds() as f64)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Which of these CallSids are already recorded on a call.
+pub async fn known_sids(db: &PgPool, sids: &[String]) -> Result<Vec<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT provider_sid FROM calls WHERE provider_sid = ANY($1)")
+            .bind(sids)
+            .fetch_all(db)
+            .await?,
+    )
 }
 
 /// Calls still queued at the provider an hour after they were sent.
@@ -427,20 +511,6 @@ pub async fn expired_ids(db: &PgPool, limit: i64) -> Result<Vec<i64>, DbError> {
     )
     .bind(limit)
     .bind(crate::callouts::rules::calls::EXPIRE_AFTER.num_seconds() as f64)
-    .fetch_all(db)
-    .await?)
-}
-
-/// Calls handed to a worker whose claim's lease ran out before the provider confirmed them (the
-/// instance crashed, or the provider's answer never came).
-pub async fn lease_expired_ids(db: &PgPool, limit: i64) -> Result<Vec<i64>, DbError> {
-    Ok(sqlx::query_scalar(
-        "SELECT k.id FROM calls k JOIN participations p ON p.id = k.participation_id
-         WHERE p.state = 'calling' AND p.lease_until < now() AND k.status = ANY($2)
-         ORDER BY k.id LIMIT $1",
-    )
-    .bind(limit)
-    .bind(&CallStatus::UNCONFIRMED[..])
     .fetch_all(db)
     .await?)
 }

@@ -595,12 +595,18 @@ pub async fn run_solved(
 ) -> Result<()> {
     let mut tx = s.db.begin().await?;
     // A worker whose lease ran out, and whose run another worker took, leaves the result to it.
-    if !solver_jobs::holds(&mut *tx, job.id, worker).await? {
+    // The run's row stays locked to the commit, so nobody takes it over between the check, the
+    // timetable and the end of the run.
+    if !solver_jobs::lock_held(&mut tx, job.id, worker).await? {
         tracing::warn!(job = job.id, "solver run taken over by another worker: result dropped");
         return Ok(());
     }
     timetables::store_grid(&mut *tx, job.monday, shape, grid, revision).await?;
-    solver_jobs::finish(&mut *tx, job.id, worker, status, None).await?;
+    if !solver_jobs::finish(&mut *tx, job.id, worker, status, None).await? {
+        // Cannot happen under the lock; never store a timetable without ending the run.
+        tx.rollback().await?;
+        return Ok(());
+    }
     solver_news(&mut tx, serde_json::json!({ "job": job.id, "status": status })).await?;
     changed(&mut tx).await?;
     tx.commit().await?;

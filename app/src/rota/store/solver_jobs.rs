@@ -107,6 +107,20 @@ pub async fn holds(db: impl sqlx::PgExecutor<'_>, id: i64, worker: &str) -> Resu
     .await?)
 }
 
+/// Whether `worker` still holds the run, taking the run's row lock for the rest of the
+/// transaction when it does: no other worker can take the run over (its claim skips locked
+/// rows, a heartbeat waits) until the caller commits.
+pub async fn lock_held(tx: &mut sqlx::PgConnection, id: i64, worker: &str) -> Result<bool, DbError> {
+    let held: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM solver_jobs WHERE id = $1 AND claimed_by = $2 AND status = 'running' FOR UPDATE",
+    )
+    .bind(id)
+    .bind(worker)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(held.is_some())
+}
+
 /// Ends `worker`'s run; does nothing (and says so) when another worker has taken it since.
 pub async fn finish(
     db: impl sqlx::PgExecutor<'_>,
