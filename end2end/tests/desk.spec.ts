@@ -5,6 +5,7 @@ import { AdminPage } from './pages/admin';
 import { personFields } from './pages/rota';
 import { AnnotationPanel, CallLog, DeskPage, DeskSearch, importCategories, ring } from './pages/desk';
 import { expectNoAxeViolations } from './pages/axe';
+import { Pbxsim } from './pages/queue';
 
 const AGENT = { username: 'e2e-desk-agent', name: 'Dora Desk', password: 'dora-password-123', ext: '341' };
 const COORD = { username: 'e2e-desk-coord', name: 'Cora Coord', password: 'cora-password-123' };
@@ -190,5 +191,20 @@ test.describe.serial('desk', () => {
     await log.filterAnnotated('no');
     await expect(log.rows()).toHaveCount(agentRows - 1);
     await expectNoAxeViolations(page, 'team call log, filtered');
+  });
+  test('a caller at the simulated PBX rings the agent’s phone and their card appears', async ({ browser }) => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, AGENT.username, AGENT.password, '/desk');
+    const desk = new DeskPage(page);
+    await desk.open();
+    const before = await desk.card().getAttribute('data-call');
+    // The agent's phone is in the PBX's queue; a caller the directory knows arrives there.
+    const pbx = new Pbxsim(page.request);
+    await pbx.addMember('support', `PJSIP/${AGENT.ext}`, AGENT.name);
+    await pbx.caller('support', KNOWN);
+    await expect(desk.card()).not.toHaveAttribute('data-call', before ?? '');
+    await expect(desk.phone()).toHaveText(KNOWN_E164);
+    await expect(desk.alerts()).toContainText('Supply cut off since Monday');
+    await expect(desk.contracts()).toContainText('0099123');
   });
 });

@@ -209,6 +209,7 @@ async fn main() {
         key: (0..64).map(|_| rand::random::<u8>()).collect(),
         secure: false,
         idle_minutes: 60,
+        idle_seconds: None,
     };
     let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
     let running = server::start_with(

@@ -196,6 +196,29 @@ struct SimMember {
     idle_since: Instant,
 }
 
+impl SimMember {
+    fn new(
+        interface: &str,
+        name: &str,
+        state_interface: Option<&str>,
+        membership: &'static str,
+        paused: bool,
+        reason: &Option<String>,
+    ) -> SimMember {
+        SimMember {
+            interface: interface.to_string(),
+            name: if name.is_empty() { interface } else { name }.to_string(),
+            state_interface: state_interface.unwrap_or(interface).to_string(),
+            membership,
+            paused,
+            reason: if paused { reason.clone() } else { None },
+            calls_taken: 0,
+            last_call: 0,
+            idle_since: Instant::now(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Caller {
     channel: CallerChannel,
@@ -327,37 +350,12 @@ impl Sim {
         }
     }
 
-    fn add_member(
-        &self,
-        w: &mut World,
-        queue: &str,
-        interface: &str,
-        name: &str,
-        state_interface: Option<&str>,
-        paused: bool,
-        reason: Option<String>,
-        membership: &'static str,
-    ) -> Result<(), Refusal> {
+    fn add_member(&self, w: &mut World, queue: &str, m: SimMember) -> Result<(), Refusal> {
         let q = w.queues.get_mut(queue).ok_or(Refusal::NoSuchQueue)?;
-        if q.members.iter().any(|m| m.interface.eq_ignore_ascii_case(interface)) {
+        if q.members.iter().any(|x| x.interface.eq_ignore_ascii_case(&m.interface)) {
             return Err(Refusal::AlreadyThere);
         }
-        let state_interface = state_interface.unwrap_or(interface).to_string();
-        let m = SimMember {
-            interface: interface.to_string(),
-            name: if name.is_empty() {
-                interface.to_string()
-            } else {
-                name.to_string()
-            },
-            state_interface: state_interface.clone(),
-            membership,
-            paused,
-            reason: if paused { reason } else { None },
-            calls_taken: 0,
-            last_call: 0,
-            idle_since: Instant::now(),
-        };
+        let state_interface = m.state_interface.clone();
         q.members.push(m.clone());
         w.phones.entry(state_interface).or_default();
         self.emit(Event::QueueMemberAdded(self.member_event(w, queue, &m)));
@@ -375,16 +373,15 @@ impl Sim {
                 paused,
                 reason,
             } => {
-                self.add_member(
-                    &mut w,
-                    queue,
+                let m = SimMember::new(
                     interface,
                     member_name,
                     state_interface.as_deref(),
-                    *paused,
-                    reason.clone(),
                     "dynamic",
-                )?;
+                    *paused,
+                    reason,
+                );
+                self.add_member(&mut w, queue, m)?;
                 Ok("Added interface to queue".into())
             }
             Action::QueueRemove { queue, interface } => {
@@ -842,17 +839,8 @@ pub async fn spawn(cfg: PbxsimConfig) -> std::io::Result<Pbxsim> {
     };
     for m in &cfg.static_members {
         let q = world.queues.entry(m.queue.clone()).or_default();
-        q.members.push(SimMember {
-            interface: m.interface.clone(),
-            name: m.name.clone(),
-            state_interface: m.interface.clone(),
-            membership: "static",
-            paused: false,
-            reason: None,
-            calls_taken: 0,
-            last_call: 0,
-            idle_since: Instant::now(),
-        });
+        q.members
+            .push(SimMember::new(&m.interface, &m.name, None, "static", false, &None));
         world.phones.entry(m.interface.clone()).or_default();
     }
     let (events, _) = broadcast::channel(4096);
@@ -1068,16 +1056,17 @@ async fn connection(sim: Arc<Sim>, tcp: TcpStream) {
     let _ = writer.await;
 }
 
-fn authorised(sim: &Sim, headers: &HeaderMap) -> Result<(), Response> {
+/// `None` when the request carries the control token, else the 401 to answer.
+fn refused(sim: &Sim, headers: &HeaderMap) -> Option<Response> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if constant_time_eq(given.as_bytes(), sim.cfg.secret.as_bytes()) {
-        Ok(())
+        None
     } else {
-        Err((
+        Some((
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": "unauthorized", "message": "pbxsim's control needs `Authorization: Bearer <AMI secret>`"})),
         )
@@ -1094,7 +1083,7 @@ fn bad(message: impl Into<String>) -> Response {
 }
 
 async fn control_state(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorised(&sim, &headers) {
+    if let Some(r) = refused(&sim, &headers) {
         return r;
     }
     Json(sim.state()).into_response()
@@ -1113,7 +1102,7 @@ async fn control_phone(
     Path(ext): Path<String>,
     body: Result<Json<PhoneChange>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&sim, &headers) {
+    if let Some(r) = refused(&sim, &headers) {
         return r;
     }
     let Ok(Json(change)) = body else {
@@ -1142,7 +1131,7 @@ async fn control_caller(
     headers: HeaderMap,
     body: Result<Json<NewCaller>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&sim, &headers) {
+    if let Some(r) = refused(&sim, &headers) {
         return r;
     }
     let Ok(Json(c)) = body else {
@@ -1175,7 +1164,7 @@ async fn control_member(
     headers: HeaderMap,
     body: Result<Json<NewMember>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(r) = authorised(&sim, &headers) {
+    if let Some(r) = refused(&sim, &headers) {
         return r;
     }
     let Ok(Json(m)) = body else {
@@ -1185,16 +1174,8 @@ async fn control_member(
         return bad("interface: a device such as PJSIP/202");
     }
     let mut w = sim.world.lock().expect("pbxsim state");
-    match sim.add_member(
-        &mut w,
-        &m.queue,
-        m.interface.trim(),
-        m.name.trim(),
-        None,
-        false,
-        None,
-        "static",
-    ) {
+    let member = SimMember::new(m.interface.trim(), m.name.trim(), None, "static", false, &None);
+    match sim.add_member(&mut w, &m.queue, member) {
         Ok(()) => (StatusCode::CREATED, Json(json!({"interface": m.interface.trim()}))).into_response(),
         Err(Refusal::AlreadyThere) => (
             StatusCode::CONFLICT,

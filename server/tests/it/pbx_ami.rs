@@ -13,6 +13,8 @@ use tokio::sync::broadcast::Receiver;
 
 const SECRET: &str = "adapter-test-secret";
 
+type Stamp = Option<chrono::DateTime<chrono::Utc>>;
+
 fn config() -> PbxsimConfig {
     let mut cfg = PbxsimConfig::new("switchboard", SECRET);
     cfg.speed = 20.0;
@@ -183,14 +185,12 @@ async fn the_pbx_answered_and_ended_times_reach_the_desk_call() {
 
     let deadline = tokio::time::Instant::now() + HANG_GUARD;
     loop {
-        let row: Option<(
-            Option<chrono::DateTime<chrono::Utc>>,
-            Option<chrono::DateTime<chrono::Utc>>,
-        )> = sqlx::query_as("SELECT answered_at, ended_at FROM desk_calls WHERE pbx_call_id = $1")
-            .bind(&uid)
-            .fetch_optional(&app.db)
-            .await
-            .expect("desk call");
+        let row: Option<(Stamp, Stamp)> =
+            sqlx::query_as("SELECT answered_at, ended_at FROM desk_calls WHERE pbx_call_id = $1")
+                .bind(&uid)
+                .fetch_optional(&app.db)
+                .await
+                .expect("desk call");
         if let Some((Some(answered), Some(ended))) = row {
             assert!(answered <= ended);
             break;
