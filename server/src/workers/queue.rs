@@ -50,6 +50,13 @@ pub async fn keep_board(
     board: Arc<std::sync::RwLock<app::queue::rules::board::Board>>,
 ) {
     let mut news = pbx.subscribe();
+    // Connected before we subscribed? Then its first snapshot has gone by: ask for one (if not,
+    // the snapshot after the connect arrives as news).
+    if let Ok(snapshot) = pbx.queue_status(None).await
+        && let Ok(mut b) = board.write()
+    {
+        b.apply_snapshot(&snapshot, Utc::now());
+    }
     drop(pbx);
     let mut last_announce = tokio::time::Instant::now() - Duration::from_secs(1);
     let mut pending = false;
