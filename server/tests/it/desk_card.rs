@@ -4,29 +4,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn person(app: &TestApp, handle: &str, extension: &str, user: &str) {
-    let uid = user_id(&app.db, user).await;
-    sqlx::query("INSERT INTO people (handle, full_name, extension, user_id) VALUES ($1, $1, $2, $3)")
-        .bind(handle)
-        .bind(extension)
-        .bind(uid)
-        .execute(&app.db)
-        .await
-        .expect("insert person");
-}
-
-async fn ring(app: &TestApp, token: &str, ext: &str, phone: &str) -> i64 {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/pbx/ringing", app.url))
-        .bearer_auth(token)
-        .form(&[("ext", ext), ("phone", phone)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json::<Value>().await.unwrap()["call"].as_i64().unwrap()
-}
-
 fn profile(name: &str, phones: &[&str]) -> Value {
     json!({"input": {"kind": "organisation", "name": name, "phones": phones, "emails": ["Info@Coop.example"],
                      "tax_id": "b-12345674", "member_number": "M-0042", "notes": "Prefers Catalan"}})
@@ -36,7 +13,7 @@ fn profile(name: &str, phones: &[&str]) -> Value {
 async fn a_card_shows_the_numbers_contact_with_contracts_alerts_and_earlier_calls() {
     let app = TestApp::spawn().await;
     let pw = app.user("alex", &[Role::Agent]).await;
-    person(&app, "alex", "201", "alex").await;
+    agent_with_extension(&app, "alex", "201", "alex").await;
     let pbx = app.token("pbx", &[Scope::Pbx]).await;
     let agent = Browser::signed_in(&app, "alex", &pw).await;
 
@@ -75,8 +52,8 @@ async fn a_card_shows_the_numbers_contact_with_contracts_alerts_and_earlier_call
     }
 
     // Two calls from the second number: the card of the latest lists the first as earlier.
-    let first = ring(&app, &pbx, "201", "699000111").await;
-    let second = ring(&app, &pbx, "201", "0034699000111").await;
+    let first = ring_extension(&app, &pbx, "201", "699000111").await;
+    let second = ring_extension(&app, &pbx, "201", "0034699000111").await;
     let (status, body) = agent.call("/api/desk/card", json!({"call": null})).await;
     assert_eq!(status, StatusCode::OK);
     let card = body.unwrap();
@@ -92,7 +69,7 @@ async fn a_card_shows_the_numbers_contact_with_contracts_alerts_and_earlier_call
     assert_eq!(card["earlier"][0]["id"], first);
 
     // An unknown number: no contact.
-    let third = ring(&app, &pbx, "201", "+44 20 7946 0958").await;
+    let third = ring_extension(&app, &pbx, "201", "+44 20 7946 0958").await;
     let (_, body) = agent.call("/api/desk/card", json!({"call": third})).await;
     let card = body.unwrap();
     assert_eq!(card["call"]["phone"], "+442079460958");

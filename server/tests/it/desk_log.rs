@@ -6,29 +6,6 @@ use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn person(app: &TestApp, handle: &str, extension: &str, user: &str) {
-    let uid = user_id(&app.db, user).await;
-    sqlx::query("INSERT INTO people (handle, full_name, extension, user_id) VALUES ($1, $1, $2, $3)")
-        .bind(handle)
-        .bind(extension)
-        .bind(uid)
-        .execute(&app.db)
-        .await
-        .expect("insert person");
-}
-
-async fn ring(app: &TestApp, token: &str, ext: &str, phone: &str) -> i64 {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/pbx/ringing", app.url))
-        .bearer_auth(token)
-        .form(&[("ext", ext), ("phone", phone)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json::<Value>().await.unwrap()["call"].as_i64().unwrap()
-}
-
 async fn category(admin: &Browser, code: &str, name: &str, keywords: &str, kind: &str, enabled: bool) -> i64 {
     let (status, body) = admin
         .call(
@@ -141,7 +118,7 @@ async fn annotating_needs_a_category_and_is_for_the_calls_agent_or_coordinators(
     let pw = app.user("alex", &[Role::Agent]).await;
     let spw = app.user("sam", &[Role::Agent]).await;
     let cpw = app.user("cora", &[Role::Coordinator]).await;
-    person(&app, "alex", "201", "alex").await;
+    agent_with_extension(&app, "alex", "201", "alex").await;
     let pbx = app.token("pbx", &[Scope::Pbx]).await;
     let admin = Browser::signed_in(&app, "ada", &apw).await;
     let alex = Browser::signed_in(&app, "alex", &pw).await;
@@ -173,7 +150,7 @@ async fn annotating_needs_a_category_and_is_for_the_calls_agent_or_coordinators(
         .await;
     let contract = k.unwrap().as_i64().unwrap();
 
-    let call = ring(&app, &pbx, "201", "611140001").await;
+    let call = ring_extension(&app, &pbx, "201", "611140001").await;
     assert_eq!(row(&alex, call).await["annotated_at"], Value::Null);
 
     // No category: refused with the reason, nothing written.
@@ -238,13 +215,13 @@ async fn a_call_recorded_by_hand_joins_my_day_newest_first() {
     let app = TestApp::spawn().await;
     let apw = app.user("ada", &[Role::Admin]).await;
     let pw = app.user("alex", &[Role::Agent]).await;
-    person(&app, "alex", "201", "alex").await;
+    agent_with_extension(&app, "alex", "201", "alex").await;
     let pbx = app.token("pbx", &[Scope::Pbx]).await;
     let admin = Browser::signed_in(&app, "ada", &apw).await;
     let alex = Browser::signed_in(&app, "alex", &pw).await;
     let inv = category(&admin, "INV", "Invoice", "", "claim", true).await;
 
-    let first = ring(&app, &pbx, "201", "611140001").await;
+    let first = ring_extension(&app, &pbx, "201", "611140001").await;
     let res = alex
         .call("/api/desk/record", json!({"input": {"phone": "abc", "at": ""}}))
         .await;
@@ -279,8 +256,8 @@ async fn the_team_log_filters_charts_and_exports_for_coordinators_only() {
     let pw = app.user("alex", &[Role::Agent]).await;
     let spw = app.user("sam", &[Role::Agent]).await;
     let cpw = app.user("cora", &[Role::Coordinator]).await;
-    person(&app, "alex", "201", "alex").await;
-    person(&app, "sam", "202", "sam").await;
+    agent_with_extension(&app, "alex", "201", "alex").await;
+    agent_with_extension(&app, "sam", "202", "sam").await;
     let pbx = app.token("pbx", &[Scope::Pbx]).await;
     let admin = Browser::signed_in(&app, "ada", &apw).await;
     let alex = Browser::signed_in(&app, "alex", &pw).await;
@@ -289,10 +266,10 @@ async fn the_team_log_filters_charts_and_exports_for_coordinators_only() {
     let inv = category(&admin, "INV", "Invoice", "", "claim", true).await;
     let sup = category(&admin, "SUP", "Supply", "", "information", true).await;
 
-    let a1 = ring(&app, &pbx, "201", "611140001").await;
-    let a2 = ring(&app, &pbx, "201", "611140002").await;
-    let s1 = ring(&app, &pbx, "202", "611140003").await;
-    let yesterday = ring(&app, &pbx, "202", "611140004").await;
+    let a1 = ring_extension(&app, &pbx, "201", "611140001").await;
+    let a2 = ring_extension(&app, &pbx, "201", "611140002").await;
+    let s1 = ring_extension(&app, &pbx, "202", "611140003").await;
+    let yesterday = ring_extension(&app, &pbx, "202", "611140004").await;
     sqlx::query("UPDATE desk_calls SET rang_at = rang_at - interval '1 day' WHERE id = $1")
         .bind(yesterday)
         .execute(&app.db)

@@ -286,3 +286,30 @@ impl Sse {
     }
 }
 pub mod rota;
+
+/// A rota person with an extension, linked to the account `user` (the desk tests' agents).
+pub async fn agent_with_extension(app: &TestApp, handle: &str, extension: &str, user: &str) {
+    let uid = user_id(&app.db, user).await;
+    sqlx::query("INSERT INTO people (handle, full_name, extension, user_id) VALUES ($1, $1, $2, $3)")
+        .bind(handle)
+        .bind(extension)
+        .bind(uid)
+        .execute(&app.db)
+        .await
+        .expect("insert person");
+}
+
+/// The PBX's ringing post for `ext` from `phone`; the desk call's id.
+pub async fn ring_extension(app: &TestApp, token: &str, ext: &str, phone: &str) -> i64 {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/pbx/ringing", app.url))
+        .bearer_auth(token)
+        .form(&[("ext", ext), ("phone", phone)])
+        .send()
+        .await
+        .expect("ringing POST");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.expect("ringing answer")["call"]
+        .as_i64()
+        .expect("call id")
+}
