@@ -8,6 +8,7 @@ export const ADMIN_PASSWORD = 'e2e-admin-password';
 // The in-process simulated PBX's control interface, so tests can play the PBX's side.
 export const PBXSIM_SECRET = 'e2e-pbxsim-secret';
 export const PBXSIM_CONTROL = `http://127.0.0.1:${Number(PORT) + 1000}`;
+export const SOLVER_HOLD_SEED = '4242';
 
 export default defineConfig({
   testDir: './tests',
@@ -43,6 +44,8 @@ export default defineConfig({
       SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
       SWITCHBOARD_PBXSIM_SECRET: PBXSIM_SECRET,
       SWITCHBOARD_PBXSIM_CONTROL_ADDR: `127.0.0.1:${Number(PORT) + 1000}`,
+      // A solver run with this seed holds until it is stopped: the stop button's test cannot miss.
+      SWITCHBOARD_SOLVER_HOLD_SEED: SOLVER_HOLD_SEED,
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'warn',
     },

@@ -120,7 +120,8 @@ pub async fn start_with(
     };
     // One stop signal for everything that would keep the process up: on shutdown, open event
     // streams end at once (so graceful shutdown does not wait for open pages), the workers stop
-    // claiming at the top of their loops and the dialer finishes the round under way.
+    // claiming at the top of their loops, the dialer finishes the round under way and retires,
+    // and a solver run going is stopped (its best timetable kept).
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let dialer = workers::callouts::spawn(
         services.clone(),
@@ -128,15 +129,17 @@ pub async fn start_with(
         options.dialer.clone(),
         stop_rx.clone(),
     );
+    let solver = tokio::spawn(workers::rota::run(services.clone(), stop_rx.clone()));
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: event streams end, workers stop claiming");
         let _ = stop_tx.send(true);
         let _ = dialer.await;
+        // A run going is stopped and its best timetable stored before the process exits.
+        let _ = solver.await;
     };
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool(&db));
     let router = web::router(state, &sessions, store.clone()).layer(axum::Extension(live::Shutdown(stop_rx.clone())));
-    tokio::spawn(workers::rota::run(services.clone(), stop_rx));
     let session_cleanup = store;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;

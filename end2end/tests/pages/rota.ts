@@ -117,8 +117,9 @@ export class TimetablePage {
     return this.page.locator('button.chip').first().getAttribute('data-day');
   }
 
-  async generate(timeLimit: string) {
+  async generate(timeLimit: string, seed = '') {
     await this.page.getByLabel('Time limit (s)').fill(timeLimit);
+    await this.page.getByLabel('Seed').fill(seed);
     await this.page.getByRole('button', { name: 'Generate' }).click();
   }
 

@@ -183,6 +183,9 @@ pub fn spawn(
         .await;
         let _ = sweep.await;
         let _ = beat.await;
+        if let Err(e) = dialer::retire(&dialer.services.db, &dialer.settings.instance).await {
+            tracing::warn!(error = %e, "the dialer could not retire (its calls wait for its heartbeat to go silent)");
+        }
         tracing::info!("dialer stopped");
     })
 }

@@ -13,9 +13,15 @@ use std::time::Duration;
 
 const LEASE_S: f64 = 30.0;
 
+/// A fault-injection hook for tests (the browser test of the stop button, the shutdown test):
+/// a run with this seed holds before solving, running and heartbeating, until it is stopped,
+/// the server shuts down, or its time limit passes. Unset in production.
+const HOLD_SEED_VAR: &str = "SWITCHBOARD_SOLVER_HOLD_SEED";
+
 /// Runs until the process ends; one run at a time per instance.
 pub async fn run(services: Services, stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let hold_seed: Option<i64> = std::env::var(HOLD_SEED_VAR).ok().and_then(|v| v.trim().parse().ok());
     loop {
         if *stop.borrow() {
             break; // shutting down: claim nothing more
@@ -23,7 +29,7 @@ pub async fn run(services: Services, stop: tokio::sync::watch::Receiver<bool>) {
         match solver_jobs::claim(&services.db, &worker, LEASE_S).await {
             Ok(Some(job)) => {
                 let id = job.id;
-                if let Err(e) = run_job(&services, &worker, job).await {
+                if let Err(e) = run_job(&services, &worker, job, stop.clone(), hold_seed).await {
                     tracing::error!(job = id, error = %e, "solver run failed");
                     if let Err(e) = service::run_ended(&services, id, &worker, JobStatus::Failed, Some(&e)).await {
                         tracing::error!(job = id, error = %e, "solver run not ended");
@@ -39,7 +45,15 @@ pub async fn run(services: Services, stop: tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<(), String> {
+/// Solves one run. On shutdown the run is stopped like the stop button does (the best timetable
+/// so far is stored), so no run is left to its lease.
+async fn run_job(
+    s: &Services,
+    worker: &str,
+    job: solver_jobs::Job,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    hold_seed: Option<i64>,
+) -> Result<(), String> {
     let db = &s.db;
     let source = source::week_source(db, job.monday).await.map_err(|e| e.to_string())?;
     let mut plan = plan_week(&source, job.monday, job.seed as u64, job.time_limit_s).map_err(|e| e.to_string())?;
@@ -54,7 +68,25 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
             plan.problem.previous = Some(app::rota::rules::plan::timetable_of(&grid.seats));
         }
     }
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(*shutdown.borrow()));
+    let mut shutting_down = stop.load(Ordering::Relaxed);
+    if hold_seed == Some(job.seed) {
+        let until = tokio::time::Instant::now() + Duration::from_secs_f64(job.time_limit_s.max(0.0));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        while !stop.load(Ordering::Relaxed) && tokio::time::Instant::now() < until {
+            tokio::select! {
+                _ = tick.tick() => match service::run_progress(s, job.id, worker, LEASE_S, None, true).await {
+                    Ok(true) => stop.store(true, Ordering::Relaxed),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "solver heartbeat"),
+                },
+                _ = shutdown.changed() => {
+                    shutting_down = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Progress>(64);
     let problem = plan.problem.clone();
     let budget_stop = stop.clone();
@@ -77,6 +109,10 @@ async fn run_job(s: &Services, worker: &str, job: solver_jobs::Job) -> Result<()
         tokio::select! {
             r = &mut solving => break r,
             Some(p) = rx.recv() => latest = Some(p),
+            _ = shutdown.changed(), if !shutting_down => {
+                shutting_down = true;
+                stop.store(true, Ordering::Relaxed);
+            }
             _ = tick.tick() => {
                 let changed = latest.as_ref().map(|p| (p.cost, p.lower_bound)) != sent_cost;
                 let progress = latest.as_ref().filter(|_| changed);

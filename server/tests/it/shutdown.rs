@@ -1,6 +1,7 @@
 //! Shutdown as an operator does it: the built `switchboard serve` process, signed-in browsers
 //! with their live-event streams open and a callout dialling, then SIGTERM. The streams end at
-//! once, the dialer stops claiming, and the process exits within seconds.
+//! once, the dialer stops claiming and retires (others look after its calls at once), a solver
+//! run going is stopped with its timetable kept, and the process exits within seconds.
 
 use crate::common::*;
 use app::shell::service::Actor;
@@ -8,6 +9,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The seed of the solver run that holds until it is stopped (the worker's test hook).
+const HOLD_SEED: i64 = 4242;
 
 /// A guard for the whole exit, not a timing asserted: before the fix the process never exited.
 const EXIT_GUARD: Duration = Duration::from_secs(15);
@@ -36,7 +40,7 @@ where
 }
 
 #[tokio::test]
-async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling() {
+async fn serve_exits_soon_after_sigterm_with_streams_open_a_callout_dialling_and_a_solver_run_going() {
     let db = server::testing::fresh_db().await;
     let name: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(&db)
@@ -57,6 +61,7 @@ async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling
         .env("SWITCHBOARD_DATA_DIR", &data)
         .env("SWITCHBOARD_ADMIN_PASSWORD", "shutdown-admin-password")
         .env("SWITCHBOARD_DIALER_TICK_MS", "50")
+        .env("SWITCHBOARD_SOLVER_HOLD_SEED", HOLD_SEED.to_string())
         .env("LEPTOS_SITE_ROOT", &site)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -144,6 +149,40 @@ async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling
         .unwrap();
     assert_eq!(status, "running");
 
+    // A solver run going: a small team (2 lines, ten people of 4 turns), a run that holds.
+    let (status, ctx) = admin.call("/api/rota/context", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{ctx:?}");
+    let mut settings = ctx.unwrap()["settings"].clone();
+    settings["lines"] = json!(2);
+    let (status, res) = admin.call("/api/rota/settings", json!({ "settings": settings })).await;
+    assert_eq!(status, StatusCode::OK, "{res:?}");
+    for i in 0..10 {
+        rota::add_person(&db, rota::person(&format!("sd{i}"))).await;
+    }
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    let (status, res) = admin
+        .call(
+            "/api/rota/timetable/generate",
+            json!({"day": day, "seed": HOLD_SEED, "time_limit_s": 120.0, "repair": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "generate: {res:?}");
+    let job = res.unwrap().as_i64().expect("a job id");
+    let job_status = || {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM solver_jobs WHERE id = $1")
+                .bind(job)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    wait_until("the solver run to be running", || async {
+        job_status().await == "running"
+    })
+    .await;
+
     let pid = serve.0.id().to_string();
     let sent = Instant::now();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -164,4 +203,17 @@ async fn serve_exits_soon_after_sigterm_with_streams_open_and_a_callout_dialling
     let exited = sent.elapsed();
     eprintln!("SIGTERM → streams ended in {streams_ended:?}, process exited in {exited:?} ({exit})");
     assert!(exit.success(), "serve exited with {exit}");
+
+    // Nothing left to leases: the run ended stopped with a timetable, the dialer retired.
+    assert_eq!(job_status().await, "stopped");
+    let seats: i64 = sqlx::query_scalar("SELECT count(*) FROM rota_seats WHERE person_id IS NOT NULL")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(seats > 0, "the stopped run's timetable was stored");
+    let instances: i64 = sqlx::query_scalar("SELECT count(*) FROM dialer_instances")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(instances, 0, "the dialer retired on its way out");
 }

@@ -16,6 +16,16 @@ pub async fn heartbeat(db: &PgPool, instance: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// An instance that stops cleanly says so: its calls in flight are then looked after by the
+/// others' sweeps at once, instead of after its heartbeat has been silent long enough.
+pub async fn retire(db: &PgPool, instance: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM dialer_instances WHERE name = $1")
+        .bind(instance)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Forgets instances not seen for a day (their calls are long settled).
 pub async fn forget_old_instances(db: &PgPool) -> Result<u64, DbError> {
     Ok(
