@@ -39,6 +39,7 @@ bench:
 	cargo bench -p server --bench solver
 	cargo bench -p server --bench callouts
 	cargo bench -p server --bench desk
+	cargo bench -p server --bench queue
 	node bench/first_load.mjs
 
 lint: bootstrap

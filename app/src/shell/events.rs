@@ -83,6 +83,17 @@ impl EventBus {
         }
     }
 
+    /// Delivers to this instance's own streams only, without `NOTIFY`: for state each instance
+    /// keeps itself (the queue board it follows from its own PBX connection), which another
+    /// instance's browsers must not receive and which may be larger than a `NOTIFY` payload.
+    pub fn deliver_here(&self, topic: Topic, data: serde_json::Value) {
+        let _ = self.tx.send(Arc::new(LiveEvent {
+            topic: topic.name(),
+            data,
+            user: None,
+        }));
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
         self.tx.subscribe()
     }

@@ -42,8 +42,12 @@ pub async fn run(services: Services, pbx: Arc<dyn Pbx>, queue: QueueSettings, lo
     }
 }
 
-/// Keeps the console's board from the PBX's news and tells the browsers (at most twice a second)
-/// that it changed.
+/// How long board changes are gathered before the browsers are sent the new board: a busy
+/// queue's events come in bursts (a caller joining rings several phones at once).
+pub const BOARD_GATHER: Duration = Duration::from_millis(40);
+
+/// Keeps the console's board from the PBX's news and sends it to this instance's browsers
+/// (`queue.board` with the whole board, at most once per [`BOARD_GATHER`]); they draw it as is.
 pub async fn keep_board(
     services: Services,
     pbx: Arc<dyn Pbx>,
@@ -58,11 +62,12 @@ pub async fn keep_board(
         b.apply_snapshot(&snapshot, Utc::now());
     }
     drop(pbx);
-    let mut last_announce = tokio::time::Instant::now() - Duration::from_secs(1);
+    // The first change of a quiet queue goes out at once; changes right after it are gathered.
+    let mut last_sent = tokio::time::Instant::now() - BOARD_GATHER;
     let mut pending = false;
     loop {
         let wait = if pending {
-            Duration::from_millis(500).saturating_sub(last_announce.elapsed())
+            BOARD_GATHER.saturating_sub(last_sent.elapsed())
         } else {
             Duration::from_secs(3600)
         };
@@ -88,12 +93,17 @@ pub async fn keep_board(
             _ = tokio::time::sleep(wait) => false,
         };
         pending |= changed;
-        if pending && last_announce.elapsed() >= Duration::from_millis(500) {
-            services
-                .events
-                .announce(app::shell::topics::Topic::QueueBoard, serde_json::json!({}))
-                .await;
-            last_announce = tokio::time::Instant::now();
+        if pending && last_sent.elapsed() >= BOARD_GATHER {
+            let Ok(current) = board.read().map(|b| serde_json::to_value(&*b)) else {
+                return;
+            };
+            match current {
+                Ok(v) => services
+                    .events
+                    .deliver_here(app::shell::topics::Topic::QueueBoard, serde_json::json!({ "board": v })),
+                Err(e) => tracing::warn!(error = %e, "the queue board could not be sent"),
+            }
+            last_sent = tokio::time::Instant::now();
             pending = false;
         }
     }

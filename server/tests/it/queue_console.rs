@@ -91,9 +91,10 @@ async fn the_console_follows_the_pbx_and_coordinators_pause_and_resume() {
     }
     let v = board_until(&alex, |v| member_of(v, "PJSIP/202")["state"] == "available").await;
     assert_eq!(member_of(&v, "PJSIP/202")["name"], "Alex");
+    // The browsers are sent the board itself, with the new member on it.
     loop {
         let ev = sse.next_event().await;
-        if ev["topic"] == "queue.board" {
+        if ev["topic"] == "queue.board" && ev["data"]["board"]["members"]["PJSIP/202"]["name"] == "Alex" {
             break;
         }
     }
