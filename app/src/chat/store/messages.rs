@@ -62,10 +62,10 @@ pub async fn claim_due(
     .await?)
 }
 
-/// The claimed attempt succeeded.
+/// The claimed attempt succeeded (an earlier attempt's error stays, as its history).
 pub async fn sent(conn: &mut PgConnection, id: i64, by: &str) -> Result<bool, DbError> {
     let r = sqlx::query(
-        "UPDATE chat_messages SET status = 'sent', sent_at = now(), last_error = NULL, lease_until = NULL
+        "UPDATE chat_messages SET status = 'sent', sent_at = now(), lease_until = NULL
           WHERE id = $1 AND status = 'sending' AND claimed_by = $2",
     )
     .bind(id)
