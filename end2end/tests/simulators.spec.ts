@@ -29,4 +29,9 @@ test('simulators: an admin says something as Switchboard and it appears live', a
   await expect(sims.pbx()).toContainText('Queue support');
   await expect(sims.telsim()).toBeVisible();
   await expectNoAxeViolations(page, 'the simulators page');
+
+  // The small /chat page has the same box.
+  await page.goto('/chat');
+  await expect(page.getByRole('heading', { name: 'Say as Switchboard' })).toBeVisible();
+  await expectNoAxeViolations(page, 'the team chat page');
 });
