@@ -29,6 +29,9 @@ test('simulators: an admin says something as Switchboard and it appears live', a
   await expect(sims.pbx()).toContainText('Queue support');
   await expect(sims.telsim()).toBeVisible();
   await expectNoAxeViolations(page, 'the simulators page');
+  // At 1280 px nothing needs a sideways scroll.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+  if (process.env.SIM_SCREENSHOT) await page.screenshot({ path: process.env.SIM_SCREENSHOT, fullPage: true });
 
   // The small /chat page has the same box.
   await page.goto('/chat');
