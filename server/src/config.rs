@@ -497,3 +497,38 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         .open(path)?;
     f.write_all(text.as_bytes())
 }
+
+#[cfg(test)]
+mod chat_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_parts(toml::from_str(text).expect("toml"))
+    }
+
+    #[test]
+    fn the_chat_table_is_read_checked_and_its_url_kept_secret() {
+        let c = parse("[chat]\nwebhook_url = \"https://chat.example/hooks/s3cret\"\nremind_minutes = 10\nremind_template = \"{people} at {start}\"\n")
+            .expect("config");
+        assert_eq!(c.chat.webhook_url.as_deref(), Some("https://chat.example/hooks/s3cret"));
+        assert_eq!(
+            (c.chat.remind_minutes, c.chat.remind_template.as_str()),
+            (10, "{people} at {start}")
+        );
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let d = parse("").expect("defaults");
+        assert_eq!((d.chat.webhook_url, d.chat.remind_minutes), (None, 5));
+        match parse("[chat]\nwebhook_url = \"ftp://x/s3cret\"\n") {
+            Err(e) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("SWITCHBOARD_CHAT_WEBHOOK_URL") && !e.contains("s3cret"),
+                    "{e}"
+                );
+            }
+            Ok(_) => panic!("an ftp URL was accepted"),
+        }
+        assert!(parse("[chat]\nremind_template = \"Turn {turno}\"\n").is_err());
+        assert!(parse("[chat]\nremind_minutes = 500\n").is_err());
+    }
+}
