@@ -3,6 +3,7 @@
 //! rules, store, service, server functions and pages; `shell` holds what they all share.
 pub mod accounts;
 pub mod callouts;
+pub mod chat;
 pub mod components;
 pub mod desk;
 pub mod directory;
@@ -78,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("desk/day") view=desk::pages::log::DeskDayPage/>
                     <Route path=path!("desk/log") view=desk::pages::log::TeamLogPage/>
                     <Route path=path!("desk/categories") view=desk::pages::categories::CategoriesPage/>
+                    <Route path=path!("simulators") view=chat::pages::SimulatorsPage/>
+                    <Route path=path!("chat") view=chat::pages::ChatPage/>
                 </ParentRoute>
             </Routes>
         </Router>

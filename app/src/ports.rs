@@ -141,3 +141,28 @@ pub trait Telephony: Send + Sync {
     /// CallSid we never learnt).
     fn find_calls<'a>(&'a self, query: &'a FindCalls) -> BoxFuture<'a, Result<Vec<ListedCall>, TelephonyError>>;
 }
+
+/// Why a chat message was not posted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// The chat answered with an error status.
+    #[error("the chat answered {status}: {body}")]
+    Rejected { status: u16, body: String },
+    /// The chat could not be reached or did not answer in time.
+    #[error("the chat is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The team chat: an incoming webhook (Google Chat, Slack, Mattermost, Rocket.Chat) or the
+/// built-in chat simulator.
+pub trait Chat: Send + Sync {
+    fn post<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<(), ChatError>>;
+}
+
+/// What the simulators started in-process received (the Simulators page); each part is
+/// `NotRunning` when the real counterpart is configured.
+pub trait Simulators: Send + Sync {
+    fn chat(&self) -> BoxFuture<'_, crate::chat::SimPart<Vec<crate::chat::SimChatMessage>>>;
+    fn calls(&self) -> BoxFuture<'_, crate::chat::SimPart<Vec<crate::chat::SimCall>>>;
+    fn pbx(&self) -> BoxFuture<'_, crate::chat::SimPart<Vec<crate::chat::SimQueue>>>;
+}

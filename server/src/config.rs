@@ -32,6 +32,56 @@ struct FileConfig {
     dialer_tick_ms: Option<u64>,
     telephony: Option<FileTelephony>,
     pbx: Option<FilePbx>,
+    chat: Option<FileChat>,
+}
+
+/// `[chat]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileChat {
+    webhook_url: Option<String>,
+    remind_minutes: Option<u32>,
+    remind_template: Option<String>,
+}
+
+/// The team chat. Without `webhook_url`, `serve` starts the chat simulator in-process and
+/// posts to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChatConfig {
+    /// An incoming webhook (Google Chat, Slack, Mattermost, Rocket.Chat). Secret: never logged.
+    pub webhook_url: Option<String>,
+    /// Minutes before each turn for its reminder (0: none).
+    pub remind_minutes: u32,
+    /// The reminder's text: {turn}, {start}, {end}, {minutes}, {people}.
+    pub remind_template: String,
+    /// The first retry's delay after a failed send (then 4× each time).
+    pub retry_base: std::time::Duration,
+    /// How often the chat worker looks for reminders, incidents and retries.
+    pub look_every: std::time::Duration,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            webhook_url: None,
+            remind_minutes: 5,
+            remind_template: app::chat::rules::reminder::DEFAULT_TEMPLATE.into(),
+            retry_base: std::time::Duration::from_secs(2),
+            look_every: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+impl std::fmt::Debug for ChatConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatConfig")
+            .field("webhook_url", &self.webhook_url.as_ref().map(|_| "<set>"))
+            .field("remind_minutes", &self.remind_minutes)
+            .field("remind_template", &self.remind_template)
+            .field("retry_base", &self.retry_base)
+            .field("look_every", &self.look_every)
+            .finish()
+    }
 }
 
 /// `[pbx]` in the settings file.
@@ -139,6 +189,7 @@ pub struct Config {
     pub dialer_tick_ms: u64,
     pub telephony: TelephonyConfig,
     pub pbx: PbxConfig,
+    pub chat: ChatConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -158,6 +209,7 @@ impl std::fmt::Debug for Config {
             .field("dialer_tick_ms", &self.dialer_tick_ms)
             .field("telephony", &self.telephony)
             .field("pbx", &self.pbx)
+            .field("chat", &self.chat)
             .finish()
     }
 }
@@ -342,7 +394,43 @@ impl Config {
                 message: "a PBX needs SWITCHBOARD_PBX_USERNAME and SWITCHBOARD_PBX_SECRET too".into(),
             });
         }
+        let c = f.chat.unwrap_or_default();
+        let remind_minutes = match env("SWITCHBOARD_CHAT_REMIND_MINUTES") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_CHAT_REMIND_MINUTES",
+                message: format!("'{v}' is not a whole number of minutes"),
+            })?,
+            None => c.remind_minutes.unwrap_or(5),
+        };
+        if remind_minutes > 120 {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_CHAT_REMIND_MINUTES",
+                message: "at most 120 minutes (0: no reminders)".into(),
+            });
+        }
+        let chat = ChatConfig {
+            webhook_url: env("SWITCHBOARD_CHAT_WEBHOOK_URL").or(c.webhook_url),
+            remind_minutes,
+            remind_template: env("SWITCHBOARD_CHAT_REMIND_TEMPLATE")
+                .or(c.remind_template)
+                .unwrap_or_else(|| app::chat::rules::reminder::DEFAULT_TEMPLATE.into()),
+            ..ChatConfig::default()
+        };
+        if let Some(u) = &chat.webhook_url
+            && crate::chat::webhook::WebhookChat::new(u).is_err()
+        {
+            // Not the URL itself: it is a secret.
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_CHAT_WEBHOOK_URL",
+                message: "not an http:// or https:// URL".into(),
+            });
+        }
+        app::chat::rules::reminder::check_template(&chat.remind_template).map_err(|message| ConfigError::Value {
+            name: "SWITCHBOARD_CHAT_REMIND_TEMPLATE",
+            message,
+        })?;
         Ok(Config {
+            chat,
             pbx,
             default_country_code,
             dialer_tick_ms,
@@ -408,4 +496,39 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     f.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod chat_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_parts(toml::from_str(text).expect("toml"))
+    }
+
+    #[test]
+    fn the_chat_table_is_read_checked_and_its_url_kept_secret() {
+        let c = parse("[chat]\nwebhook_url = \"https://chat.example/hooks/s3cret\"\nremind_minutes = 10\nremind_template = \"{people} at {start}\"\n")
+            .expect("config");
+        assert_eq!(c.chat.webhook_url.as_deref(), Some("https://chat.example/hooks/s3cret"));
+        assert_eq!(
+            (c.chat.remind_minutes, c.chat.remind_template.as_str()),
+            (10, "{people} at {start}")
+        );
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let d = parse("").expect("defaults");
+        assert_eq!((d.chat.webhook_url, d.chat.remind_minutes), (None, 5));
+        match parse("[chat]\nwebhook_url = \"ftp://x/s3cret\"\n") {
+            Err(e) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("SWITCHBOARD_CHAT_WEBHOOK_URL") && !e.contains("s3cret"),
+                    "{e}"
+                );
+            }
+            Ok(_) => panic!("an ftp URL was accepted"),
+        }
+        assert!(parse("[chat]\nremind_template = \"Turn {turno}\"\n").is_err());
+        assert!(parse("[chat]\nremind_minutes = 500\n").is_err());
+    }
 }

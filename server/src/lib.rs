@@ -3,6 +3,7 @@
 pub mod bootstrap;
 pub mod calendar;
 pub mod caller;
+pub mod chat;
 pub mod config;
 pub mod database;
 pub mod desk;
@@ -63,6 +64,10 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<()>,
     /// The telephony provider in use (telsim in-process when none is configured).
     pub provider: Arc<Provider>,
+    /// What the Simulators page reads (pbxsim is added once connected: `set_pbxsim`).
+    pub simulators: Arc<chat::simulators::SimulatorsView>,
+    /// The chat simulator, when no webhook is configured.
+    pub chatsim: Option<Arc<chat::sim::Chatsim>>,
 }
 
 /// Options of `start_with` beyond the web app's.
@@ -71,6 +76,8 @@ pub struct StartOptions {
     pub telephony: config::TelephonyConfig,
     pub dialer: workers::callouts::DialerSettings,
     pub default_country_code: String,
+    /// The team chat (webhook or the chat simulator), reminders and retries.
+    pub chat: config::ChatConfig,
 }
 
 impl Default for StartOptions {
@@ -79,6 +86,7 @@ impl Default for StartOptions {
             telephony: config::TelephonyConfig::default(),
             dialer: workers::callouts::DialerSettings::default(),
             default_country_code: "34".into(),
+            chat: config::ChatConfig::default(),
         }
     }
 }
@@ -123,6 +131,7 @@ pub async fn start_with(
     // claiming at the top of their loops, the dialer finishes the round under way and retires,
     // and a solver run going is stopped (its best timetable kept).
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (simulators, chatsim) = start_chat(&services, &options.chat, &provider, stop_rx.clone()).await?;
     let dialer = workers::callouts::spawn(
         services.clone(),
         provider.clone(),
@@ -169,5 +178,56 @@ pub async fn start_with(
         services,
         task,
         provider,
+        simulators,
+        chatsim,
     })
+}
+
+/// The team chat: the configured webhook, or the chat simulator started here (its messages are
+/// announced live to the Simulators page); the chat worker (reminders, incidents, retries).
+async fn start_chat(
+    services: &Services,
+    cfg: &config::ChatConfig,
+    provider: &Provider,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(Arc<chat::simulators::SimulatorsView>, Option<Arc<chat::sim::Chatsim>>), std::io::Error> {
+    let chatsim = match &cfg.webhook_url {
+        Some(_) => None,
+        None => {
+            let addr = std::env::var("SWITCHBOARD_CHATSIM_ADDR")
+                .ok()
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| "127.0.0.1:0".into());
+            let addr = addr
+                .parse()
+                .map_err(|_| std::io::Error::other(format!("SWITCHBOARD_CHATSIM_ADDR: '{addr}' is not host:port")))?;
+            Some(Arc::new(chat::sim::spawn(addr).await?))
+        }
+    };
+    let url = match (&cfg.webhook_url, &chatsim) {
+        (Some(u), _) => u.clone(),
+        (None, Some(sim)) => sim.webhook_url(),
+        (None, None) => unreachable!("a chat simulator without a webhook"),
+    };
+    let client = chat::webhook::WebhookChat::new(&url).map_err(std::io::Error::other)?;
+    let simulators = Arc::new(chat::simulators::SimulatorsView::new(chatsim.clone()));
+    if provider.telsim.is_some() {
+        simulators.set_telsim(&provider.base_url, &provider.account_sid, &provider.auth_token);
+    }
+    let instance: String = (0..6).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    let _ = services.chat.set(app::chat::service::ChatLink {
+        chat: Arc::new(client),
+        simulators: Some(simulators.clone()),
+        settings: app::chat::service::ChatSettings {
+            remind_minutes: cfg.remind_minutes,
+            remind_template: cfg.remind_template.clone(),
+            retry_base: cfg.retry_base,
+            instance: format!("switchboard-{instance}"),
+        },
+    });
+    if let Some(sim) = &chatsim {
+        tokio::spawn(workers::chat::announce_sim(services.clone(), sim.subscribe()));
+    }
+    tokio::spawn(workers::chat::run(services.clone(), cfg.look_every, stop));
+    Ok((simulators, chatsim))
 }

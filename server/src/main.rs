@@ -196,6 +196,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
             ..Default::default()
         },
         default_country_code: cfg.default_country_code.clone(),
+        chat: cfg.chat.clone(),
     };
     let running = server::start_with(db, listener, &cfg.site_root, sessions, options, shutdown_signal()).await?;
     println!();
@@ -224,6 +225,18 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         ),
         (None, Some(addr)) => println!("  PBX: the Asterisk manager at {addr}"),
         (None, None) => {}
+    }
+    if let Some(sim) = &pbxsim {
+        running
+            .simulators
+            .set_pbxsim(&sim.control_url(), &sim.ami_config().secret);
+    }
+    match &running.chatsim {
+        Some(sim) => println!(
+            "  Chat: the chat simulator at http://{} (admins read it on /simulators)",
+            sim.addr
+        ),
+        None => println!("  Chat: the configured webhook"),
     }
     if created.is_empty() {
         println!("  Sign in with your account (reset one with `switchboard user passwd NAME`).");

@@ -11,6 +11,8 @@ pub struct Services {
     pub default_country_code: String,
     /// The PBX, once connected at start-up (the queue console and its actions).
     pub queue: std::sync::Arc<std::sync::OnceLock<crate::queue::service::QueueLink>>,
+    /// The team chat (webhook or the chat simulator) and the simulators' views, set at start-up.
+    pub chat: std::sync::Arc<std::sync::OnceLock<crate::chat::service::ChatLink>>,
 }
 
 impl Services {
@@ -21,6 +23,7 @@ impl Services {
             events,
             default_country_code: "34".into(),
             queue: Default::default(),
+            chat: Default::default(),
         }
     }
 

@@ -24,6 +24,9 @@ pub enum Topic {
     QueueBoard,
     /// The desk's call log: a call recorded, annotated or cleared, categories changed.
     DeskCalls,
+    /// The chat's message log changed, or the chat simulator received a message (admins'
+    /// Simulators page).
+    SimulatorsChat,
 }
 
 impl Topic {
@@ -46,6 +49,7 @@ impl fmt::Display for Topic {
             Topic::DeskRinging => f.write_str("desk.ringing"),
             Topic::QueueBoard => f.write_str("queue.board"),
             Topic::DeskCalls => f.write_str("desk.calls"),
+            Topic::SimulatorsChat => f.write_str("simulators.chat"),
         }
     }
 }
@@ -67,6 +71,7 @@ mod tests {
             Topic::DeskRinging,
             Topic::QueueBoard,
             Topic::DeskCalls,
+            Topic::SimulatorsChat,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

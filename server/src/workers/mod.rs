@@ -2,6 +2,7 @@
 //! stopped on shutdown. They call the same services and stores as the server functions and the
 //! REST API.
 pub mod callouts;
+pub mod chat;
 pub mod pbx;
 pub mod queue;
 pub mod rota;

@@ -5,6 +5,7 @@ mod calendar_feed;
 mod callouts_console;
 mod callouts_dialer;
 mod callouts_http;
+mod chat;
 mod common;
 mod csv_exports;
 mod db_accounts;

@@ -19,17 +19,20 @@ pub enum Area {
     /// annotations (agents and above).
     Desk,
     Queue,
+    /// What the simulated outside world received (chat, telephony provider, PBX): admins.
+    Simulators,
 }
 
 impl Area {
     /// Areas in navigation order.
-    pub const ALL: [Area; 6] = [
+    pub const ALL: [Area; 7] = [
         Area::Home,
         Area::Rota,
         Area::Queue,
         Area::Callouts,
         Area::Desk,
         Area::Admin,
+        Area::Simulators,
     ];
 
     pub fn title(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Area {
             Area::Admin => "Admin",
             Area::Desk => "Desk",
             Area::Queue => "Queue",
+            Area::Simulators => "Simulators",
         }
     }
 
@@ -51,6 +55,7 @@ impl Area {
             Area::Admin => "/admin",
             Area::Desk => "/desk",
             Area::Queue => "/queue",
+            Area::Simulators => "/simulators",
         }
     }
 
@@ -62,6 +67,7 @@ impl Area {
             Area::Admin => &[Role::Admin],
             Area::Desk => &[Role::Manager, Role::Coordinator, Role::Agent],
             Area::Queue => &[Role::Manager, Role::Coordinator, Role::Agent],
+            Area::Simulators => &[Role::Admin],
         }
     }
 
@@ -79,6 +85,7 @@ impl Area {
             Area::Admin => "admin",
             Area::Desk => "desk",
             Area::Queue => "queue",
+            Area::Simulators => "simulators",
         }
     }
 }
@@ -236,5 +243,16 @@ mod tests {
         assert_eq!(page_access("/queue"), PageAccess::Area(Area::Queue));
         assert!(Area::Queue.allows(&[Role::Agent]) && !Area::Queue.allows(&[]));
         assert!(topic_allowed("desk.ringing", &[Role::Agent]));
+    }
+
+    #[test]
+    fn the_simulators_are_for_admins() {
+        assert_eq!(page_access("/simulators"), PageAccess::Area(Area::Simulators));
+        assert!(Area::Simulators.allows(&[Role::Admin]));
+        for r in [Role::Agent, Role::Coordinator, Role::Manager] {
+            assert!(!Area::Simulators.allows(&[r]));
+        }
+        assert!(topic_allowed("simulators.chat", &[Role::Admin]));
+        assert!(!topic_allowed("simulators.chat", &[Role::Coordinator]));
     }
 }
