@@ -162,6 +162,42 @@ pub async fn demo_rota(db: &PgPool) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// For `serve --demo`: this week's timetable (in the team's zone) is generated and published
+/// when it is not yet, so the queue follows the rota from the first start. Runs beside the
+/// server: the solver worker takes the run; this waits for it (bounded) and publishes.
+pub async fn demo_week(services: &app::shell::ctx::Services) -> Result<bool, ApiError> {
+    use app::rota::WeekStatus;
+    let operator = Actor::Operator;
+    // This week in the team's zone.
+    let week = app::rota::service::timetable::week(services, &operator, None).await?;
+    let monday = week.monday;
+    if week.status == Some(WeekStatus::Published) {
+        return Ok(false);
+    }
+    if week.status.is_none() {
+        let job =
+            app::rota::service::timetable::generate(services, &operator, monday, Some(1), Some(5.0), false).await?;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let status: String = sqlx::query_scalar("SELECT status FROM solver_jobs WHERE id = $1")
+                .bind(job)
+                .fetch_one(&services.db)
+                .await
+                .map_err(|e| ApiError::internal("demo week", e))?;
+            match status.as_str() {
+                "done" | "stopped" => break,
+                "failed" => return Err(ApiError::internal("demo week", "the solver run failed")),
+                _ if tokio::time::Instant::now() > deadline => {
+                    return Err(ApiError::internal("demo week", "the solver run did not end in time"));
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            }
+        }
+    }
+    app::rota::service::timetable::publish(services, &operator, monday).await?;
+    Ok(true)
+}
+
 /// For `serve --demo` on an empty directory: 120 contacts in three cities (tags, metadata, a
 /// few in another time zone), a caller id for Spanish numbers, and a callout ready to start.
 /// The numbers' last digits spread the simulated provider's fates (answered, busy, no answer…).

@@ -226,6 +226,18 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         (None, Some(addr)) => println!("  PBX: the Asterisk manager at {addr}"),
         (None, None) => {}
     }
+    if demo {
+        let services = running.services.clone();
+        tokio::spawn(async move {
+            match bootstrap::demo_week(&services).await {
+                Ok(true) => {
+                    println!("  Demo week: this week's timetable generated and published; the queue follows it.")
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "the demo week could not be published"),
+            }
+        });
+    }
     if let Some(sim) = &pbxsim {
         running
             .simulators

@@ -10,6 +10,7 @@ mod common;
 mod csv_exports;
 mod db_accounts;
 mod db_rota;
+mod demo;
 mod desk_card;
 mod desk_log;
 mod desk_ringing;
