@@ -98,9 +98,10 @@ pub async fn keep_board(
                 return;
             };
             match current {
-                Ok(v) => services
-                    .events
-                    .deliver_here(app::shell::topics::Topic::QueueBoard, serde_json::json!({ "board": v })),
+                Ok(v) => services.events.deliver_here(
+                    app::shell::topics::Topic::QueueBoard,
+                    serde_json::json!({ "board": v, "now": Utc::now() }),
+                ),
                 Err(e) => tracing::warn!(error = %e, "the queue board could not be sent"),
             }
             last_sent = tokio::time::Instant::now();

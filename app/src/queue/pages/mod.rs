@@ -5,7 +5,7 @@ use crate::components::{ErrorLine, Loaded, RequireArea, use_me};
 use crate::queue::QueueView;
 use crate::queue::api::{PauseMember, queue_board};
 use crate::queue::rules::board::{MemberLive, MemberState};
-use crate::shell::live::use_topic_throttled;
+use crate::shell::live::{use_topic, use_topic_throttled};
 use crate::shell::rules::access::Area;
 use crate::shell::topics::Topic;
 use chrono::{DateTime, Utc};
@@ -38,7 +38,18 @@ fn state_class(s: MemberState) -> &'static str {
 
 #[component]
 pub fn QueuePage() -> impl IntoView {
-    let changed = use_topic_throttled(Topic::QueueBoard, std::time::Duration::from_millis(500));
+    // Each event brings the board itself (drawn at once); the turns and the log are refetched
+    // at most every 2 s.
+    let pushed = use_topic(Topic::QueueBoard);
+    let live = Memo::new(move |_| {
+        pushed.with(|e| {
+            let d = e.data.as_ref()?;
+            let now = serde_json::from_value::<DateTime<Utc>>(d["now"].clone()).ok()?;
+            let board = serde_json::from_value::<crate::queue::rules::board::Board>(d["board"].clone()).ok()?;
+            Some((now, board))
+        })
+    });
+    let changed = use_topic_throttled(Topic::QueueBoard, std::time::Duration::from_secs(2));
     let pause = ServerAction::<PauseMember>::new();
     let board = Resource::new(move || (changed.get(), pause.version().get()), |_| queue_board());
     view! {
@@ -47,7 +58,14 @@ pub fn QueuePage() -> impl IntoView {
             <h1>"Queue"</h1>
             <ErrorLine error=Signal::derive(move || pause.value().get().and_then(|r| r.err()))/>
             <Loaded resource=board let:view>
-                <Board view pause/>
+                {move || {
+                    let mut view = view.clone();
+                    if let Some((now, b)) = live.get().filter(|(now, _)| *now > view.now) {
+                        view.now = now;
+                        view.board = b;
+                    }
+                    view! { <Board view pause/> }
+                }}
             </Loaded>
         </RequireArea>
     }
