@@ -13,6 +13,7 @@ pub mod live;
 pub mod ops;
 pub mod pbx;
 pub mod pg;
+pub mod queue_stats;
 pub mod rest;
 pub mod rota_cli;
 pub mod state;

@@ -24,6 +24,8 @@ pub enum Topic {
     QueueBoard,
     /// The desk's call log: a call recorded, annotated or cleared, categories changed.
     DeskCalls,
+    /// The queue's call statistics: a call was recorded (the statistics page refetches).
+    QueueStats,
 }
 
 impl Topic {
@@ -46,6 +48,7 @@ impl fmt::Display for Topic {
             Topic::DeskRinging => f.write_str("desk.ringing"),
             Topic::QueueBoard => f.write_str("queue.board"),
             Topic::DeskCalls => f.write_str("desk.calls"),
+            Topic::QueueStats => f.write_str("queue.stats"),
         }
     }
 }
@@ -67,6 +70,7 @@ mod tests {
             Topic::DeskRinging,
             Topic::QueueBoard,
             Topic::DeskCalls,
+            Topic::QueueStats,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

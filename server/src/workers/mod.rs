@@ -4,4 +4,5 @@
 pub mod callouts;
 pub mod pbx;
 pub mod queue;
+pub mod queue_stats;
 pub mod rota;
