@@ -85,7 +85,7 @@ fn DayFigures(stats: DayStats) -> impl IntoView {
     let others = f.unanswered + f.waiting;
     view! {
         <p class="small muted">{format!("{} · hours in {}", stats.day, stats.zone)}</p>
-        <dl class="pills" data-testid="stats-figures">
+        <dl class="qs-figures" data-testid="stats-figures">
             <div><dt>"Received"</dt><dd data-testid="stat-received">{f.received}</dd></div>
             <div><dt>"Answered"</dt><dd data-testid="stat-answered">{f.answered}</dd></div>
             <div><dt>"Abandoned"</dt><dd data-testid="stat-abandoned">{f.abandoned}
