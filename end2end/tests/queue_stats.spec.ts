@@ -40,4 +40,13 @@ test('queue stats: a coordinator sees a call arrive and be answered in the dayâ€
   await expect(coord.getByTestId('agent-table').getByTestId('agent-row').first()).toBeVisible();
   await expect(coord.getByTestId('stats-export')).toHaveAttribute('href', /\/api\/queue\/stats\.csv\?day=\d{4}-\d{2}-\d{2}$/);
   await expectNoAxeViolations(coord, 'queue call statistics');
+  if (process.env.QSTATS_SHOT) await coord.screenshot({ path: process.env.QSTATS_SHOT, fullPage: true });
+
+  // Another day: its own figures (none yet), the history still there; back to today.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await coord.getByTestId('stats-day').fill(yesterday);
+  await expect(coord.getByTestId('hour-chart-empty')).toBeVisible();
+  await expect(stats.figure('received')).toHaveText('0');
+  await coord.getByRole('button', { name: 'Today' }).click();
+  await expect(stats.figure('received')).toHaveText(String(received + 1));
 });

@@ -17,6 +17,8 @@ use leptos_meta::Title;
 
 const CHART_W: f64 = 560.0;
 const CHART_H: f64 = 140.0;
+/// Room above the bars for the chart's scale label.
+const TOP: f64 = 16.0;
 
 /// The chart classes (the palette of style/main.css, `/* widgets */`).
 const RECEIVED: &str = "oc-in-progress";
@@ -72,9 +74,9 @@ fn Stats(v: StatsView, day: RwSignal<Option<NaiveDate>>) -> impl IntoView {
         <h2>"Calls per hour"</h2>
         <HourChart hours=stats.hours.clone() zone=stats.zone.clone()/>
         <HourTable hours=stats.hours.clone()/>
-        <h2>"Agents"</h2>
+        <h2 class="qs-gap">"Agents"</h2>
         <AgentTable agents=stats.agents.clone()/>
-        <h2>"The last 30 days"</h2>
+        <h2 class="qs-gap">"The last 30 days"</h2>
         <HistoryChart days=history/>
     }
 }
@@ -138,7 +140,7 @@ fn HourChart(hours: Vec<HourFigures>, zone: String) -> impl IntoView {
             if n == 0 {
                 continue;
             }
-            let height = CHART_H * f64::from(n) / f64::from(max);
+            let height = (CHART_H - TOP) * f64::from(n) / f64::from(max);
             y -= height;
             let title = format!("{:02}:00: {n} {what}", h.hour);
             bars.push(view! {
@@ -171,7 +173,7 @@ fn HourTable(hours: Vec<HourFigures>) -> impl IntoView {
         return ().into_any();
     }
     view! {
-        <table data-testid="hour-table">
+        <table class="grid" data-testid="hour-table">
             <thead><tr>
                 <th scope="col">"Hour"</th>
                 <th scope="col">"Received"</th>
@@ -208,7 +210,7 @@ fn AgentTable(agents: Vec<AgentFigures>) -> impl IntoView {
         return view! { <p class="muted" data-testid="agents-empty">"No answered calls this day."</p> }.into_any();
     }
     view! {
-        <table data-testid="agent-table">
+        <table class="grid" data-testid="agent-table">
             <thead><tr>
                 <th scope="col">"Agent"</th>
                 <th scope="col">"Interface"</th>
@@ -256,7 +258,7 @@ fn HistoryChart(days: Vec<HistoryDay>) -> impl IntoView {
             if n == 0 {
                 continue;
             }
-            let height = CHART_H * f64::from(n) / f64::from(max);
+            let height = (CHART_H - TOP) * f64::from(n) / f64::from(max);
             bars.push(view! {
                 <rect x=format!("{:.1}", i as f64 * slot + 1.0 + k as f64 * bar) y=format!("{:.1}", CHART_H - height)
                     width=format!("{bar:.1}") height=format!("{height:.1}") class=class data-day=d.day.to_string()>
