@@ -6,7 +6,8 @@
 //! Definitions (README "Call statistics"):
 //! - received: every call that joined the queue that day (by the hour it joined);
 //! - answered / abandoned: answered by an agent / the caller hung up while waiting;
-//!   unanswered: left the queue otherwise (a queue timeout); waiting: still in the queue;
+//!   unanswered: left the queue otherwise (a queue timeout), or not seen leaving within
+//!   [`LOST_AFTER_HOURS`]; waiting: still in the queue;
 //! - waiting time: over the calls that stopped waiting by an answer or an abandon;
 //! - talk time: over the answered calls that have ended;
 //! - answered within 20 s: answered after a wait of at most 20 s (exactly 20 s counts), as a
@@ -61,6 +62,18 @@ impl CallRow {
 
     fn answered_in_time(&self) -> bool {
         self.answered && self.wait_secs.is_some_and(|w| w <= ANSWER_TARGET_SECS)
+    }
+}
+
+/// A caller not seen leaving the queue this long after joining has left it unanswered (the
+/// events of its end were missed: Switchboard was not connected then). Queue waits are minutes.
+pub const LOST_AFTER_HOURS: i64 = 4;
+
+/// Calls still "waiting" [`LOST_AFTER_HOURS`] after they joined count as left unanswered.
+pub fn settle(rows: &mut [CallRow], now: DateTime<Utc>) {
+    let cut = now - chrono::Duration::hours(LOST_AFTER_HOURS);
+    for r in rows.iter_mut().filter(|r| r.joined_at < cut) {
+        r.left = true;
     }
 }
 
@@ -676,6 +689,18 @@ mod tests {
         assert_eq!((f.received, f.waiting), (1, 1));
         assert_eq!(f.in_time_share, None);
         assert_eq!(f.wait_avg_secs, None);
+    }
+
+    #[test]
+    fn a_call_never_seen_leaving_is_unanswered_after_four_hours() {
+        let mut rows = vec![
+            waiting("08:59:59"),
+            waiting("09:00:00"),
+            answered("08:00:00", 3, Some(9), "202"),
+        ];
+        settle(&mut rows, at("13:00:00"));
+        let got: Vec<Outcome> = rows.iter().map(CallRow::outcome).collect();
+        assert_eq!(got, vec![Outcome::Unanswered, Outcome::Waiting, Outcome::Answered]);
     }
 
     #[test]

@@ -193,7 +193,8 @@ pub async fn today(s: &Services) -> Result<NaiveDate> {
 async fn stats_of(s: &Services, day: NaiveDate) -> Result<DayStats> {
     let (tz, name) = zone(s).await?;
     let (from, to) = rules::days_range(day, day, &tz);
-    let rows = store::calls_between(&s.db, queue_of(s).as_deref(), from, to).await?;
+    let mut rows = store::calls_between(&s.db, queue_of(s).as_deref(), from, to).await?;
+    rules::settle(&mut rows, Utc::now());
     Ok(rules::day_stats(day, &tz, &name, &rows))
 }
 
@@ -218,7 +219,8 @@ pub async fn day(s: &Services, actor: &Actor, day: Option<NaiveDate>) -> Result<
     check_day(day, today)?;
     let first = day - chrono::Duration::days(rules::HISTORY_DAYS as i64 - 1);
     let (from, to) = rules::days_range(first, day, &tz);
-    let rows = store::calls_between(&s.db, queue_of(s).as_deref(), from, to).await?;
+    let mut rows = store::calls_between(&s.db, queue_of(s).as_deref(), from, to).await?;
+    rules::settle(&mut rows, Utc::now());
     Ok(StatsView {
         today,
         stats: rules::day_stats(day, &tz, &name, &rows),
