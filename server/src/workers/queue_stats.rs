@@ -35,7 +35,8 @@ pub async fn run(services: Services, pbx: Arc<dyn Pbx>, queue: String) {
             Ok(Recorded::Changed | Recorded::Unchanged | Recorded::NotACall) => {}
             Err(ServiceError::Invalid(errors)) => {
                 let why: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                tracing::warn!(queue = %queue, event = ?event, why = %why.join("; "), "queue statistics: an event skipped");
+                // The why names the AMI fields; the event itself (callers' numbers) is not logged.
+                tracing::warn!(queue = %queue, why = %why.join("; "), "queue statistics: an event skipped");
             }
             Err(e) => tracing::warn!(queue = %queue, error = %e, "queue statistics: a call event not recorded"),
         }
