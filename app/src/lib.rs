@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("desk") view=desk::pages::DeskPage/>
                     <Route path=path!("desk/call/:id") view=desk::pages::DeskCallPage/>
                     <Route path=path!("queue") view=queue::pages::QueuePage/>
+                    <Route path=path!("queue/stats") view=queue::pages::stats::QueueStatsPage/>
                     <Route path=path!("desk/contact/:id") view=desk::pages::DeskContactPage/>
                     <Route path=path!("desk/day") view=desk::pages::log::DeskDayPage/>
                     <Route path=path!("desk/log") view=desk::pages::log::TeamLogPage/>

@@ -14,6 +14,7 @@ pub mod live;
 pub mod ops;
 pub mod pbx;
 pub mod pg;
+pub mod queue_stats;
 pub mod rest;
 pub mod rota_cli;
 pub mod state;

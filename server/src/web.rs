@@ -78,6 +78,7 @@ pub fn router(state: AppState, sessions: &SessionSettings, store: PostgresStore)
             get(crate::desk::ringring).post(crate::desk::ringring),
         )
         .route(crate::desk::LOG_CSV_PATH, get(crate::desk::log_csv))
+        .route(crate::queue_stats::STATS_CSV_PATH, get(crate::queue_stats::stats_csv))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

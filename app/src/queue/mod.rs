@@ -6,6 +6,7 @@ pub mod pages;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod stats_api;
 #[cfg(feature = "ssr")]
 pub mod store;
 

@@ -27,6 +27,8 @@ pub enum Topic {
     /// The chat's message log changed, or the chat simulator received a message (admins'
     /// Simulators page).
     SimulatorsChat,
+    /// The queue's call statistics: a call was recorded (the statistics page refetches).
+    QueueStats,
 }
 
 impl Topic {
@@ -50,6 +52,7 @@ impl fmt::Display for Topic {
             Topic::QueueBoard => f.write_str("queue.board"),
             Topic::DeskCalls => f.write_str("desk.calls"),
             Topic::SimulatorsChat => f.write_str("simulators.chat"),
+            Topic::QueueStats => f.write_str("queue.stats"),
         }
     }
 }
@@ -72,6 +75,7 @@ mod tests {
             Topic::QueueBoard,
             Topic::DeskCalls,
             Topic::SimulatorsChat,
+            Topic::QueueStats,
         ];
         let names: std::collections::HashSet<String> = all.iter().map(|t| t.name()).collect();
         assert_eq!(names.len(), all.len());

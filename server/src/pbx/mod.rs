@@ -70,6 +70,11 @@ pub async fn connect(
         board,
         settings: queue.clone(),
     });
+    tokio::spawn(crate::workers::queue_stats::run(
+        services.clone(),
+        client.clone(),
+        queue.queue.clone(),
+    ));
     tokio::spawn(crate::workers::queue::run(
         services.clone(),
         client.clone(),

@@ -5,4 +5,5 @@ pub mod callouts;
 pub mod chat;
 pub mod pbx;
 pub mod queue;
+pub mod queue_stats;
 pub mod rota;

@@ -1,6 +1,8 @@
 //! `/queue`: the live queue console — each member's state and how long, calls and talk time
 //! today, time since the last call; the callers waiting; this turn and the next; the latest
 //! changes. Coordinators pause (with a reason) and resume anyone.
+pub mod stats;
+
 use crate::components::{ErrorLine, Loaded, RequireArea, use_me};
 use crate::queue::QueueView;
 use crate::queue::api::{PauseMember, queue_board};

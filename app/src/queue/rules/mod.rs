@@ -2,3 +2,4 @@
 pub mod ami;
 pub mod board;
 pub mod follow;
+pub mod stats;

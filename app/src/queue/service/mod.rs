@@ -3,6 +3,7 @@
 //! to the PBX), and the console's reads and steering (console.rs). Every change is logged.
 pub mod console;
 pub mod follow;
+pub mod stats;
 
 pub use console::*;
 pub use follow::*;
