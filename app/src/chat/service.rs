@@ -206,6 +206,38 @@ pub async fn remind(s: &Services, actor: &Actor, now: DateTime<Utc>) -> Result<O
     after_insert(s, m.id).await.map(Some)
 }
 
+/// The end-of-day statistics, once the team's last turn is over: posted by the one instance
+/// that claims the day, when a call reached the queue that day. `None`: not due, posted
+/// already, or no calls.
+pub async fn post_day_statistics(s: &Services, actor: &Actor, now: DateTime<Utc>) -> Result<Option<ChatMessage>> {
+    only_server(actor)?;
+    if s.chat.get().is_none() {
+        return Ok(None);
+    }
+    let team = crate::rota::store::team::get(&s.db).await?;
+    let tz = team_zone(&team)?;
+    let Some(day) = reminder::day_over(&team.turn_boundaries, tz, now) else {
+        return Ok(None);
+    };
+    if reminders::day_posted(&s.db, day).await? {
+        return Ok(None);
+    }
+    let Some(text) = crate::queue::service::stats::day_summary_if_any(s, actor, day).await? else {
+        return Ok(None);
+    };
+    let text = message::fit(&text).ok_or_else(|| ServiceError::invalid("text", "the statistics are empty"))?;
+    let mut tx = s.db.begin().await?;
+    let m = messages::insert(&mut tx, MessageKind::Statistics, &text, None).await?;
+    if !reminders::claim_day(&mut tx, day, m.id).await? {
+        // Another instance claimed the day between our look and our claim.
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    publish_in(&mut tx, Topic::SimulatorsChat, serde_json::json!({"message": m.id})).await?;
+    tx.commit().await?;
+    after_insert(s, m.id).await.map(Some)
+}
+
 /// Compares the live board with the open incidents: an agent on duty whose phone is
 /// disconnected while not paused opens one (one alert), and its end (connected again, paused,
 /// off duty, gone from the queue) closes it (one message). Kept in the database, so another

@@ -1,5 +1,5 @@
 //! The chat's worker: every `look_every` it posts the next turn's reminder when due (one
-//! instance per turn), compares the live board with the open incidents (alerts and their end),
+//! instance per turn), the day's statistics once its last turn is over (one instance per day), compares the live board with the open incidents (alerts and their end),
 //! and retries the messages whose send failed (claimed with SKIP LOCKED, so two instances never
 //! send one message twice at once).
 use app::chat::service;
@@ -21,6 +21,9 @@ pub async fn run(services: Services, look_every: Duration, mut stop: tokio::sync
         }
         if let Err(e) = service::remind(&services, &Actor::Operator, Utc::now()).await {
             tracing::warn!(error = %e, "turn reminder not posted");
+        }
+        if let Err(e) = service::post_day_statistics(&services, &Actor::Operator, Utc::now()).await {
+            tracing::warn!(error = %e, "end-of-day statistics not posted");
         }
         if let Err(e) = service::watch_incidents(&services, &Actor::Operator, Utc::now()).await {
             tracing::warn!(error = %e, "disconnected agents not checked");

@@ -433,3 +433,68 @@ async fn the_simulators_page_is_for_admins_and_shows_the_chat_simulator() {
     assert!(v["calls"]["Read"].is_array(), "{v}");
     assert_eq!(v["pbx"], "NotRunning");
 }
+
+/// A fixed-offset zone in which it is now about noon, so a team day of 08:00–09:00 is over and
+/// its date is today whatever the hour of the run.
+fn zone_at_noon() -> (String, chrono_tz::Tz) {
+    let offset = 12 - Utc::now().hour() as i32;
+    // Etc/GMT-N is N hours east of UTC.
+    let name = match offset {
+        0 => "Etc/GMT".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let tz = name.parse().expect("an Etc zone");
+    (name, tz)
+}
+
+#[tokio::test]
+async fn the_days_statistics_are_posted_once_when_its_last_turn_is_over_and_calls_came() {
+    let sim = local_sim().await;
+    let app = TestApp::spawn_with(fresh_db().await, options(&sim.webhook_url())).await;
+    let (zone, tz) = zone_at_noon();
+    sqlx::query("UPDATE team_settings SET time_zone = $1, turn_boundaries = ARRAY['08:00','09:00']")
+        .bind(&zone)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // The day is over but no call came: nothing to report.
+    let posted = service::post_day_statistics(&app.services, &Actor::Operator, Utc::now())
+        .await
+        .unwrap();
+    assert!(posted.is_none(), "{posted:?}");
+    // Two calls of the day: one answered after 12 s and talked 60 s, one abandoned after 30 s.
+    let joined = Utc::now() - chrono::Duration::minutes(30);
+    assert_eq!(
+        joined.with_timezone(&tz).date_naive(),
+        Utc::now().with_timezone(&tz).date_naive()
+    );
+    // One statement: the worker must not see the day half recorded.
+    sqlx::query(
+        "INSERT INTO queue_calls (queue, uniqueid, joined_at, wait_secs, answered_at, agent_interface, agent_name, talk_secs, ended_at, abandoned_at, left_at)
+         VALUES ('support', 'u.1', $1, 12, $1 + interval '12 s', 'PJSIP/202', 'Alex', 60, $1 + interval '72 s', NULL, $1 + interval '12 s'),
+                ('support', 'u.2', $1, 30, NULL, NULL, NULL, NULL, NULL, $1 + interval '30 s', $1 + interval '30 s')",
+    )
+    .bind(joined)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // The worker posts it (the chat simulator receives it), once.
+    let got = until(|| async { texts(&sim) }, |t| !t.is_empty()).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains(": 2 calls, 1 answered") && got[0].contains("1 abandoned"),
+        "{got:?}"
+    );
+    let kind: String =
+        sqlx::query_scalar("SELECT m.kind FROM chat_day_statistics d JOIN chat_messages m ON m.id = d.message_id")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(kind, "statistics");
+    let again = service::post_day_statistics(&app.services, &Actor::Operator, Utc::now())
+        .await
+        .unwrap();
+    assert!(again.is_none(), "posted once a day");
+    assert_eq!(texts(&sim).len(), 1);
+}

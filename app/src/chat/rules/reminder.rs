@@ -37,6 +37,19 @@ pub fn due(boundaries: &[String], tz: Tz, now: DateTime<Utc>, minutes: u32) -> O
     })
 }
 
+/// The team's day whose end-of-day statistics are due at `now`: once its last turn is over
+/// (after the last boundary, until midnight). `None` before the first boundary, during the
+/// turns, or when the day cannot be read.
+pub fn day_over(boundaries: &[String], tz: Tz, now: DateTime<Utc>) -> Option<NaiveDate> {
+    let slot = slot_at(boundaries, tz, now)?;
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz).time();
+    let after_last = slot.turn.is_none()
+        && boundaries.len() >= 2
+        && local(slot.ends_at) == chrono::NaiveTime::MIN
+        && local(slot.starts_at) != chrono::NaiveTime::MIN;
+    after_last.then_some(slot.day)
+}
+
 /// Unknown `{placeholders}` in a template, or an empty one, in words.
 pub fn check_template(template: &str) -> Result<(), String> {
     if template.trim().is_empty() {
@@ -131,5 +144,16 @@ mod tests {
         assert!(check_template(" ").is_err());
         let e = check_template("Turn {turno}").unwrap_err();
         assert!(e.contains("{turno}"), "{e}");
+    }
+
+    #[test]
+    fn the_day_is_over_after_its_last_boundary_until_midnight() {
+        let b = day();
+        assert_eq!(day_over(&b, TZ, at(7, 8, 59, 0)), None, "before the first turn");
+        assert_eq!(day_over(&b, TZ, at(7, 13, 59, 59)), None, "in the last turn");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert_eq!(day_over(&b, TZ, at(7, 14, 0, 0)), Some(day));
+        assert_eq!(day_over(&b, TZ, at(7, 23, 59, 0)), Some(day));
+        assert_eq!(day_over(&["bad".to_string()], TZ, at(7, 15, 0, 0)), None);
     }
 }

@@ -262,3 +262,16 @@ pub async fn day_summary_text(s: &Services, actor: &Actor, day: NaiveDate) -> Re
     let title = queue_of(s).map_or_else(|| "Queue calls".to_string(), |q| format!("Queue {q}"));
     Ok(rules::summary_text(&title, &stats))
 }
+
+/// The day's chat text for the end-of-day post, or `None` when no call reached the queue that
+/// day (nothing to report: a holiday, a day without service).
+pub async fn day_summary_if_any(s: &Services, actor: &Actor, day: NaiveDate) -> Result<Option<String>> {
+    may_see_stats(actor)?;
+    check_day(day, today(s).await?)?;
+    let stats = stats_of(s, day).await?;
+    if stats.figures.received == 0 {
+        return Ok(None);
+    }
+    let title = queue_of(s).map_or_else(|| "Queue calls".to_string(), |q| format!("Queue {q}"));
+    Ok(Some(rules::summary_text(&title, &stats)))
+}
