@@ -41,6 +41,7 @@ bench:
 	cargo bench -p server --bench desk
 	cargo bench -p server --bench queue
 	node bench/first_load.mjs
+	node bench/ringing_card.mjs
 
 lint: bootstrap
 	scripts/lint-layers.sh
