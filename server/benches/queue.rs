@@ -7,6 +7,7 @@
 //!    pbxsim sends `QueueMemberPause` to the app's adapter, the board goes out on `queue.board`;
 //!    the latency of an event is from its action's sending until a stream receives a board
 //!    showing it (or a later one), for every stream (target p99 ≤ 100 ms).
+//!
 //! Run with `make bench` or `cargo bench -p server --bench queue`; the figures are printed and
 //! written to `bench/results/queue.md`. A broken step makes the process exit non-zero after
 //! writing the report; slow figures do not.
