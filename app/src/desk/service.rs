@@ -51,7 +51,9 @@ pub async fn ring(s: &Services, actor: &Actor, input: &RingInput) -> Result<Rang
     // The PBX waits on this answer (1 s at most) while its phone rings: the commit does not wait
     // for the disk. The record survives a crash of Switchboard; only a crash of PostgreSQL's
     // machine within a fraction of a second could lose it (the call itself is not affected).
-    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
     let call = calls::record(&mut tx, &ringing).await?;
     let outcome = RingOutcome::of(call.person_id, call.user_id);
     match call.user_id {

@@ -29,6 +29,7 @@ mod pbx_ami;
 mod pbxsim;
 mod queue_console;
 mod queue_follow;
+mod queue_hand;
 mod rota_solve_file;
 mod service_events;
 mod sessions;
