@@ -198,6 +198,8 @@ pub async fn board(s: &Services, actor: &Actor) -> Result<crate::queue::QueueVie
             break;
         };
         let people = match slot.turn {
+            // Nobody is on duty on a holiday (following the rota empties the queue too).
+            Some(_) if store::is_holiday(&s.db, slot.day).await? => Vec::new(),
             Some(t) => {
                 let (w, missing) = store::on_duty(&s.db, slot.day, t, &link.settings.interface_template).await?;
                 w.into_iter().map(|w| w.name).chain(missing).collect()
