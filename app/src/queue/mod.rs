@@ -38,4 +38,21 @@ pub struct QueueView {
     /// This turn, then the next.
     pub turns: Vec<TurnView>,
     pub log: Vec<LogLine>,
+    /// Whether the viewer steers anyone (coordinators, admins).
+    #[serde(default)]
+    pub steer: bool,
+    /// An agent's own interface (their rota person's extension): the row they may pause.
+    #[serde(default)]
+    pub mine: Option<String>,
+    /// People with an extension a coordinator may add (empty for others).
+    #[serde(default)]
+    pub addable: Vec<Addable>,
+}
+
+/// Someone the console offers to add to the queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addable {
+    pub handle: String,
+    pub name: String,
+    pub extension: String,
 }

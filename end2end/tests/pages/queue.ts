@@ -26,6 +26,22 @@ export class QueuePage {
   log(): Locator {
     return this.page.getByTestId('queue-log');
   }
+
+  /** Adds a person (as the select shows them: "Name (extension)") for the rest of the turn. */
+  async addMember(label: string) {
+    const form = this.page.getByTestId('add-member');
+    await form.getByLabel('Add for the rest of the turn').selectOption({ label });
+    await form.getByRole('button', { name: 'Add' }).click();
+  }
+
+  async remove(iface: string) {
+    await this.member(iface).getByRole('button', { name: /^Remove / }).click();
+  }
+
+  /** The buttons of a member's row (pause, resume, remove): none for someone who may not steer it. */
+  controls(iface: string): Locator {
+    return this.member(iface).getByRole('button');
+  }
 }
 
 /** The simulated PBX's side (its control interface): what a PBX would do on its own. */

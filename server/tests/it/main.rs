@@ -30,6 +30,7 @@ mod pbx_ami;
 mod pbxsim;
 mod queue_console;
 mod queue_follow;
+mod queue_hand;
 mod queue_stats;
 mod rota_solve_file;
 mod service_events;

@@ -1,11 +1,13 @@
 //! `/queue`: the live queue console — each member's state and how long, calls and talk time
 //! today, time since the last call; the callers waiting; this turn and the next; the latest
-//! changes. Coordinators pause (with a reason) and resume anyone.
+//! changes. Coordinators pause (with a reason) and resume anyone, add anyone with an extension
+//! for the rest of the turn and remove members; agents pause and resume themselves (a control
+//! on their own row only).
 pub mod stats;
 
 use crate::components::{ErrorLine, Loaded, RequireArea, use_me};
 use crate::queue::QueueView;
-use crate::queue::api::{PauseMember, queue_board};
+use crate::queue::api::{AddMember, PauseMember, RemoveMember, queue_board};
 use crate::queue::rules::board::{MemberLive, MemberState};
 use crate::shell::live::{use_topic, use_topic_throttled};
 use crate::shell::rules::access::Area;
@@ -52,13 +54,43 @@ pub fn QueuePage() -> impl IntoView {
         })
     });
     let changed = use_topic_throttled(Topic::QueueBoard, std::time::Duration::from_secs(2));
+    let me = use_me();
+    let sees_stats = move || {
+        me.get().is_some_and(|u| {
+            u.roles.iter().any(|r| {
+                matches!(
+                    r,
+                    crate::accounts::rules::roles::Role::Coordinator
+                        | crate::accounts::rules::roles::Role::Manager
+                        | crate::accounts::rules::roles::Role::Admin
+                )
+            })
+        })
+    };
     let pause = ServerAction::<PauseMember>::new();
-    let board = Resource::new(move || (changed.get(), pause.version().get()), |_| queue_board());
+    let add = ServerAction::<AddMember>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let board = Resource::new(
+        move || {
+            (
+                changed.get(),
+                pause.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| queue_board(),
+    );
     view! {
         <RequireArea area=Area::Queue>
             <Title text="Queue"/>
             <h1>"Queue"</h1>
+            <Show when=sees_stats>
+                <p class="small"><a href="/queue/stats">"The day's call statistics"</a></p>
+            </Show>
             <ErrorLine error=Signal::derive(move || pause.value().get().and_then(|r| r.err()))/>
+            <ErrorLine error=Signal::derive(move || add.value().get().and_then(|r| r.err()))/>
+            <ErrorLine error=Signal::derive(move || remove.value().get().and_then(|r| r.err()))/>
             <Loaded resource=board let:view>
                 {move || {
                     let mut view = view.clone();
@@ -66,7 +98,7 @@ pub fn QueuePage() -> impl IntoView {
                         view.now = now;
                         view.board = b;
                     }
-                    view! { <Board view pause/> }
+                    view! { <Board view pause add remove/> }
                 }}
             </Loaded>
         </RequireArea>
@@ -74,7 +106,12 @@ pub fn QueuePage() -> impl IntoView {
 }
 
 #[component]
-fn Board(view: QueueView, pause: ServerAction<PauseMember>) -> impl IntoView {
+fn Board(
+    view: QueueView,
+    pause: ServerAction<PauseMember>,
+    add: ServerAction<AddMember>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
     let me = use_me();
     let steer = move || {
         me.get().is_some_and(|u| {
@@ -86,6 +123,9 @@ fn Board(view: QueueView, pause: ServerAction<PauseMember>) -> impl IntoView {
             })
         })
     };
+    let mine = view.mine.clone();
+    let addable = view.addable.clone();
+    let chosen = RwSignal::new(String::new());
     let now = view.now;
     let b = view.board;
     let members: Vec<MemberLive> = b.members.values().cloned().collect();
@@ -98,6 +138,26 @@ fn Board(view: QueueView, pause: ServerAction<PauseMember>) -> impl IntoView {
         </p>
         <section aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
+            <Show when=steer>
+                <form class="row" data-testid="add-member" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    add.dispatch(AddMember { handle: chosen.get_untracked() });
+                }>
+                    <label for="add-person">"Add for the rest of the turn"</label>
+                    <select
+                        id="add-person"
+                        class="input"
+                        prop:value=move || chosen.get()
+                        on:change=move |ev| chosen.set(event_target_value(&ev))
+                    >
+                        <option value="">"Choose a person…"</option>
+                        {addable.clone().into_iter().map(|a| view! {
+                            <option value=a.handle.clone()>{format!("{} ({})", a.name, a.extension)}</option>
+                        }).collect_view()}
+                    </select>
+                    <button class="btn" type="submit">"Add"</button>
+                </form>
+            </Show>
             {empty.then(|| view! { <p class="muted" data-testid="no-members">"Nobody is in the queue."</p> })}
             <table class="table dense" data-testid="members" hidden=empty>
                 <thead>
@@ -113,7 +173,10 @@ fn Board(view: QueueView, pause: ServerAction<PauseMember>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {members.into_iter().map(|m| view! { <MemberRow m now pause steer/> }).collect_view()}
+                    {members.into_iter().map(|m| {
+                        let own = mine.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(&m.interface));
+                        view! { <MemberRow m now pause remove steer own/> }
+                    }).collect_view()}
                 </tbody>
             </table>
         </section>
@@ -153,7 +216,10 @@ fn MemberRow(
     m: MemberLive,
     now: DateTime<Utc>,
     pause: ServerAction<PauseMember>,
+    remove: ServerAction<RemoveMember>,
     steer: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    /// The agent's own row: they pause and resume themselves.
+    own: bool,
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let interface = m.interface.clone();
@@ -163,6 +229,10 @@ fn MemberRow(
         (s, _) => s.label().to_string(),
     };
     let i2 = interface.clone();
+    let i3 = interface.clone();
+    let do_remove = move |_| {
+        remove.dispatch(RemoveMember { interface: i3.clone() });
+    };
     let do_pause = move |_| {
         pause.dispatch(PauseMember {
             interface: interface.clone(),
@@ -177,6 +247,7 @@ fn MemberRow(
             reason: None,
         });
     };
+    let remove_label = format!("Remove {} from the queue", m.name);
     let ext = m.interface.rsplit('/').next().unwrap_or_default().to_string();
     view! {
         <tr data-testid="member" data-interface=m.interface.clone() data-state=format!("{:?}", m.state)>
@@ -188,7 +259,7 @@ fn MemberRow(
             <td>{talk(m.talk_secs_today)}</td>
             <td>{m.last_call_at.map(|t| ago(now, t)).unwrap_or_else(|| "no call yet".into())}</td>
             <td>
-                <Show when=steer fallback=|| view! { <span class="muted">"—"</span> }>
+                <Show when=move || own || steer() fallback=|| view! { <span class="muted">"—"</span> }>
                     {if paused {
                         view! { <button class="btn" on:click=do_resume.clone()>"Resume"</button> }.into_any()
                     } else {
@@ -204,6 +275,9 @@ fn MemberRow(
                             <button class="btn" on:click=do_pause.clone()>"Pause"</button>
                         }.into_any()
                     }}
+                </Show>
+                <Show when=steer>
+                    <button class="btn" aria-label=remove_label.clone() on:click=do_remove.clone()>"Remove"</button>
                 </Show>
             </td>
         </tr>

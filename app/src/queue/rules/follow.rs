@@ -71,11 +71,30 @@ impl Changes {
     }
 }
 
-/// From the wanted people, the queue's members now (interfaces) and the members Switchboard
-/// added (`ours`): add who is missing, remove ours who are not wanted; leave the rest alone (a
-/// member staying keeps its pause).
-pub fn changes(wanted: &[Wanted], members: &[String], ours: &[String]) -> Changes {
+/// A member a coordinator added (or removed) by hand, kept so until the turn's end. Only the
+/// hand changes still in force are passed to [`changes`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandChange {
+    pub wanted: Wanted,
+    /// `true`: added by hand (stays); `false`: removed by hand (stays out).
+    pub added: bool,
+}
+
+/// From the wanted people, the queue's members now (interfaces), the members Switchboard
+/// added (`ours`) and the hand changes in force: add who is missing, remove ours who are not
+/// wanted; leave the rest alone (a member staying keeps its pause). Someone added by hand counts
+/// as wanted, someone removed by hand as not wanted, until their turn ends.
+pub fn changes(wanted: &[Wanted], members: &[String], ours: &[String], hand: &[HandChange]) -> Changes {
     let has = |list: &[String], i: &str| list.iter().any(|m| m.eq_ignore_ascii_case(i));
+    let same = |a: &Wanted, b: &Wanted| a.interface.eq_ignore_ascii_case(&b.interface);
+    let removed_by_hand = |w: &Wanted| hand.iter().any(|h| !h.added && same(&h.wanted, w));
+    let wanted: Vec<Wanted> = wanted
+        .iter()
+        .filter(|w| !removed_by_hand(w))
+        .chain(hand.iter().filter(|h| h.added).map(|h| &h.wanted))
+        .cloned()
+        .collect();
+    let wanted = wanted.as_slice();
     let mut add: Vec<Wanted> = Vec::new();
     for w in wanted {
         if !has(members, &w.interface) && !add.iter().any(|a| a.interface.eq_ignore_ascii_case(&w.interface)) {
@@ -159,15 +178,42 @@ mod tests {
         let members = b(&["PJSIP/202", "PJSIP/204", "PJSIP/900"]);
         // 204 was ours (last turn); 900 was added by someone else.
         let ours = b(&["PJSIP/202", "PJSIP/204"]);
-        let c = changes(&wanted, &members, &ours);
+        let c = changes(&wanted, &members, &ours, &[]);
         assert_eq!(c.add, vec![w("blai", "PJSIP/203")]);
         assert_eq!(c.remove, b(&["PJSIP/204"]));
         // Nothing to do when the queue is already right.
         let members = b(&["PJSIP/202", "PJSIP/203", "PJSIP/900"]);
-        assert!(changes(&wanted, &members, &b(&["PJSIP/202", "PJSIP/203"])).is_empty());
+        assert!(changes(&wanted, &members, &b(&["PJSIP/202", "PJSIP/203"]), &[]).is_empty());
         // Outside turns, our members go and the others stay.
-        let c = changes(&[], &members, &b(&["PJSIP/202", "PJSIP/203"]));
+        let c = changes(&[], &members, &b(&["PJSIP/202", "PJSIP/203"]), &[]);
         assert_eq!(c.remove, b(&["PJSIP/202", "PJSIP/203"]));
         assert!(c.add.is_empty());
+    }
+
+    #[test]
+    fn hand_changes_in_force_win_over_the_rota() {
+        let wanted = [w("alex", "PJSIP/202"), w("blai", "PJSIP/203")];
+        let hand = [
+            // dana added by hand: stays though the rota does not want her.
+            HandChange {
+                wanted: w("dana", "PJSIP/205"),
+                added: true,
+            },
+            // blai removed by hand: stays out though the rota wants him.
+            HandChange {
+                wanted: w("blai", "PJSIP/203"),
+                added: false,
+            },
+        ];
+        let members = b(&["PJSIP/202", "PJSIP/205"]);
+        let ours = b(&["PJSIP/202", "PJSIP/205"]);
+        assert!(changes(&wanted, &members, &ours, &hand).is_empty());
+        // Once the turn is over (no hand changes in force), the rota decides again.
+        let c = changes(&wanted, &members, &ours, &[]);
+        assert_eq!(c.add, vec![w("blai", "PJSIP/203")]);
+        assert_eq!(c.remove, b(&["PJSIP/205"]));
+        // Someone added by hand who left the queue is put back within the turn.
+        let c = changes(&wanted, &b(&["PJSIP/202"]), &ours, &hand);
+        assert_eq!(c.add, vec![w("dana", "PJSIP/205")]);
     }
 }

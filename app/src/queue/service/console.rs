@@ -1,4 +1,5 @@
-//! The live console: the board with this turn and the next, pausing and resuming.
+//! The live console: the board with this turn and the next, pausing and resuming (coordinators
+//! anyone, agents themselves), adding and removing by hand for the rest of the turn.
 use super::{Result, link};
 use crate::queue::rules::follow;
 use crate::queue::store::follow as store;
@@ -26,6 +27,162 @@ fn may_steer(actor: &Actor) -> Result<Option<String>> {
     }
 }
 
+/// The interface of the agent's own phone: their rota person's extension through the template.
+async fn own_interface(s: &Services, me: &crate::accounts::Me, template: &str) -> Result<Option<String>> {
+    Ok(store::extension_of_user(&s.db, me.id)
+        .await?
+        .map(|e| crate::queue::rules::ami::interface_for(template, &e)))
+}
+
+/// Who pauses `interface`, for the log (source, who): coordinators and admins anyone, agents
+/// only their own phone.
+async fn may_pause(
+    s: &Services,
+    actor: &Actor,
+    template: &str,
+    interface: &str,
+) -> Result<(&'static str, Option<String>)> {
+    if let Ok(who) = may_steer(actor) {
+        return Ok(("coordinator", who));
+    }
+    may_view(actor)?;
+    let Actor::User(me) = actor else {
+        return Err(ServiceError::Forbidden);
+    };
+    match own_interface(s, me, template).await? {
+        Some(mine) if mine.eq_ignore_ascii_case(interface) => Ok(("agent", Some(me.username.clone()))),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+/// The slot of `now` in the team's day (to know when a hand change ends) and the team's zone.
+async fn slot_now(s: &Services, now: chrono::DateTime<Utc>) -> Result<(follow::Slot, chrono_tz::Tz)> {
+    let team = crate::rota::store::team::get(&s.db).await?;
+    let tz: chrono_tz::Tz = team
+        .time_zone
+        .parse()
+        .map_err(|_| ServiceError::invalid("time_zone", "the team's time zone is not known"))?;
+    let slot = follow::slot_at(&team.turn_boundaries, tz, now)
+        .ok_or_else(|| ServiceError::invalid("turn_boundaries", "the team's turn boundaries cannot be read"))?;
+    Ok((slot, tz))
+}
+
+/// Adds a person (by handle) to the queue for the rest of the turn: it stays until the next
+/// boundary of the team's day, whatever the rota says; then the rota decides again.
+pub async fn add_by_hand(s: &Services, actor: &Actor, handle: &str, now: chrono::DateTime<Utc>) -> Result<String> {
+    let who = may_steer(actor)?;
+    let link = link(s)?;
+    let handle = handle.trim();
+    if handle.is_empty() {
+        return Err(ServiceError::invalid("person", "choose who to add to the queue"));
+    }
+    let p = store::person(&s.db, handle)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("person", format!("nobody called “{handle}” is in the rota")))?;
+    let Some(ext) = p.extension.clone() else {
+        return Err(ServiceError::invalid(
+            "person",
+            format!(
+                "{} has no extension: give them one on the People page first",
+                p.full_name
+            ),
+        ));
+    };
+    let q = &link.settings.queue;
+    let interface = crate::queue::rules::ami::interface_for(&link.settings.interface_template, &ext);
+    let already = || {
+        ServiceError::invalid(
+            "person",
+            format!("{} ({interface}) is already in the queue", p.full_name),
+        )
+    };
+    let on_board = link
+        .board
+        .read()
+        .map_err(|_| ServiceError::Internal)?
+        .members
+        .keys()
+        .any(|m| m.eq_ignore_ascii_case(&interface));
+    if on_board {
+        return Err(already());
+    }
+    let (slot, tz) = slot_now(s, now).await?;
+    let spec = crate::ports::QueueMemberSpec {
+        queue: q.clone(),
+        interface: interface.clone(),
+        member_name: p.full_name.clone(),
+        paused: false,
+        reason: None,
+    };
+    match link.pbx.add_member(spec).await {
+        Ok(()) => {}
+        Err(crate::ports::PbxError::Refused(crate::queue::rules::ami::Refusal::AlreadyThere)) => return Err(already()),
+        Err(e) => {
+            return Err(ServiceError::Conflict(format!(
+                "the PBX did not add {}: {e}",
+                p.full_name
+            )));
+        }
+    }
+    let w = follow::Wanted {
+        handle: p.handle.clone(),
+        name: p.full_name.clone(),
+        interface: interface.clone(),
+    };
+    let until = slot.ends_at.with_timezone(&tz).format("%H:%M");
+    let mut tx = s.db.begin().await?;
+    store::added(&mut tx, q, &w).await?;
+    store::hand_change(&mut tx, q, &w, true, slot.ends_at, who.as_deref()).await?;
+    let what = format!("added {} ({interface}) by hand until {until}", p.handle);
+    store::log(&mut tx, q, "coordinator", who.as_deref(), &what).await?;
+    tx.commit().await?;
+    Ok(interface)
+}
+
+/// Removes a member from the queue; it stays out until the next boundary of the team's day.
+pub async fn remove_by_hand(s: &Services, actor: &Actor, interface: &str, now: chrono::DateTime<Utc>) -> Result<()> {
+    let who = may_steer(actor)?;
+    let link = link(s)?;
+    let q = &link.settings.queue;
+    let interface = interface.trim();
+    let member = link
+        .board
+        .read()
+        .map_err(|_| ServiceError::Internal)?
+        .members
+        .get(interface)
+        .cloned()
+        .ok_or_else(|| ServiceError::invalid("interface", "no such member in the queue"))?;
+    let (slot, tz) = slot_now(s, now).await?;
+    let person = match crate::queue::rules::ami::extension_of(&link.settings.interface_template, interface) {
+        Some(e) => store::person_by_extension(&s.db, &e).await?,
+        None => None,
+    };
+    match link.pbx.remove_member(q, interface).await {
+        Ok(()) | Err(crate::ports::PbxError::Refused(crate::queue::rules::ami::Refusal::NotThere)) => {}
+        Err(e) => {
+            return Err(ServiceError::Conflict(format!(
+                "the PBX did not remove {interface}: {e}"
+            )));
+        }
+    }
+    let w = follow::Wanted {
+        handle: person
+            .as_ref()
+            .map_or_else(|| member.name.clone(), |p| p.handle.clone()),
+        name: person.map_or(member.name, |p| p.full_name),
+        interface: interface.to_string(),
+    };
+    let until = slot.ends_at.with_timezone(&tz).format("%H:%M");
+    let mut tx = s.db.begin().await?;
+    store::removed(&mut tx, q, interface).await?;
+    store::hand_change(&mut tx, q, &w, false, slot.ends_at, who.as_deref()).await?;
+    let what = format!("removed {} ({interface}) by hand until {until}", w.handle);
+    store::log(&mut tx, q, "coordinator", who.as_deref(), &what).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The live queue with this turn's and the next turn's people and the latest changes.
 pub async fn board(s: &Services, actor: &Actor) -> Result<crate::queue::QueueView> {
     may_view(actor)?;
@@ -41,6 +198,8 @@ pub async fn board(s: &Services, actor: &Actor) -> Result<crate::queue::QueueVie
             break;
         };
         let people = match slot.turn {
+            // Nobody is on duty on a holiday (following the rota empties the queue too).
+            Some(_) if store::is_holiday(&s.db, slot.day).await? => Vec::new(),
             Some(t) => {
                 let (w, missing) = store::on_duty(&s.db, slot.day, t, &link.settings.interface_template).await?;
                 w.into_iter().map(|w| w.name).chain(missing).collect()
@@ -68,10 +227,40 @@ pub async fn board(s: &Services, actor: &Actor) -> Result<crate::queue::QueueVie
         .into_iter()
         .map(|(at, source, who, what)| crate::queue::LogLine { at, source, who, what })
         .collect();
-    Ok(crate::queue::QueueView { now, board, turns, log })
+    let steer = may_steer(actor).is_ok();
+    let mine = match actor {
+        Actor::User(me) if !steer => own_interface(s, me, &link.settings.interface_template).await?,
+        _ => None,
+    };
+    let addable = if steer {
+        store::people_with_extension(&s.db)
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let extension = p.extension?;
+                Some(crate::queue::Addable {
+                    handle: p.handle,
+                    name: p.full_name,
+                    extension,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(crate::queue::QueueView {
+        now,
+        board,
+        turns,
+        log,
+        steer,
+        mine,
+        addable,
+    })
 }
 
 /// Pauses (with a reason) or resumes a member of the queue; logged with who did it.
+/// Coordinators and admins steer anyone, agents only their own phone.
 pub async fn set_paused(
     s: &Services,
     actor: &Actor,
@@ -79,9 +268,9 @@ pub async fn set_paused(
     paused: bool,
     reason: Option<&str>,
 ) -> Result<()> {
-    let who = may_steer(actor)?;
     let link = link(s)?;
     let interface = interface.trim();
+    let (source, who) = may_pause(s, actor, &link.settings.interface_template, interface).await?;
     let known = link
         .board
         .read()
@@ -115,7 +304,7 @@ pub async fn set_paused(
         _ => format!("resumed {interface}"),
     };
     let mut tx = s.db.begin().await?;
-    store::log(&mut tx, &link.settings.queue, "coordinator", who.as_deref(), &what).await?;
+    store::log(&mut tx, &link.settings.queue, source, who.as_deref(), &what).await?;
     tx.commit().await?;
     Ok(())
 }

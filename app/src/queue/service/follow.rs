@@ -63,9 +63,12 @@ pub async fn follow_rota(
         .map_err(|_| ServiceError::invalid("time_zone", "the team's time zone is not known"))?;
     let slot = follow::slot_at(&team.turn_boundaries, tz, now)
         .ok_or_else(|| ServiceError::invalid("turn_boundaries", "the team's turn boundaries cannot be read"))?;
+    // On a holiday (or a day without service) nobody is on duty, even if a published week
+    // still has seats that day.
+    let holiday = store::is_holiday(&s.db, slot.day).await?;
     let (wanted, without_extension) = match slot.turn {
-        Some(turn) => store::on_duty(&s.db, slot.day, turn, &q.interface_template).await?,
-        None => (Vec::new(), Vec::new()),
+        Some(turn) if !holiday => store::on_duty(&s.db, slot.day, turn, &q.interface_template).await?,
+        _ => (Vec::new(), Vec::new()),
     };
     let snapshot = pbx
         .queue_status(Some(&q.queue))
@@ -78,7 +81,9 @@ pub async fn follow_rota(
         .map(|m| m.interface.clone())
         .collect();
     let ours = store::ours(&s.db, &q.queue).await?;
-    let changes = follow::changes(&wanted, &members, &ours);
+    // Hand changes of this turn stand until its end (the next boundary).
+    let hand = store::hand_changes(&s.db, &q.queue, now).await?;
+    let changes = follow::changes(&wanted, &members, &ours, &hand);
     let mut done = Followed {
         slot: Some(slot.clone()),
         without_extension,
@@ -118,6 +123,7 @@ pub async fn follow_rota(
         .filter(|o| !members.iter().any(|m| m.eq_ignore_ascii_case(o)) && !removed.contains(o))
         .collect();
     let turn = match slot.turn {
+        Some(t) if holiday => format!("{} turn {} (holiday)", slot.day, t + 1),
         Some(t) => format!("{} turn {}", slot.day, t + 1),
         None => format!("{} outside turns", slot.day),
     };

@@ -132,3 +132,123 @@ pub async fn recent(
             .await?,
     )
 }
+
+/// The hand changes of `queue` still in force at `now` (their turn has not ended).
+pub async fn hand_changes(
+    db: impl sqlx::PgExecutor<'_>,
+    queue: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::queue::rules::follow::HandChange>, DbError> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT handle, name, interface, kind FROM queue_hand_changes
+          WHERE queue = $1 AND until > $2 ORDER BY interface",
+    )
+    .bind(queue)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(handle, name, interface, kind)| crate::queue::rules::follow::HandChange {
+                wanted: Wanted {
+                    handle,
+                    name,
+                    interface,
+                },
+                added: kind == "added",
+            },
+        )
+        .collect())
+}
+
+/// Records a hand change (replacing an earlier one for the same member) until `until`.
+pub async fn hand_change(
+    conn: &mut PgConnection,
+    queue: &str,
+    w: &Wanted,
+    added: bool,
+    until: DateTime<Utc>,
+    by: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO queue_hand_changes (queue, interface, handle, name, kind, until, by_user)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (queue, interface) DO UPDATE SET handle = EXCLUDED.handle, name = EXCLUDED.name,
+           kind = EXCLUDED.kind, until = EXCLUDED.until, by_user = EXCLUDED.by_user, at = now()",
+    )
+    .bind(queue)
+    .bind(&w.interface)
+    .bind(&w.handle)
+    .bind(&w.name)
+    .bind(if added { "added" } else { "removed" })
+    .bind(until)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `day` is a holiday or a day without service.
+pub async fn is_holiday(db: impl sqlx::PgExecutor<'_>, day: NaiveDate) -> Result<bool, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM holidays WHERE day = $1)")
+            .bind(day)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// A person of the rota who can be put in a queue by hand.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PersonPhone {
+    pub handle: String,
+    pub full_name: String,
+    pub extension: Option<String>,
+}
+
+/// A person by handle (any case).
+pub async fn person(db: impl sqlx::PgExecutor<'_>, handle: &str) -> Result<Option<PersonPhone>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT handle, full_name, NULLIF(btrim(extension), '') AS extension FROM people
+          WHERE lower(handle) = lower($1) AND active",
+    )
+    .bind(handle)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The active people with an extension, by name (the console's select).
+pub async fn people_with_extension(db: impl sqlx::PgExecutor<'_>) -> Result<Vec<PersonPhone>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT handle, full_name, extension FROM people
+          WHERE active AND extension IS NOT NULL AND btrim(extension) <> ''
+          ORDER BY full_name, handle",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The person with this extension (who a member is).
+pub async fn person_by_extension(
+    db: impl sqlx::PgExecutor<'_>,
+    extension: &str,
+) -> Result<Option<PersonPhone>, DbError> {
+    Ok(
+        sqlx::query_as("SELECT handle, full_name, extension FROM people WHERE extension = $1")
+            .bind(extension)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// The extension of the rota person linked to a user account.
+pub async fn extension_of_user(db: impl sqlx::PgExecutor<'_>, user_id: i64) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT NULLIF(btrim(extension), '') FROM people WHERE user_id = $1 AND active")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
+}
