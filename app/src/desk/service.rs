@@ -73,6 +73,8 @@ pub async fn ring(s: &Services, actor: &Actor, input: &RingInput) -> Result<Rang
             "ringing call for an extension nobody can see"
         ),
     }
+    // The team's log and the agents' days refetch (the id only: the number stays with the card).
+    publish_in(&mut tx, Topic::DeskCalls, json!({"call": call.id})).await?;
     tx.commit().await?;
     Ok(Rang { outcome, call })
 }

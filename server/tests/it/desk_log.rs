@@ -372,3 +372,34 @@ async fn the_team_log_filters_charts_and_exports_for_coordinators_only() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_team_log_is_told_of_each_call_that_rings() {
+    let app = TestApp::spawn().await;
+    let cpw = app.user("cora", &[Role::Coordinator]).await;
+    app.user("alex", &[Role::Agent]).await;
+    agent_with_extension(&app, "alex", "201", "alex").await;
+    let pbx = app.token("pbx", &[Scope::Pbx]).await;
+    let cora = Browser::signed_in(&app, "cora", &cpw).await;
+    let mut sse = Sse::open(&cora).await;
+    let call = ring_extension(&app, &pbx, "201", "611140001").await;
+    // Cora's log refetches on `desk.calls`; the event names the call, nothing more.
+    let ev = sse.next_event().await;
+    assert_eq!(ev["topic"], "desk.calls", "{ev}");
+    assert_eq!(ev["data"], json!({"call": call}));
+    // And the log she refetches has it.
+    let (status, log) = cora
+        .call(
+            "/api/desk/log",
+            json!({"filter": {"day": null, "agent": null, "category": null, "annotated": null}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log:?}");
+    let ids: Vec<i64> = log.unwrap()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["call"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![call]);
+}
