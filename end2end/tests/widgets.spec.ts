@@ -101,6 +101,9 @@ test.describe.serial('widgets', () => {
   });
 
   test('the callout chart draws errored and failed calls in different colours', async ({ page }) => {
+    // The calls end at telsim within seconds, but the whole suite shares one server and two
+    // cores: give the live chart room to catch up (waits on what is drawn, never a sleep).
+    test.setTimeout(90_000);
     await signInAdmin(page, '/callouts');
     // telsim: a number ending in 7 fails after a second, one ending in 9 is refused (errored).
     for (const [phone, name] of [['+34612000197', 'Widgets Failed'], ['+34612000199', 'Widgets Errored']]) {
@@ -118,8 +121,8 @@ test.describe.serial('widgets', () => {
     const legend = page.locator('.legend');
     const failed = legend.locator('.key[data-status="failed"] i');
     const errored = legend.locator('.key[data-status="errored"] i');
-    await expect(failed).toBeVisible({ timeout: 30_000 });
-    await expect(errored).toBeVisible({ timeout: 30_000 });
+    await expect(failed).toBeVisible({ timeout: 60_000 });
+    await expect(errored).toBeVisible({ timeout: 60_000 });
     const colour = (l: typeof failed) => l.evaluate((el) => getComputedStyle(el).backgroundColor);
     const [f, e] = [await colour(failed), await colour(errored)];
     expect(f).not.toBe(e);
