@@ -166,3 +166,26 @@ pub trait Simulators: Send + Sync {
     fn calls(&self) -> BoxFuture<'_, crate::chat::SimPart<Vec<crate::chat::SimCall>>>;
     fn pbx(&self) -> BoxFuture<'_, crate::chat::SimPart<Vec<crate::chat::SimQueue>>>;
 }
+
+/// Why the outside CRM gave no usable answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CrmError {
+    #[error("the CRM did not answer in time")]
+    TimedOut,
+    #[error("the CRM could not be reached: {0}")]
+    Unreachable(String),
+    /// An error status (401/403: the token was refused).
+    #[error("the CRM answered {status}")]
+    Refused { status: u16 },
+    #[error("the CRM's answer could not be read: {0}")]
+    Unreadable(String),
+}
+
+/// The outside CRM: an HTTP lookup by a caller's number (E.164), or by a text searched.
+pub trait Crm: Send + Sync {
+    fn look_up<'a>(
+        &'a self,
+        phone: Option<&'a str>,
+        query: &'a str,
+    ) -> BoxFuture<'a, Result<crate::desk::rules::crm::Read, CrmError>>;
+}

@@ -277,7 +277,7 @@ fn options(sim: &Telsim, dialer: DialerSettings) -> StartOptions {
         },
         dialer,
         default_country_code: "34".into(),
-        chat: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -324,6 +324,49 @@ pub async fn demo_desk(db: &PgPool) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// What the demo's CRM simulator knows (the billing side of the demo contacts pbxsim rings, and
+/// a lead nobody has in the directory), in the CRM port's documented answer shape.
+pub async fn demo_crm_records(db: &PgPool) -> Result<Vec<serde_json::Value>, ApiError> {
+    let contacts: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.id, c.name, c.phone, c.tax_id FROM contacts c
+          ORDER BY EXISTS (SELECT 1 FROM contracts k WHERE k.contact_id = c.id) DESC, c.id LIMIT 12",
+    )
+    .fetch_all(db)
+    .await
+    .map_err(|e| ApiError::internal("demo CRM", e))?;
+    let mut records: Vec<serde_json::Value> = contacts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 2)
+        .map(|(i, (id, name, phone, tax_id))| {
+            let alerts = match i % 3 {
+                0 => serde_json::json!([{"text": format!("Invoice F-2026-{:04} of 84.20 € unpaid since 2026-11-05", 100 + i), "severity": "danger"}]),
+                _ => serde_json::json!([{"text": "Asked to be called back about solar self-consumption", "severity": "info"}]),
+            };
+            serde_json::json!({
+                "id": format!("CRM-{}", 5000 + id),
+                "kind": "person",
+                "name": name,
+                "phones": [phone],
+                "tax_id": tax_id,
+                "contracts": [{"number": format!("{:07}", 100_000 + i * 10), "state": "in service", "starts_on": "2024-01-01"}],
+                "alerts": alerts,
+                "notes": "Billing by direct debit.",
+                "url": format!("https://crm.example.org/customers/{}", 5000 + id),
+            })
+        })
+        .collect();
+    records.push(serde_json::json!({
+        "id": "LEAD-77",
+        "kind": "organisation",
+        "name": "Escola Bressol El Niu (lead)",
+        "phones": ["+34699000999"],
+        "alerts": [{"text": "Asked for a quote on the web form", "severity": "info"}],
+        "notes": "Not a customer yet.",
+    }));
+    Ok(records)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -33,6 +33,49 @@ struct FileConfig {
     telephony: Option<FileTelephony>,
     pbx: Option<FilePbx>,
     chat: Option<FileChat>,
+    crm: Option<FileCrm>,
+}
+
+/// `[crm]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCrm {
+    url: Option<String>,
+    token: Option<String>,
+    budget_ms: Option<u64>,
+}
+
+/// The outside CRM (optional): a URL template with `{phone}` and/or `{query}`, a bearer token,
+/// and the time a card gives it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CrmConfig {
+    pub url: Option<String>,
+    /// Secret: never logged.
+    pub token: Option<String>,
+    pub budget: std::time::Duration,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        CrmConfig {
+            url: None,
+            token: None,
+            budget: std::time::Duration::from_millis(DEFAULT_CRM_BUDGET_MS),
+        }
+    }
+}
+
+/// The CRM's time budget by default: an agent reads the card within the first second or two.
+pub const DEFAULT_CRM_BUDGET_MS: u64 = 1500;
+
+impl std::fmt::Debug for CrmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrmConfig")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("budget", &self.budget)
+            .finish()
+    }
 }
 
 /// `[chat]` in the settings file.
@@ -190,6 +233,7 @@ pub struct Config {
     pub telephony: TelephonyConfig,
     pub pbx: PbxConfig,
     pub chat: ChatConfig,
+    pub crm: CrmConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -210,6 +254,7 @@ impl std::fmt::Debug for Config {
             .field("telephony", &self.telephony)
             .field("pbx", &self.pbx)
             .field("chat", &self.chat)
+            .field("crm", &self.crm)
             .finish()
     }
 }
@@ -429,8 +474,34 @@ impl Config {
             name: "SWITCHBOARD_CHAT_REMIND_TEMPLATE",
             message,
         })?;
+        let k = f.crm.unwrap_or_default();
+        let budget_ms = match env("SWITCHBOARD_CRM_BUDGET_MS") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Value {
+                name: "SWITCHBOARD_CRM_BUDGET_MS",
+                message: format!("'{v}' is not a whole number of milliseconds"),
+            })?,
+            None => k.budget_ms.unwrap_or(DEFAULT_CRM_BUDGET_MS),
+        };
+        if !(50..=10_000).contains(&budget_ms) {
+            return Err(ConfigError::Value {
+                name: "SWITCHBOARD_CRM_BUDGET_MS",
+                message: "between 50 and 10000 milliseconds".into(),
+            });
+        }
+        let crm = CrmConfig {
+            url: env("SWITCHBOARD_CRM_URL").or(k.url),
+            token: env("SWITCHBOARD_CRM_TOKEN").or(k.token),
+            budget: std::time::Duration::from_millis(budget_ms),
+        };
+        if let Some(u) = &crm.url {
+            app::desk::rules::crm::check_template(u).map_err(|message| ConfigError::Value {
+                name: "SWITCHBOARD_CRM_URL",
+                message,
+            })?;
+        }
         Ok(Config {
             chat,
+            crm,
             pbx,
             default_country_code,
             dialer_tick_ms,
@@ -530,5 +601,33 @@ mod chat_tests {
         }
         assert!(parse("[chat]\nremind_template = \"Turn {turno}\"\n").is_err());
         assert!(parse("[chat]\nremind_minutes = 500\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod crm_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_parts(toml::from_str(text).expect("toml"))
+    }
+
+    #[test]
+    fn the_crm_table_is_read_checked_and_its_token_kept_secret() {
+        let c = parse("[crm]\nurl = \"https://crm.example/find?tel={phone}\"\ntoken = \"s3cret\"\nbudget_ms = 800\n")
+            .expect("config");
+        assert_eq!(c.crm.url.as_deref(), Some("https://crm.example/find?tel={phone}"));
+        assert_eq!(c.crm.budget, std::time::Duration::from_millis(800));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let d = parse("").expect("defaults");
+        assert_eq!(
+            (d.crm.url, d.crm.budget.as_millis()),
+            (None, DEFAULT_CRM_BUDGET_MS as u128)
+        );
+        let e = parse("[crm]\nurl = \"https://crm.example/find\"\n")
+            .err()
+            .expect("no placeholder");
+        assert!(e.to_string().contains("{phone}"), "{e}");
+        assert!(parse("[crm]\nurl = \"https://crm/{phone}\"\nbudget_ms = 20000\n").is_err());
     }
 }

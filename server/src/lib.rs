@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod caller;
 pub mod chat;
 pub mod config;
+pub mod crm;
 pub mod database;
 pub mod desk;
 pub mod error;
@@ -79,6 +80,8 @@ pub struct StartOptions {
     pub default_country_code: String,
     /// The team chat (webhook or the chat simulator), reminders and retries.
     pub chat: config::ChatConfig,
+    /// The outside CRM (none: cards show the directory only).
+    pub crm: config::CrmConfig,
 }
 
 impl Default for StartOptions {
@@ -88,6 +91,7 @@ impl Default for StartOptions {
             dialer: workers::callouts::DialerSettings::default(),
             default_country_code: "34".into(),
             chat: config::ChatConfig::default(),
+            crm: config::CrmConfig::default(),
         }
     }
 }
@@ -132,6 +136,13 @@ pub async fn start_with(
     // claiming at the top of their loops, the dialer finishes the round under way and retires,
     // and a solver run going is stopped (its best timetable kept).
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(url) = &options.crm.url {
+        let crm = crm::http::HttpCrm::new(url, options.crm.token.as_deref(), options.crm.budget)
+            .map_err(|e| std::io::Error::other(format!("SWITCHBOARD_CRM_URL: {e}")))?;
+        let _ = services
+            .crm
+            .set(app::desk::service::CrmLink::new(Arc::new(crm), options.crm.budget));
+    }
     let (simulators, chatsim) = start_chat(&services, &options.chat, &provider, stop_rx.clone()).await?;
     let dialer = workers::callouts::spawn(
         services.clone(),

@@ -53,6 +53,8 @@ enum Command {
     Telsim(server::telephony::telsim::TelsimArgs),
     /// Run the simulated Asterisk (AMI over TCP, queues, phones, callers) on its own ports.
     Pbxsim(server::pbx::sim::PbxsimArgs),
+    /// Run the CRM simulator (the CRM port's HTTP lookup, token-checked) on its own port.
+    Crmsim(server::crm::sim::CrmsimArgs),
     /// The rota solver on files (no database).
     #[command(subcommand)]
     Rota(server::rota_cli::RotaCommand),
@@ -165,6 +167,30 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing open requests");
 }
 
+/// The CRM cards ask: the configured one; else, for the demo (or when
+/// `SWITCHBOARD_CRMSIM_ADDR` asks for it, as the browser tests do), the CRM simulator here.
+async fn start_crmsim(
+    cfg: &Config,
+    demo: bool,
+) -> Result<(server::config::CrmConfig, Option<server::crm::sim::Crmsim>), CliError> {
+    let wanted = std::env::var("SWITCHBOARD_CRMSIM_ADDR").ok().filter(|a| !a.is_empty());
+    if cfg.crm.url.is_some() || (!demo && wanted.is_none()) {
+        return Ok((cfg.crm.clone(), None));
+    }
+    let addr = wanted.unwrap_or_else(|| "127.0.0.1:0".into());
+    let addr = addr
+        .parse()
+        .map_err(|_| CliError::Usage(format!("SWITCHBOARD_CRMSIM_ADDR: '{addr}' is not host:port")))?;
+    let token = cfg.crm.token.clone().unwrap_or_else(server::crm::sim::random_token);
+    let sim = server::crm::sim::spawn(addr, &token).await?;
+    let crm = server::config::CrmConfig {
+        url: Some(sim.url_template()),
+        token: Some(token),
+        budget: cfg.crm.budget,
+    };
+    Ok((crm, Some(sim)))
+}
+
 async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     let db = open_db(&cfg).await?;
     let admin_password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD")
@@ -189,6 +215,10 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         idle_seconds: None,
     };
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
+    let (crm, crmsim) = start_crmsim(&cfg, demo).await?;
+    if let (Some(sim), true) = (&crmsim, demo) {
+        sim.set_records(bootstrap::demo_crm_records(&db).await?);
+    }
     let options = server::StartOptions {
         telephony: cfg.telephony.clone(),
         dialer: server::workers::callouts::DialerSettings {
@@ -197,6 +227,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         },
         default_country_code: cfg.default_country_code.clone(),
         chat: cfg.chat.clone(),
+        crm,
     };
     let running = server::start_with(db, listener, &cfg.site_root, sessions, options, shutdown_signal()).await?;
     println!();
@@ -250,6 +281,15 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
         ),
         None => println!("  Chat: the configured webhook"),
     }
+    match (&crmsim, &cfg.crm.url) {
+        (Some(sim), _) => println!(
+            "  CRM: the CRM simulator at http://{} (cards ask it; its lookup is {})",
+            sim.addr,
+            sim.url_template()
+        ),
+        (None, Some(_)) => println!("  CRM: the configured CRM (SWITCHBOARD_CRM_URL)"),
+        (None, None) => println!("  CRM: none configured (cards show the directory only)"),
+    }
     if created.is_empty() {
         println!("  Sign in with your account (reset one with `switchboard user passwd NAME`).");
     } else {
@@ -268,6 +308,7 @@ async fn serve(cfg: Config, demo: bool) -> Result<(), CliError> {
     running.task.await.map_err(std::io::Error::other)?;
     drop(pbx);
     drop(pbxsim);
+    drop(crmsim);
     tracing::info!("stopped");
     // Exit now: a solver run still on the blocking pool would otherwise hold the runtime's
     // end until its time limit; its claim's lease lets another instance take it up.
@@ -284,6 +325,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pbxsim(args) => {
             init_logs(cfg.log_json);
             Ok(server::pbx::sim::run(args, shutdown_signal()).await?)
+        }
+        Command::Crmsim(args) => {
+            init_logs(cfg.log_json);
+            Ok(server::crm::sim::run(args, shutdown_signal()).await?)
         }
         // Files only: the configuration is read, the database is never opened.
         Command::Rota(cmd) => server::rota_cli::run(cmd).await.map_err(CliError::Usage),

@@ -15,6 +15,18 @@ pub async fn desk_card(call: Option<i64>) -> Result<Option<Card>, ApiError> {
     respond(async move { Ok(service::card(&services()?, &signed_in()?, call).await?) }).await
 }
 
+/// The outside CRM's part of a call's card (asked apart from the card: it never delays it).
+#[server(prefix = "/api", endpoint = "desk/crm", input = server_fn::codec::Json)]
+pub async fn desk_crm(call: i64) -> Result<crate::desk::CrmLookup, ApiError> {
+    respond(async move { Ok(service::crm_for_call(&services()?, &signed_in()?, call).await?) }).await
+}
+
+/// What the outside CRM has for a text searched at the desk.
+#[server(prefix = "/api", endpoint = "desk/crm/search", input = server_fn::codec::Json)]
+pub async fn desk_crm_search(query: String) -> Result<crate::desk::CrmLookup, ApiError> {
+    respond(async move { Ok(service::crm_search(&services()?, &signed_in()?, &query).await?) }).await
+}
+
 use crate::desk::rules::annotation::{AnnotationInput, CategoryInput, ManualCallInput};
 use crate::desk::{Category, CategoryImport, LogFilter, LogRow, MyDay, TeamLog};
 

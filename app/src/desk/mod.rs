@@ -122,3 +122,67 @@ pub struct CategoryImport {
     pub updated: usize,
     pub refused: Vec<rules::annotation::RefusedRow>,
 }
+
+use crate::directory::rules::profile::{ContactKind, Severity};
+
+/// A contract as the outside CRM gives it (its states are its own words).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmContract {
+    pub number: String,
+    pub address: String,
+    pub state: String,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmAlert {
+    pub text: String,
+    pub severity: Severity,
+}
+
+/// One of the outside CRM's records for a number, as read from its answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmRecord {
+    /// The CRM's own reference (may be empty).
+    pub id: String,
+    pub kind: ContactKind,
+    pub name: String,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub tax_id: Option<String>,
+    pub member_number: Option<String>,
+    pub contracts: Vec<CrmContract>,
+    /// The most severe first.
+    pub alerts: Vec<CrmAlert>,
+    pub notes: String,
+    /// A web link to the record in the CRM.
+    pub url: Option<String>,
+}
+
+/// Why the CRM's part of a card is missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrmFailure {
+    /// No answer within the time budget.
+    TimedOut,
+    /// It could not be reached (connection refused, DNS, TLS).
+    Unreachable,
+    /// It answered with an error status (401/403: Switchboard's token was refused).
+    Refused,
+    /// Its answer is not the documented JSON.
+    Unreadable,
+}
+
+/// The CRM's part of a card, fetched apart from the card so that it never delays it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CrmLookup {
+    /// No CRM is configured.
+    NotConfigured,
+    /// The CRM answered: its records for the number (none: it does not know it), and how many
+    /// more it had than a card shows.
+    Answered { records: Vec<CrmRecord>, more: usize },
+    /// The CRM did not give a usable answer; `status` is its HTTP status when it sent one.
+    Failed { failure: CrmFailure, status: Option<u16> },
+}

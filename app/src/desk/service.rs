@@ -146,6 +146,105 @@ pub async fn card(s: &Services, actor: &Actor, call_id: Option<i64>) -> Result<O
     }))
 }
 
+// ---- The outside CRM ----
+
+use crate::desk::rules::crm::Read;
+use crate::desk::{CrmFailure, CrmLookup};
+use crate::ports::{Crm, CrmError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a CRM answer is reused (the same card in several tabs or sessions asks once).
+const CRM_KEEP: Duration = Duration::from_secs(30);
+/// Answers kept at most (then the cache starts again).
+const CRM_KEEP_AT_MOST: usize = 1000;
+
+/// The configured CRM, the time it is given, and its recent answers.
+pub struct CrmLink {
+    crm: Arc<dyn Crm>,
+    budget: Duration,
+    recent: Mutex<HashMap<(Option<String>, String), (Instant, Read)>>,
+}
+
+impl CrmLink {
+    pub fn new(crm: Arc<dyn Crm>, budget: Duration) -> CrmLink {
+        CrmLink {
+            crm,
+            budget,
+            recent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Asks the CRM, within the budget whatever the adapter does; failures are logged and said.
+    async fn look_up(&self, phone: Option<&str>, query: &str) -> CrmLookup {
+        let key = (phone.map(str::to_string), query.to_string());
+        if let Some((at, read)) = self.recent.lock().ok().and_then(|m| m.get(&key).cloned())
+            && at.elapsed() < CRM_KEEP
+        {
+            return CrmLookup::Answered {
+                records: read.records,
+                more: read.more,
+            };
+        }
+        let answer = match tokio::time::timeout(self.budget, self.crm.look_up(phone, query)).await {
+            Ok(a) => a,
+            Err(_) => Err(CrmError::TimedOut),
+        };
+        match answer {
+            Ok(read) => {
+                if let Ok(mut m) = self.recent.lock() {
+                    if m.len() >= CRM_KEEP_AT_MOST {
+                        m.clear();
+                    }
+                    m.insert(key, (Instant::now(), read.clone()));
+                }
+                CrmLookup::Answered {
+                    records: read.records,
+                    more: read.more,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the CRM gave no usable answer; the card is shown without it");
+                let (failure, status) = match e {
+                    CrmError::TimedOut => (CrmFailure::TimedOut, None),
+                    CrmError::Unreachable(_) => (CrmFailure::Unreachable, None),
+                    CrmError::Refused { status } => (CrmFailure::Refused, Some(status)),
+                    CrmError::Unreadable(_) => (CrmFailure::Unreadable, None),
+                };
+                CrmLookup::Failed { failure, status }
+            }
+        }
+    }
+}
+
+/// The CRM's part of a call's card (asked apart from the card, which never waits on it).
+pub async fn crm_for_call(s: &Services, actor: &Actor, call_id: i64) -> Result<CrmLookup> {
+    may_use_desk(actor)?;
+    let call = calls::get(&s.db, call_id).await.map_err(ServiceError::db("call"))?;
+    let Some(link) = s.crm.get() else {
+        return Ok(CrmLookup::NotConfigured);
+    };
+    Ok(link.look_up(Some(&call.phone), &call.phone).await)
+}
+
+/// What the CRM has for a text searched at the desk (the same budget; at least 2 characters).
+pub async fn crm_search(s: &Services, actor: &Actor, query: &str) -> Result<CrmLookup> {
+    may_use_desk(actor)?;
+    let q = query.trim();
+    if q.chars().count() < 2 || q.chars().count() > 200 {
+        return Err(ServiceError::invalid("query", "search with 2 to 200 characters"));
+    }
+    let Some(link) = s.crm.get() else {
+        return Ok(CrmLookup::NotConfigured);
+    };
+    // A number typed nationally is asked in E.164, as the directory matches it.
+    use crate::directory::rules::search::{SearchField, guess};
+    let g = guess(q, &s.default_country_code);
+    let phone = (g.field == SearchField::Phone).then_some(g.normalised);
+    Ok(link.look_up(phone.as_deref(), q).await)
+}
+
 // ---- Categories, annotations and the call log ----
 
 use crate::accounts::rules::roles::Role;

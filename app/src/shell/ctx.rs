@@ -13,6 +13,8 @@ pub struct Services {
     pub queue: std::sync::Arc<std::sync::OnceLock<crate::queue::service::QueueLink>>,
     /// The team chat (webhook or the chat simulator) and the simulators' views, set at start-up.
     pub chat: std::sync::Arc<std::sync::OnceLock<crate::chat::service::ChatLink>>,
+    /// The outside CRM, when one is configured (set at start-up).
+    pub crm: std::sync::Arc<std::sync::OnceLock<crate::desk::service::CrmLink>>,
 }
 
 impl Services {
@@ -24,6 +26,7 @@ impl Services {
             default_country_code: "34".into(),
             queue: Default::default(),
             chat: Default::default(),
+            crm: Default::default(),
         }
     }
 

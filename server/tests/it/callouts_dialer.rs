@@ -126,7 +126,7 @@ fn options(base_url: &str, tick_ms: u64, dialer: DialerSettings) -> StartOptions
             ..dialer
         },
         default_country_code: "34".into(),
-        chat: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -380,7 +380,7 @@ fn options(sim: &Telsim, tick_ms: u64) -> StartOptions {
             ..Default::default()
         },
         default_country_code: "34".into(),
-        chat: Default::default(),
+        ..Default::default()
     }
 }
 

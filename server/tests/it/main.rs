@@ -12,6 +12,7 @@ mod db_accounts;
 mod db_rota;
 mod demo;
 mod desk_card;
+mod desk_crm;
 mod desk_log;
 mod desk_ringing;
 mod desk_search;

@@ -2,7 +2,7 @@
 //! id, member number, contracts, callouts they were in, earlier calls; an unknown number offers
 //! "New contact".
 use crate::components::{ErrorLine, Loaded, failed};
-use crate::desk::{CallView, Card};
+use crate::desk::{CallView, Card, CrmFailure, CrmLookup, CrmRecord};
 use crate::directory::Entry;
 use crate::directory::api::CreateEntry;
 use crate::directory::rules::profile::{ContactKind, ProfileInput, Severity};
@@ -70,6 +70,7 @@ fn OneCard(card: Card) -> impl IntoView {
                     {move || contacts.with_value(|cs| cs.get(chosen.get()).cloned()).map(|e| view! { <EntryView entry=e/> })}
                 }.into_any()
             }}
+            <CrmPart call=call.id/>
             <crate::desk::pages::annotate::AnnotationPanel call=call.id contacts=card.contacts.clone()/>
             <h3>"Earlier calls"</h3>
             <EarlierCalls calls=card.earlier/>
@@ -147,6 +148,101 @@ pub fn EntryView(entry: Entry) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+        </div>
+    }
+}
+
+/// The outside CRM's part of a card: asked apart from the card (which never waits on it), marked
+/// as coming from the CRM, and "CRM did not answer" when it is slow or failing.
+#[component]
+fn CrmPart(call: i64) -> impl IntoView {
+    let crm = Resource::new(move || call, crate::desk::api::desk_crm);
+    view! {
+        <Loaded resource=crm loading="Asking the CRM…" let:lookup>
+            <CrmView lookup/>
+        </Loaded>
+    }
+}
+
+/// What the CRM said (nothing at all when no CRM is configured).
+#[component]
+pub fn CrmView(lookup: CrmLookup) -> impl IntoView {
+    let body = match lookup {
+        CrmLookup::NotConfigured => return ().into_any(),
+        CrmLookup::Answered { records, .. } if records.is_empty() => {
+            view! { <p class="small muted" data-testid="crm-none">"The CRM has no record of this number."</p> }.into_any()
+        }
+        CrmLookup::Answered { records, more } => view! {
+            {records.into_iter().map(|r| view! { <CrmRecordView record=r/> }).collect_view()}
+            {(more > 0).then(|| view! { <p class="small muted">{format!("The CRM has {more} more records for it: open the CRM to see them.")}</p> })}
+        }.into_any(),
+        CrmLookup::Failed { failure, status } => {
+            let text = match failure {
+                CrmFailure::TimedOut | CrmFailure::Unreachable => "CRM did not answer: this card shows the directory only.".to_string(),
+                CrmFailure::Refused => format!(
+                    "The CRM refused the lookup{}: ask an admin to check the CRM's address and token.",
+                    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+                ),
+                CrmFailure::Unreadable => "The CRM's answer could not be read (it is not the documented JSON): ask an admin.".to_string(),
+            };
+            view! { <p class="crm-failed" role="status" data-testid="crm-failed">{text}</p> }.into_any()
+        }
+    };
+    view! {
+        <section class="crm" data-testid="crm" aria-label="From the CRM">
+            <h3>"From the CRM"</h3>
+            {body}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CrmRecordView(record: CrmRecord) -> impl IntoView {
+    let kind = record.kind.as_str();
+    view! {
+        <div class="crm-record" data-testid="crm-record">
+            {(!record.alerts.is_empty()).then(|| view! {
+                <ul class="alerts" aria-label="Alerts from the CRM">
+                    {record.alerts.iter().map(|a| {
+                        let class = match a.severity {
+                            Severity::Danger => "badge bad",
+                            Severity::Warning => "badge warn",
+                            Severity::Info => "badge",
+                        };
+                        view! { <li><span class=class>{a.severity.as_str()}</span>" "{a.text.clone()}</li> }
+                    }).collect_view()}
+                </ul>
+            })}
+            <p>
+                <strong data-testid="crm-name">{record.name.clone()}</strong>
+                " " <span class="small muted">"(" {kind} {(!record.id.is_empty()).then(|| format!(", {}", record.id))} ")"</span>
+                {record.url.clone().map(|u| view! { " · " <a href=u target="_blank" rel="noopener noreferrer">"Open in the CRM"</a> })}
+            </p>
+            <dl class="facts">
+                {(!record.phones.is_empty()).then(|| view! { <dt>"Phones"</dt><dd>{record.phones.join(", ")}</dd> })}
+                {(!record.emails.is_empty()).then(|| view! { <dt>"Emails"</dt><dd>{record.emails.join(", ")}</dd> })}
+                {record.tax_id.clone().map(|t| view! { <dt>"Tax id"</dt><dd>{t}</dd> })}
+                {record.member_number.clone().map(|m| view! { <dt>"Member number"</dt><dd>{m}</dd> })}
+            </dl>
+            {(!record.contracts.is_empty()).then(|| view! {
+                <table data-testid="crm-contracts">
+                    <caption class="small muted">"Contracts in the CRM"</caption>
+                    <thead><tr><th scope="col">"Number"</th><th scope="col">"Address"</th><th scope="col">"State"</th><th scope="col">"From"</th><th scope="col">"To"</th></tr></thead>
+                    <tbody>
+                        {record.contracts.iter().map(|c| view! {
+                            <tr>
+                                <td>{c.number.clone()}</td>
+                                <td>{c.address.clone()}</td>
+                                <td>{c.state.clone()}</td>
+                                <td>{c.starts_on.map(|d| d.to_string()).unwrap_or_default()}</td>
+                                <td>{c.ends_on.map(|d| d.to_string()).unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!record.notes.is_empty()).then(|| view! { <p class="small">{record.notes.clone()}</p> })}
         </div>
     }
 }
