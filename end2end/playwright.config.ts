@@ -9,6 +9,9 @@ export const ADMIN_PASSWORD = 'e2e-admin-password';
 export const PBXSIM_SECRET = 'e2e-pbxsim-secret';
 export const PBXSIM_CONTROL = `http://127.0.0.1:${Number(PORT) + 1000}`;
 export const SOLVER_HOLD_SEED = '4242';
+// The CRM simulator `serve` starts when SWITCHBOARD_CRMSIM_ADDR is set: cards ask it.
+export const CRMSIM_TOKEN = 'e2e-crmsim-token';
+export const CRMSIM_URL = `http://127.0.0.1:${Number(PORT) + 2000}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -46,6 +49,10 @@ export default defineConfig({
       SWITCHBOARD_PBXSIM_CONTROL_ADDR: `127.0.0.1:${Number(PORT) + 1000}`,
       // A solver run with this seed holds until it is stopped: the stop button's test cannot miss.
       SWITCHBOARD_SOLVER_HOLD_SEED: SOLVER_HOLD_SEED,
+      SWITCHBOARD_CRMSIM_ADDR: `127.0.0.1:${Number(PORT) + 2000}`,
+      SWITCHBOARD_CRM_TOKEN: CRMSIM_TOKEN,
+      // Long enough that the test sees the card drawn while the CRM is still being asked.
+      SWITCHBOARD_CRM_BUDGET_MS: '3000',
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'warn',
     },

@@ -3,7 +3,7 @@ import { ADMIN_PASSWORD } from '../playwright.config';
 import { signIn } from './pages/login';
 import { AdminPage } from './pages/admin';
 import { personFields } from './pages/rota';
-import { AnnotationPanel, CallLog, DeskPage, DeskSearch, importCategories, ring } from './pages/desk';
+import { AnnotationPanel, CallLog, Crmsim, DeskPage, DeskSearch, importCategories, ring } from './pages/desk';
 import { expectNoAxeViolations } from './pages/axe';
 import { Pbxsim } from './pages/queue';
 
@@ -15,6 +15,9 @@ const KNOWN = '611 140 001';
 const KNOWN_E164 = '+34611140001';
 const UNKNOWN = '+34611140099';
 const UNKNOWN_2 = '+34611140098';
+// Numbers only the outside CRM knows (asked once each: the desk keeps a CRM answer 30 s).
+const CRM_ONLY = '+34611140066';
+const CRM_SLOW = '+34611140067';
 
 let token = '';
 
@@ -206,5 +209,39 @@ test.describe.serial('desk', () => {
     await expect(desk.phone()).toHaveText(KNOWN_E164);
     await expect(desk.alerts()).toContainText('Supply cut off since Monday');
     await expect(desk.contracts()).toContainText('0099123');
+  });
+
+  test('the CRM’s part comes apart from the card, marked as the CRM’s; a slow CRM is said and holds nothing up', async ({ browser }) => {
+    const page = await (await browser.newContext()).newPage();
+    const crm = new Crmsim(page.request);
+    await crm.mode({});
+    await crm.records([{
+      id: 'CRM-7001', kind: 'person', name: 'Pere Crm', phones: [CRM_ONLY],
+      contracts: [{ number: 'ES-7001', address: 'Carrer Nou 3', state: 'in service', starts_on: '2024-03-01' }],
+      alerts: [{ text: 'Invoice 2026-11 unpaid', severity: 'debt' }],
+      url: 'https://crm.example.org/customers/7001',
+    }]);
+    await signIn(page, AGENT.username, AGENT.password, '/desk');
+    const desk = new DeskPage(page);
+    await desk.open();
+    await ring(page.request, token, AGENT.ext, CRM_ONLY);
+    await expect(desk.phone()).toHaveText(CRM_ONLY);
+    // The directory does not know the number; the CRM does, and says so under its own heading.
+    await expect(page.getByTestId('unknown-number')).toBeVisible();
+    await expect(desk.crm().getByRole('heading', { name: 'From the CRM' })).toBeVisible();
+    await expect(desk.crm().getByTestId('crm-name')).toHaveText('Pere Crm');
+    await expect(desk.crm()).toContainText('Invoice 2026-11 unpaid');
+    await expect(desk.crm().getByTestId('crm-contracts')).toContainText('ES-7001');
+    await expect(desk.crm().getByRole('link', { name: 'Open in the CRM' })).toHaveAttribute('href', 'https://crm.example.org/customers/7001');
+    await expectNoAxeViolations(page);
+
+    // The CRM hangs: the card is drawn at once, then the CRM's part says it did not answer.
+    await crm.mode({ delay_ms: 20_000 });
+    await ring(page.request, token, AGENT.ext, CRM_SLOW);
+    await expect(desk.phone()).toHaveText(CRM_SLOW);
+    await expect(page.getByTestId('unknown-number')).toBeVisible();
+    await expect(page.getByTestId('card').getByText('Asking the CRM…')).toBeVisible();
+    await expect(desk.crm().getByTestId('crm-failed')).toHaveText(/CRM did not answer/);
+    await crm.mode({});
   });
 });

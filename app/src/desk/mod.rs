@@ -37,6 +37,8 @@ pub struct Card {
     /// More contacts than [`CARD_MATCHES`] have the number.
     pub more_contacts: bool,
     pub earlier: Vec<CallView>,
+    /// An outside CRM is configured: its part is asked apart (`desk_crm`).
+    pub crm: bool,
 }
 
 use chrono::NaiveDate;

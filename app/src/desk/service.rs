@@ -142,6 +142,7 @@ pub async fn card(s: &Services, actor: &Actor, call_id: Option<i64>) -> Result<O
         call: view(call),
         contacts,
         more_contacts: ids.len() > CARD_MATCHES,
+        crm: s.crm.get().is_some(),
         earlier: earlier.into_iter().map(view).collect(),
     }))
 }

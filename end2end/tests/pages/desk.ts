@@ -1,6 +1,28 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { hydrated } from './login';
 import { Shell } from './shell';
+import { CRMSIM_TOKEN, CRMSIM_URL } from '../../playwright.config';
+
+/** The CRM simulator's control side (the records it knows, how it answers). */
+export class Crmsim {
+  constructor(readonly request: APIRequestContext) {}
+
+  private async send(method: 'put' | 'post', path: string, data: object) {
+    const res = await this.request[method](`${CRMSIM_URL}${path}`, {
+      headers: { Authorization: `Bearer ${CRMSIM_TOKEN}` },
+      data,
+    });
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
+  }
+
+  records(contacts: object[]) {
+    return this.send('put', '/control/records', { contacts });
+  }
+
+  mode(mode: { delay_ms?: number; fail_status?: number; garbage?: boolean }) {
+    return this.send('post', '/control/mode', mode);
+  }
+}
 
 /** Posts a ringing call as the PBX does (a form with a pbx token); returns the call's id. */
 export async function ring(request: APIRequestContext, token: string, ext: string, phone: string, callid?: string) {
@@ -44,6 +66,11 @@ export class DeskPage {
 
   earlier() {
     return this.page.getByTestId('earlier');
+  }
+
+  /** The outside CRM's part of the card. */
+  crm() {
+    return this.page.getByTestId('card').getByTestId('crm');
   }
 
   async lock() {

@@ -55,7 +55,9 @@ async fn a_card_gets_the_crms_records_for_the_number_apart_from_the_card() {
     // The card itself never asks the CRM.
     let (status, card) = agent.call("/api/desk/card", json!({"call": call})).await;
     assert_eq!(status, StatusCode::OK, "{card:?}");
-    assert_eq!(card.unwrap()["call"]["phone"], "+34612345678");
+    let card = card.unwrap();
+    assert_eq!(card["call"]["phone"], "+34612345678");
+    assert_eq!(card["crm"], true, "the card says a CRM part is to be asked");
     assert_eq!(sim.lookups(), 0, "the card waited on the CRM");
 
     let (status, crm) = agent.call("/api/desk/crm", json!({"call": call})).await;

@@ -1,7 +1,7 @@
 //! A call's card: who is calling (several contacts: choose), alerts first, phones, emails, tax
 //! id, member number, contracts, callouts they were in, earlier calls; an unknown number offers
 //! "New contact".
-use crate::components::{ErrorLine, Loaded, failed};
+use crate::components::{ErrorLine, ErrorMessage, Loaded, failed};
 use crate::desk::{CallView, Card, CrmFailure, CrmLookup, CrmRecord};
 use crate::directory::Entry;
 use crate::directory::api::CreateEntry;
@@ -70,7 +70,7 @@ fn OneCard(card: Card) -> impl IntoView {
                     {move || contacts.with_value(|cs| cs.get(chosen.get()).cloned()).map(|e| view! { <EntryView entry=e/> })}
                 }.into_any()
             }}
-            <CrmPart call=call.id/>
+            {card.crm.then(|| view! { <CrmPart call=call.id/> })}
             <crate::desk::pages::annotate::AnnotationPanel call=call.id contacts=card.contacts.clone()/>
             <h3>"Earlier calls"</h3>
             <EarlierCalls calls=card.earlier/>
@@ -156,11 +156,18 @@ pub fn EntryView(entry: Entry) -> impl IntoView {
 /// as coming from the CRM, and "CRM did not answer" when it is slow or failing.
 #[component]
 fn CrmPart(call: i64) -> impl IntoView {
-    let crm = Resource::new(move || call, crate::desk::api::desk_crm);
-    view! {
-        <Loaded resource=crm loading="Asking the CRM…" let:lookup>
-            <CrmView lookup/>
-        </Loaded>
+    // Read in the browser only, after hydration (as the annotation panel: no resource may be
+    // created inside the card's view), so the server never waits on the CRM either.
+    let lookup = RwSignal::new(None::<Result<CrmLookup, ApiError>>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            lookup.set(Some(crate::desk::api::desk_crm(call).await));
+        });
+    });
+    move || match lookup.get() {
+        None => view! { <p class="muted small loading">"Asking the CRM…"</p> }.into_any(),
+        Some(Ok(lookup)) => view! { <CrmView lookup/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
     }
 }
 
@@ -303,7 +310,7 @@ fn UnknownNumber(phone: String) -> impl IntoView {
                 <button class="btn" type="submit">"New contact"</button>
             </form>
             <ErrorLine error/>
-            <crate::desk::pages::search::SearchBox initial=phone.clone()/>
+            <crate::desk::pages::search::SearchBox initial=phone.clone() without_crm=true/>
         </div>
     }
 }

@@ -1,21 +1,27 @@
 //! The desk's search box: one box that guesses the field (shown, and changeable with a select),
-//! results linking to the contact's card, "refine your search" beyond the cap.
+//! results linking to the contact's card, "refine your search" beyond the cap; what the outside
+//! CRM has for the same text below them (asked alongside, never holding up the results).
 use crate::components::{ErrorLine, failed};
 use crate::directory::SearchResult;
 use crate::directory::api::SearchDirectory;
 use crate::directory::rules::search::{SEARCH_CAP, SearchField};
 use leptos::prelude::*;
 
-/// `initial`: a query to fill in and run at once (an unknown number's card).
+/// `initial`: a query to fill in and run at once (an unknown number's card); `without_crm`: the
+/// CRM is not asked (that card shows the CRM's part for the number already).
 #[component]
-pub fn SearchBox(#[prop(optional, into)] initial: String) -> impl IntoView {
+pub fn SearchBox(#[prop(optional, into)] initial: String, #[prop(optional)] without_crm: bool) -> impl IntoView {
     let search = ServerAction::<SearchDirectory>::new();
+    let crm = ServerAction::<crate::desk::api::DeskCrmSearch>::new();
     let query = RwSignal::new(initial.clone());
     // None: guess the field from the query's shape.
     let field = RwSignal::new(None::<SearchField>);
     let run = move || {
         let q = query.get_untracked();
         if !q.trim().is_empty() {
+            if !without_crm {
+                crm.dispatch(crate::desk::api::DeskCrmSearch { query: q.clone() });
+            }
             search.dispatch(SearchDirectory {
                 query: q,
                 field: field.get_untracked(),
@@ -55,6 +61,10 @@ pub fn SearchBox(#[prop(optional, into)] initial: String) -> impl IntoView {
             </form>
             <ErrorLine error/>
             {move || result().map(|r| view! { <Results result=r/> })}
+            // The directory's error line covers a refused query; the CRM's own failures are said.
+            {move || crm.value().get().and_then(Result::ok).map(|lookup| view! {
+                <crate::desk::pages::card::CrmView lookup/>
+            })}
         </section>
     }
 }
