@@ -41,13 +41,25 @@ pub fn check_extension(raw: &str) -> Result<String, Invalid> {
     Ok(ext.to_string())
 }
 
+/// A dial plan that puts `+34…` unencoded into a query or form sends a space (`+` decodes as
+/// one): a number that arrives as a space and then digits had a `+`, not a national number.
+fn plus_restored(raw: &str) -> String {
+    match raw.strip_prefix(' ') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("+{rest}"),
+        _ => raw.to_string(),
+    }
+}
+
 impl RingInput {
     /// Every field's error at once; the first names the field the answer reports.
     pub fn validate(&self, default_country_code: &str) -> Result<Ringing, Vec<Invalid>> {
         let mut errors = Vec::new();
         let extension = check_extension(self.ext.as_deref().unwrap_or("")).map_err(|e| errors.push(e));
-        let phone =
-            phone::normalize(self.phone.as_deref().unwrap_or(""), default_country_code).map_err(|e| errors.push(e));
+        let phone = phone::normalize(
+            &plus_restored(self.phone.as_deref().unwrap_or("")),
+            default_country_code,
+        )
+        .map_err(|e| errors.push(e));
         let call_id = self.callid.as_deref().map(str::trim).filter(|c| !c.is_empty());
         if let Some(c) = call_id
             && (c.len() > MAX_CALL_ID || c.chars().any(|ch| ch.is_control()))
@@ -109,6 +121,18 @@ mod tests {
             phone: Some(phone.into()),
             callid: callid.map(Into::into),
         }
+    }
+
+    #[test]
+    fn a_plus_sent_unencoded_is_not_read_as_a_national_number() {
+        // `phone=+34610000000` in a query arrives as " 34610000000".
+        let r = input("201", " 34610000000", None).validate("34").unwrap();
+        assert_eq!(r.phone, "+34610000000");
+        let r = input("201", " 44 20 7946 0958", None).validate("34").unwrap();
+        assert_eq!(r.phone, "+442079460958");
+        // Spaces elsewhere are only spacing.
+        let r = input("201", "610 00 00 00", None).validate("34").unwrap();
+        assert_eq!(r.phone, "+34610000000");
     }
 
     #[test]
