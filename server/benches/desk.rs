@@ -203,7 +203,14 @@ async fn main() {
         );
     }
 
-    // 3. The ringing endpoint at 500 requests/s over loopback HTTP.
+    // 3. The ringing endpoint at 500 requests/s over loopback HTTP, in steady state: the bulk
+    //    load's aftermath (the insert-triggered autovacuum of a million rows, the checkpoint of
+    //    their pages) is done first, as it would be long before the next ringing call.
+    let t = Instant::now();
+    for step in ["VACUUM (ANALYZE) contacts", "CHECKPOINT"] {
+        sqlx::query(step).execute(&db).await.expect(step);
+    }
+    let settle = t.elapsed();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sessions = server::web::SessionSettings {
         key: (0..64).map(|_| rand::random::<u8>()).collect(),
@@ -231,51 +238,63 @@ async fn main() {
         .execute(&db)
         .await
         .expect("person");
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-    // Warm-up: connections and prepared statements.
-    for i in 0..50 {
-        let _ = http
-            .post(&url)
-            .bearer_auth(&token)
-            .form(&[("ext", "201"), ("phone", &format!("6{:08}", i + 1))])
-            .send()
-            .await;
-    }
     let total = RING_RATE * RING_SECS;
-    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RING_RATE));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let mut tasks = Vec::with_capacity(total as usize);
-    let started = Instant::now();
-    for i in 0..total {
-        tick.tick().await;
-        let (http, url, token) = (http.clone(), url.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
-            let res = http
-                .post(&url)
-                .bearer_auth(&token)
-                .form(&[
-                    ("ext", "201".to_string()),
-                    ("phone", format!("6{:08}", (i % 999_999) + 1)),
-                    ("callid", format!("b.{i}")),
-                ])
-                .timeout(Duration::from_secs(5))
-                .send()
-                .await;
-            let ok = matches!(&res, Ok(r) if r.status() == reqwest::StatusCode::OK);
-            (t.elapsed(), ok)
-        }));
-    }
-    let mut samples = Vec::new();
-    let mut bad = 0;
-    for t in tasks {
-        let (d, ok) = t.await.unwrap();
-        samples.push(d);
-        if !ok {
-            bad += 1;
-        }
-    }
-    let wall = started.elapsed();
+    // The load comes from its own thread and runtime, as the PBX is another machine: its tasks
+    // do not queue behind the app's on the app's two worker threads.
+    let (samples, bad, wall) = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("client runtime");
+        rt.block_on(async move {
+            let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+            // Warm-up: connections and prepared statements.
+            for i in 0..50 {
+                let _ = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .form(&[("ext", "201"), ("phone", &format!("6{:08}", i + 1))])
+                    .send()
+                    .await;
+            }
+            let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RING_RATE));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut tasks = Vec::with_capacity(total as usize);
+            let started = Instant::now();
+            for i in 0..total {
+                tick.tick().await;
+                let (http, url, token) = (http.clone(), url.clone(), token.clone());
+                tasks.push(tokio::spawn(async move {
+                    let t = Instant::now();
+                    let res = http
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .form(&[
+                            ("ext", "201".to_string()),
+                            ("phone", format!("6{:08}", (i % 999_999) + 1)),
+                            ("callid", format!("b.{i}")),
+                        ])
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await;
+                    let ok = matches!(&res, Ok(r) if r.status() == reqwest::StatusCode::OK);
+                    (t.elapsed(), ok)
+                }));
+            }
+            let mut samples = Vec::new();
+            let mut bad = 0;
+            for t in tasks {
+                let (d, ok) = t.await.unwrap();
+                samples.push(d);
+                if !ok {
+                    bad += 1;
+                }
+            }
+            (samples, bad, started.elapsed())
+        })
+    })
+    .join()
+    .expect("the load thread");
     if bad > 0 {
         failures.push(format!("ringing: {bad} of {total} answers were not 200"));
     }
@@ -289,8 +308,9 @@ async fn main() {
     let _ = writeln!(md, "\n## Ringing endpoint (`POST /api/pbx/ringing`, form, pbx token)\n");
     let _ = writeln!(
         md,
-        "{total} requests scheduled at {RING_RATE}/s (open loop, one task each) over {:.1} s; {bad} not 200.\n",
-        wall.as_secs_f64()
+        "{total} requests scheduled at {RING_RATE}/s (open loop, one task each, from a thread and runtime of their own) over {:.1} s; {bad} not 200. Before it, `VACUUM (ANALYZE) contacts` and `CHECKPOINT` ({:.1} s) so that the bulk load's aftermath is not measured.\n",
+        wall.as_secs_f64(),
+        settle.as_secs_f64()
     );
     let _ = writeln!(md, "| p50 ms | p99 ms | max ms | target p99 |");
     let _ = writeln!(md, "| ---: | ---: | ---: | --- |");

@@ -5,7 +5,6 @@ use crate::accounts::rules::tokens::Scope;
 use crate::desk::rules::ringing::{RingInput, RingOutcome};
 use crate::desk::store::calls::{self, DeskCall};
 use crate::shell::ctx::Services;
-use crate::shell::events::publish_to_user_in;
 use crate::shell::rules::access::Area;
 use crate::shell::service::{Actor, ServiceError};
 use crate::shell::topics::Topic;
@@ -47,35 +46,23 @@ pub struct Rang {
 pub async fn ring(s: &Services, actor: &Actor, input: &RingInput) -> Result<Rang> {
     may_report_calls(actor)?;
     let ringing = input.validate(&s.default_country_code)?;
-    let mut tx = s.db.begin().await?;
-    // The PBX waits on this answer (1 s at most) while its phone rings: the commit does not wait
-    // for the disk. The record survives a crash of Switchboard; only a crash of PostgreSQL's
-    // machine within a fraction of a second could lose it (the call itself is not affected).
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
-    let call = calls::record(&mut tx, &ringing).await?;
+    let events = calls::RingingEvents {
+        channel: crate::shell::events::CHANNEL,
+        card_topic: &Topic::DeskRinging.name(),
+        log_topic: &Topic::DeskCalls.name(),
+    };
+    // One statement, so one round trip and its own transaction: the record and both events.
+    let mut conn = s.db.acquire().await?;
+    let call = calls::record(&mut conn, &ringing, &events).await?;
     let outcome = RingOutcome::of(call.person_id, call.user_id);
-    match call.user_id {
-        Some(user) => {
-            publish_to_user_in(
-                &mut tx,
-                Topic::DeskRinging,
-                user,
-                json!({"call": call.id, "phone": call.phone, "contact": call.contact_id}),
-            )
-            .await?
-        }
-        None => tracing::warn!(
+    if call.user_id.is_none() {
+        tracing::warn!(
             extension = %call.extension,
             call = call.id,
             outcome = outcome.as_str(),
             "ringing call for an extension nobody can see"
-        ),
+        );
     }
-    // The team's log and the agents' days refetch (the id only: the number stays with the card).
-    publish_in(&mut tx, Topic::DeskCalls, json!({"call": call.id})).await?;
-    tx.commit().await?;
     Ok(Rang { outcome, call })
 }
 

@@ -124,6 +124,14 @@ impl EventBus {
     }
 }
 
+/// A [`LiveEvent`]'s envelope built in SQL, for a statement that publishes what it writes in the
+/// same round trip (`pg_notify(CHANNEL, <this>)`): `topic` is a bind parameter holding the
+/// topic's name, `data` a jsonb expression, `user` a bigint expression (NULL: everyone the
+/// topic's area admits). The listener reads it as any other event.
+pub fn envelope_sql(topic: &str, data: &str, user: &str) -> String {
+    format!("jsonb_build_object('topic', {topic}::text, 'data', {data}, 'user', {user})::text")
+}
+
 /// Publishes inside the caller's transaction: PostgreSQL delivers the notification on commit,
 /// so an event never announces a change that was rolled back. Services use this.
 pub async fn publish_in(

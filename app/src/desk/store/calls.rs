@@ -24,20 +24,52 @@ pub struct DeskCall {
 /// (A call recorded by hand without an extension reads as an empty one.)
 const COLUMNS: &str = "id, rang_at, coalesce(extension, '') AS extension, person_id, user_id, phone, pbx_call_id, contact_id, answered_at, ended_at";
 
-/// Records a ringing call: the active person with the extension (and their account) and the
-/// contact with the number, as they are now.
-pub async fn record(conn: &mut PgConnection, r: &Ringing) -> Result<DeskCall, DbError> {
+/// The live events a ringing call is announced with, written in the same statement.
+pub struct RingingEvents<'a> {
+    pub channel: &'a str,
+    /// Addressed to the person's account: the card (call, number, contact).
+    pub card_topic: &'a str,
+    /// To everyone the desk admits: the call's id (the team's log refetches).
+    pub log_topic: &'a str,
+}
+
+/// Records a ringing call — the active person with the extension (and their account) and the
+/// contact with the number, as they are now — and announces it, in one statement (one round
+/// trip: the PBX waits on the answer). Its commit does not wait for the disk
+/// (`synchronous_commit` off for this transaction only): the record survives a crash of
+/// Switchboard; only a crash of PostgreSQL's machine within a fraction of a second could lose
+/// it, and the call itself is not affected.
+pub async fn record(conn: &mut PgConnection, r: &Ringing, events: &RingingEvents<'_>) -> Result<DeskCall, DbError> {
+    use crate::shell::events::envelope_sql;
+    let card = envelope_sql(
+        "$5",
+        "jsonb_build_object('call', id, 'phone', phone, 'contact', contact_id)",
+        "user_id",
+    );
+    let log = envelope_sql("$6", "jsonb_build_object('call', id)", "NULL::bigint");
     let sql = format!(
         "WITH p AS (SELECT id, user_id FROM people WHERE extension = $1 AND active),
-              c AS (SELECT id FROM contacts WHERE phone = $2)
-         INSERT INTO desk_calls (extension, person_id, user_id, phone, pbx_call_id, contact_id)
-         VALUES ($1, (SELECT id FROM p), (SELECT user_id FROM p), $2, $3, (SELECT id FROM c))
-         RETURNING {COLUMNS}"
+              c AS (SELECT id FROM contacts WHERE phone = $2),
+              call AS (
+                INSERT INTO desk_calls (extension, person_id, user_id, phone, pbx_call_id, contact_id)
+                VALUES ($1, (SELECT id FROM p), (SELECT user_id FROM p), $2, $3, (SELECT id FROM c))
+                RETURNING *),
+              card AS (SELECT pg_notify($4, {card}) FROM call WHERE user_id IS NOT NULL),
+              log AS (SELECT pg_notify($4, {log}) FROM call),
+              quick AS (SELECT set_config('synchronous_commit', 'off', true))
+         -- The notifications and the setting are CTEs without writes: PostgreSQL runs them only
+         -- when the answer refers to them, hence `announced`.
+         SELECT {COLUMNS},
+                (SELECT count(*) FROM card) + (SELECT count(*) FROM log) + (SELECT count(*) FROM quick) AS announced
+           FROM call"
     );
     Ok(sqlx::query_as(&sql)
         .bind(&r.extension)
         .bind(&r.phone)
         .bind(&r.pbx_call_id)
+        .bind(events.channel)
+        .bind(events.card_topic)
+        .bind(events.log_topic)
         .fetch_one(conn)
         .await?)
 }
