@@ -268,7 +268,7 @@ pub async fn watch_incidents(s: &Services, actor: &Actor, now: DateTime<Utc>) ->
             interface: m.interface.clone(),
             name: m.name.clone(),
             state: m.state,
-            paused: m.paused_reason.is_some() || m.state == crate::queue::rules::board::MemberState::Paused,
+            paused: m.paused,
             on_duty: on_duty.iter().any(|i| i.eq_ignore_ascii_case(&m.interface)),
         })
         .collect();

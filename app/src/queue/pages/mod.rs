@@ -223,7 +223,7 @@ fn MemberRow(
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let interface = m.interface.clone();
-    let paused = m.state == MemberState::Paused || m.paused_reason.is_some();
+    let paused = m.paused;
     let state = match (&m.state, &m.paused_reason) {
         (MemberState::Paused, Some(r)) => format!("paused: {r}"),
         (s, _) => s.label().to_string(),

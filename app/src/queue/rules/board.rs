@@ -50,6 +50,10 @@ pub struct MemberLive {
     pub interface: String,
     pub name: String,
     pub state: MemberState,
+    /// Paused at the PBX, whatever the state shows (a paused member in a call or whose phone
+    /// went off-line is still paused).
+    pub paused: bool,
+    /// Only when paused (may be absent then too).
     pub paused_reason: Option<String>,
     /// Since when the member is in `state`.
     pub since: DateTime<Utc>,
@@ -104,13 +108,21 @@ impl Board {
         }
     }
 
-    fn set_state(&mut self, interface: &str, state: MemberState, reason: Option<String>, now: DateTime<Utc>) {
+    fn set_state(
+        &mut self,
+        interface: &str,
+        state: MemberState,
+        paused: bool,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) {
         if let Some(m) = self.members.get_mut(interface) {
             if m.state != state {
                 m.state = state;
                 m.since = now;
             }
-            m.paused_reason = reason;
+            m.paused = paused;
+            m.paused_reason = reason.filter(|_| paused);
         }
     }
 
@@ -131,6 +143,7 @@ impl Board {
                     interface: m.interface.clone(),
                     name: m.name.clone(),
                     state,
+                    paused: m.paused,
                     paused_reason: m.paused_reason.clone().filter(|_| m.paused),
                     since,
                     calls_today: old.as_ref().map_or(0, |o| o.calls_today),
@@ -167,6 +180,7 @@ impl Board {
                         interface: m.interface.clone(),
                         name: m.name.clone(),
                         state,
+                        paused: m.paused,
                         paused_reason: m.paused_reason.clone().filter(|_| m.paused),
                         since: now,
                         calls_today: 0,
@@ -183,7 +197,7 @@ impl Board {
                     return self.apply(&Event::QueueMemberAdded(m.clone()), now);
                 }
                 let state = MemberState::of(m.status, m.paused);
-                self.set_state(&m.interface, state, m.paused_reason.clone().filter(|_| m.paused), now);
+                self.set_state(&m.interface, state, m.paused, m.paused_reason.clone(), now);
             }
             Event::QueueCallerJoin(j) => {
                 if !self.waiting.iter().any(|w| w.uniqueid == j.caller.uniqueid) {
@@ -347,6 +361,34 @@ mod tests {
         assert_eq!(
             (m.state, m.calls_today, m.paused_reason.as_deref()),
             (MemberState::Paused, 0, Some("lunch"))
+        );
+    }
+
+    #[test]
+    fn a_paused_member_stays_paused_off_line_and_without_a_reason() {
+        let mut b = Board::new("support", t(9, 0, 0));
+        let mut paused = member(DeviceState::NotInUse, true);
+        paused.paused_reason = None;
+        b.apply(&Event::QueueMemberAdded(paused.clone()), t(9, 0, 0));
+        let m = &b.members["PJSIP/202"];
+        assert_eq!(
+            (m.state, m.paused, m.paused_reason.as_deref()),
+            (MemberState::Paused, true, None)
+        );
+        // The phone goes off-line while paused: disconnected, and still paused.
+        paused.status = DeviceState::Unavailable;
+        b.apply(&Event::QueueMemberStatus(paused), t(9, 5, 0));
+        let m = &b.members["PJSIP/202"];
+        assert_eq!((m.state, m.paused), (MemberState::Disconnected, true));
+        // Resumed: not paused, and a stale reason is not kept.
+        b.apply(
+            &Event::QueueMemberPause(member(DeviceState::NotInUse, false)),
+            t(9, 6, 0),
+        );
+        let m = &b.members["PJSIP/202"];
+        assert_eq!(
+            (m.state, m.paused, m.paused_reason.as_deref()),
+            (MemberState::Available, false, None)
         );
     }
 
