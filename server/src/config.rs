@@ -624,9 +624,7 @@ mod crm_tests {
             (d.crm.url, d.crm.budget.as_millis()),
             (None, DEFAULT_CRM_BUDGET_MS as u128)
         );
-        let e = parse("[crm]\nurl = \"https://crm.example/find\"\n")
-            .err()
-            .expect("no placeholder");
+        let e = parse("[crm]\nurl = \"https://crm.example/find\"\n").expect_err("no placeholder");
         assert!(e.to_string().contains("{phone}"), "{e}");
         assert!(parse("[crm]\nurl = \"https://crm/{phone}\"\nbudget_ms = 20000\n").is_err());
     }

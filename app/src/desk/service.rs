@@ -152,8 +152,11 @@ const CRM_KEEP_AT_MOST: usize = 1000;
 pub struct CrmLink {
     crm: Arc<dyn Crm>,
     budget: Duration,
-    recent: Mutex<HashMap<(Option<String>, String), (Instant, Read)>>,
+    recent: Mutex<HashMap<LookupKey, (Instant, Read)>>,
 }
+
+/// A lookup as the CRM is asked it: the number (E.164), and the text.
+type LookupKey = (Option<String>, String);
 
 impl CrmLink {
     pub fn new(crm: Arc<dyn Crm>, budget: Duration) -> CrmLink {
