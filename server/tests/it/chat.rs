@@ -3,19 +3,17 @@
 //! succeeds; a turn's reminder is sent once with two instances running; a disconnected agent
 //! on duty gives one alert and one "over" message; "say as Switchboard" is for coordinators and
 //! admins and refuses empty text; the Simulators page is for admins.
+use crate::common::pbx::{self, Workers};
 use crate::common::*;
 use app::chat::service;
-use app::ports::{Chat, ChatError, Pbx, QueueMemberSpec};
+use app::ports::{Chat, ChatError};
 use app::queue::rules::board::{Board, MemberState};
-use app::queue::service::{QueueLink, QueueSettings};
 use app::shell::service::Actor;
 use chrono::{DateTime, Datelike, Duration as Days, Timelike, Utc};
 use serde_json::json;
 use server::chat::sim::{self as chatsim, Chatsim};
 use server::chat::webhook::WebhookChat;
 use server::config::ChatConfig;
-use server::pbx::ami::AmiClient;
-use server::pbx::sim::{self, PbxsimConfig};
 use server::{StartOptions, testing::fresh_db};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -283,50 +281,12 @@ async fn a_disconnected_agent_on_duty_gives_one_alert_and_one_over_message() {
     )
     .await;
     let app = TestApp::spawn_with(db.clone(), options(&sim.webhook_url())).await;
-    let pbxsim = sim::spawn(PbxsimConfig::new("switchboard", "chat-secret"))
-        .await
-        .expect("pbxsim");
-    let client = AmiClient::spawn(pbxsim.ami_config());
-    let board = Arc::new(RwLock::new(Board::new("support", Utc::now())));
-    tokio::spawn(server::workers::queue::keep_board(
-        app.services.clone(),
-        client.clone(),
-        board.clone(),
-    ));
-    assert!(
-        app.services
-            .queue
-            .set(QueueLink {
-                pbx: client.clone(),
-                board: board.clone(),
-                settings: QueueSettings {
-                    queue: "support".into(),
-                    interface_template: "PJSIP/{extension}".into(),
-                },
-            })
-            .is_ok()
-    );
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        let added = client
-            .add_member(QueueMemberSpec {
-                queue: "support".into(),
-                interface: "PJSIP/202".into(),
-                member_name: "Alex".into(),
-                paused: false,
-                reason: None,
-            })
-            .await;
-        match added {
-            Ok(()) => break,
-            Err(e) => assert!(tokio::time::Instant::now() < deadline, "{e}"),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let rig = pbx::start(&app, pbx::config("chat-secret", 1.0), Workers::Board).await;
+    rig.add_member("PJSIP/202", "Alex").await;
     let state = |b: &Arc<RwLock<Board>>| b.read().unwrap().members.get("PJSIP/202").map(|m| m.state);
-    until(|| async { state(&board) }, |s| *s == Some(MemberState::Available)).await;
+    until(|| async { state(&rig.board) }, |s| *s == Some(MemberState::Available)).await;
     let phone = |registered: bool| {
-        let url = format!("{}/pbxsim/phones/202", pbxsim.control_url());
+        let url = format!("{}/pbxsim/phones/202", rig.sim.control_url());
         async move {
             let res = reqwest::Client::new()
                 .post(url)

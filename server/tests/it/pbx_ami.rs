@@ -16,9 +16,7 @@ const SECRET: &str = "adapter-test-secret";
 type Stamp = Option<chrono::DateTime<chrono::Utc>>;
 
 fn config() -> PbxsimConfig {
-    let mut cfg = PbxsimConfig::new("switchboard", SECRET);
-    cfg.speed = 20.0;
-    cfg
+    crate::common::pbx::config(SECRET, 20.0)
 }
 
 /// The next news matching `want` (others skipped), within the hang guard.

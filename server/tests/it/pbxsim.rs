@@ -129,9 +129,7 @@ impl Ami {
 }
 
 fn config() -> PbxsimConfig {
-    let mut cfg = PbxsimConfig::new("switchboard", SECRET);
-    cfg.speed = 20.0;
-    cfg
+    crate::common::pbx::config(SECRET, 20.0)
 }
 
 async fn control(sim: &Pbxsim, path: &str, body: Value, token: &str) -> (reqwest::StatusCode, Value) {

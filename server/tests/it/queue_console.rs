@@ -2,33 +2,9 @@
 //! the board follows the PBX's events (and tells the browsers on `queue.board`), coordinators
 //! pause with a reason and resume, agents may look but not steer, bad input changes nothing,
 //! and each change is logged with who made it.
+use crate::common::pbx::{self, Workers, board_until};
 use crate::common::*;
-use app::ports::{Pbx, QueueMemberSpec};
-use app::queue::rules::board::Board;
-use app::queue::service::{QueueLink, QueueSettings};
 use serde_json::{Value, json};
-use server::pbx::ami::AmiClient;
-use server::pbx::sim::{self, PbxsimConfig};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
-
-/// Polls the board until `ok` holds (the PBX's events arrive asynchronously).
-async fn board_until(b: &Browser, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        let (status, body) = b.call("/api/queue/board", json!({})).await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
-        let v = body.expect("board");
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the board never got there: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn member_of<'a>(v: &'a Value, interface: &str) -> &'a Value {
     &v["board"]["members"][interface]
@@ -46,49 +22,11 @@ async fn the_console_follows_the_pbx_and_coordinators_pause_and_resume() {
     let (status, _) = alex.call("/api/queue/board", json!({})).await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 
-    let pbxsim = sim::spawn(PbxsimConfig::new("switchboard", "console-secret"))
-        .await
-        .expect("pbxsim");
-    let client = AmiClient::spawn(pbxsim.ami_config());
-    let board = Arc::new(RwLock::new(Board::new("support", chrono::Utc::now())));
-    tokio::spawn(server::workers::queue::keep_board(
-        app.services.clone(),
-        client.clone(),
-        board.clone(),
-    ));
-    assert!(
-        app.services
-            .queue
-            .set(QueueLink {
-                pbx: client.clone(),
-                board,
-                settings: QueueSettings {
-                    queue: "support".into(),
-                    interface_template: "PJSIP/{extension}".into(),
-                },
-            })
-            .is_ok()
-    );
+    let rig = pbx::start(&app, pbx::config("console-secret", 1.0), Workers::Board).await;
     let mut sse = Sse::open(&carla).await;
     board_until(&alex, |v| v["board"]["connected"] == true).await;
     // Added at the PBX (by anyone): on the board, and the browsers are told.
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        match client
-            .add_member(QueueMemberSpec {
-                queue: "support".into(),
-                interface: "PJSIP/202".into(),
-                member_name: "Alex".into(),
-                paused: false,
-                reason: None,
-            })
-            .await
-        {
-            Ok(()) => break,
-            Err(e) => assert!(tokio::time::Instant::now() < deadline, "{e}"),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    rig.add_member("PJSIP/202", "Alex").await;
     let v = board_until(&alex, |v| member_of(v, "PJSIP/202")["state"] == "available").await;
     assert_eq!(member_of(&v, "PJSIP/202")["name"], "Alex");
     // The browsers are sent the board itself, with the new member on it.
@@ -121,7 +59,7 @@ async fn the_console_follows_the_pbx_and_coordinators_pause_and_resume() {
         )
         .await;
     assert_invalid(&res, "interface");
-    let paused = pbxsim.state()["queues"]["support"]["members"][0]["paused"].clone();
+    let paused = rig.sim.state()["queues"]["support"]["members"][0]["paused"].clone();
     assert_eq!(paused, false, "refused calls changed nothing");
 
     let (status, body) = carla
@@ -133,7 +71,7 @@ async fn the_console_follows_the_pbx_and_coordinators_pause_and_resume() {
     assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
     let v = board_until(&alex, |v| member_of(v, "PJSIP/202")["state"] == "paused").await;
     assert_eq!(member_of(&v, "PJSIP/202")["paused_reason"], "training");
-    assert_eq!(pbxsim.state()["queues"]["support"]["members"][0]["paused"], true);
+    assert_eq!(rig.sim.state()["queues"]["support"]["members"][0]["paused"], true);
 
     let (status, _) = carla
         .call("/api/queue/pause", json!({"interface": "PJSIP/202", "paused": false}))

@@ -3,14 +3,12 @@
 //! and logged), members Switchboard did not add stay, a pause is kept when the person stays,
 //! outside turns the queue is emptied of ours, each boundary is applied once, every change is
 //! logged.
+use crate::common::pbx::{self, Workers};
 use crate::common::*;
-use app::ports::{Pbx, PbxNews};
-use app::queue::service::{self, QueueSettings, Source};
+use app::ports::Pbx;
+use app::queue::service::{self, Source};
 use app::shell::service::Actor;
 use chrono::{DateTime, TimeZone, Utc};
-use server::pbx::ami::AmiClient;
-use server::pbx::sim::{self, PbxsimConfig};
-use std::sync::Arc;
 
 fn madrid(d: u32, h: u32, m: u32) -> DateTime<Utc> {
     chrono_tz::Europe::Madrid
@@ -27,19 +25,6 @@ async fn person(app: &TestApp, handle: &str, extension: Option<&str>) -> i64 {
         .fetch_one(&app.db)
         .await
         .expect("person")
-}
-
-async fn members(client: &AmiClient) -> Vec<(String, bool)> {
-    let mut m: Vec<(String, bool)> = client
-        .queue_status(Some("support"))
-        .await
-        .expect("status")
-        .members
-        .into_iter()
-        .map(|m| (m.interface, m.paused))
-        .collect();
-    m.sort();
-    m
 }
 
 fn iface(v: &[(&str, bool)]) -> Vec<(String, bool)> {
@@ -69,34 +54,12 @@ async fn the_queue_follows_the_published_turns_and_leaves_other_members_alone() 
             .await
             .expect("seat");
     }
-    let mut cfg = PbxsimConfig::new("switchboard", "queue-follow-secret");
-    cfg.speed = 20.0;
-    let pbxsim = sim::spawn(cfg).await.expect("pbxsim");
-    let client = AmiClient::spawn(pbxsim.ami_config());
-    let mut rx = client.subscribe();
-    tokio::time::timeout(HANG_GUARD, async {
-        while !matches!(rx.recv().await, Ok(PbxNews::Snapshot(_))) {}
-    })
-    .await
-    .expect("connected");
+    let rig = pbx::start(&app, pbx::config("queue-follow-secret", 20.0), Workers::None).await;
     // Someone else's member: never touched.
-    client
-        .add_member(app::ports::QueueMemberSpec {
-            queue: "support".into(),
-            interface: "PJSIP/900".into(),
-            member_name: "Reception".into(),
-            paused: false,
-            reason: None,
-        })
-        .await
-        .expect("other member");
-    let q = QueueSettings {
-        queue: "support".into(),
-        interface_template: "PJSIP/{extension}".into(),
-    };
-    let pbx: Arc<dyn Pbx> = client.clone();
+    rig.add_member("PJSIP/900", "Reception").await;
+    let (client, pbx, q) = (&rig.client, &rig.pbx, &rig.q);
 
-    let done = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), &q, madrid(7, 10, 20))
+    let done = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), q, madrid(7, 10, 20))
         .await
         .expect("boundary")
         .expect("claimed");
@@ -104,11 +67,11 @@ async fn the_queue_follows_the_published_turns_and_leaves_other_members_alone() 
     assert_eq!(done.added, vec!["PJSIP/202".to_string(), "PJSIP/203".to_string()]);
     assert_eq!(done.without_extension, vec!["carla".to_string()]);
     assert_eq!(
-        members(&client).await,
+        rig.members().await,
         iface(&[("PJSIP/202", false), ("PJSIP/203", false), ("PJSIP/900", false)])
     );
     // The same boundary again (another instance, or a later look): already applied.
-    let again = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), &q, madrid(7, 10, 40))
+    let again = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), q, madrid(7, 10, 40))
         .await
         .expect("boundary");
     assert_eq!(again, None);
@@ -118,23 +81,20 @@ async fn the_queue_follows_the_published_turns_and_leaves_other_members_alone() 
         .pause(Some("support"), "PJSIP/202", true, Some("break"))
         .await
         .expect("pause");
-    let done = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), &q, madrid(7, 11, 31))
+    let done = service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), q, madrid(7, 11, 31))
         .await
         .expect("boundary")
         .expect("claimed");
     assert_eq!(done.removed, vec!["PJSIP/203".to_string()]);
     assert!(done.added.is_empty());
-    assert_eq!(
-        members(&client).await,
-        iface(&[("PJSIP/202", true), ("PJSIP/900", false)])
-    );
+    assert_eq!(rig.members().await, iface(&[("PJSIP/202", true), ("PJSIP/900", false)]));
 
     // After the last boundary the queue holds none of ours.
-    service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), &q, madrid(7, 14, 5))
+    service::apply_boundary(&app.services, &Actor::Operator, pbx.as_ref(), q, madrid(7, 14, 5))
         .await
         .expect("boundary")
         .expect("claimed");
-    assert_eq!(members(&client).await, iface(&[("PJSIP/900", false)]));
+    assert_eq!(rig.members().await, iface(&[("PJSIP/900", false)]));
 
     // A reconcile at 10:20 puts the turn back (as after a restart or a reconnect).
     let done = service::follow_rota(
@@ -183,18 +143,21 @@ async fn the_queue_follows_the_published_turns_and_leaves_other_members_alone() 
 #[tokio::test]
 async fn only_the_server_itself_moves_the_queue_with_the_rota() {
     let app = TestApp::spawn().await;
-    let pbxsim = sim::spawn(PbxsimConfig::new("switchboard", "s")).await.expect("pbxsim");
-    let client = AmiClient::spawn(pbxsim.ami_config());
-    let q = QueueSettings {
-        queue: "support".into(),
-        interface_template: "PJSIP/{extension}".into(),
-    };
+    let rig = pbx::start(&app, pbx::config("s", 1.0), Workers::None).await;
     let token = Actor::Token {
         id: 1,
         name: "pbx".into(),
         scopes: vec![Scope::Pbx],
     };
-    let res = service::follow_rota(&app.services, &token, client.as_ref(), &q, Utc::now(), Source::Rota).await;
+    let res = service::follow_rota(
+        &app.services,
+        &token,
+        rig.client.as_ref(),
+        &rig.q,
+        Utc::now(),
+        Source::Rota,
+    )
+    .await;
     assert!(
         matches!(res, Err(app::shell::service::ServiceError::Forbidden)),
         "{res:?}"

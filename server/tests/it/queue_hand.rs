@@ -3,18 +3,13 @@
 //! boundary; one removed by hand stays out until then; a holiday empties the queue of ours; two
 //! instances applying the same boundary at once apply it once; agents pause and resume only
 //! their own phone; bad input gets a clear 4xx and changes nothing.
+use crate::common::pbx::{self, PbxRig, Workers, board_until};
 use crate::common::*;
 use app::accounts::Me;
-use app::ports::{Pbx, PbxNews};
-use app::queue::rules::board::Board;
-use app::queue::service::{self, QueueLink, QueueSettings, Source};
+use app::queue::service::{self, Source};
 use app::shell::service::Actor;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use server::pbx::ami::AmiClient;
-use server::pbx::sim::{self, Pbxsim, PbxsimConfig};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 fn madrid(d: u32, h: u32, m: u32) -> DateTime<Utc> {
     chrono_tz::Europe::Madrid
@@ -58,97 +53,20 @@ async fn publish(app: &TestApp, seats: &[(u32, i16, i64)]) {
     }
 }
 
-struct Rig {
-    pbxsim: Pbxsim,
-    client: Arc<AmiClient>,
-    pbx: Arc<dyn Pbx>,
-    board: Arc<RwLock<Board>>,
-    q: QueueSettings,
-}
-
 /// pbxsim, the AMI adapter, the live board kept from its events, linked to the app.
-async fn rig(app: &TestApp) -> Rig {
-    let mut cfg = PbxsimConfig::new("switchboard", "queue-hand-secret");
-    cfg.speed = 20.0;
-    let pbxsim = sim::spawn(cfg).await.expect("pbxsim");
-    let client = AmiClient::spawn(pbxsim.ami_config());
-    let mut rx = client.subscribe();
-    let board = Arc::new(RwLock::new(Board::new("support", Utc::now())));
-    tokio::spawn(server::workers::queue::keep_board(
-        app.services.clone(),
-        client.clone(),
-        board.clone(),
-    ));
-    tokio::time::timeout(HANG_GUARD, async {
-        while !matches!(rx.recv().await, Ok(PbxNews::Snapshot(_))) {}
-    })
-    .await
-    .expect("connected");
-    let q = QueueSettings {
-        queue: "support".into(),
-        interface_template: "PJSIP/{extension}".into(),
-    };
-    let pbx: Arc<dyn Pbx> = client.clone();
-    assert!(
-        app.services
-            .queue
-            .set(QueueLink {
-                pbx: pbx.clone(),
-                board: board.clone(),
-                settings: q.clone(),
-            })
-            .is_ok()
-    );
-    Rig {
-        pbxsim,
-        client,
-        pbx,
-        board,
-        q,
-    }
+async fn rig(app: &TestApp) -> PbxRig {
+    pbx::start(app, pbx::config("queue-hand-secret", 20.0), Workers::Board).await
 }
 
-impl Rig {
-    async fn members(&self) -> Vec<String> {
-        let mut m: Vec<String> = self
-            .client
-            .queue_status(Some("support"))
-            .await
-            .expect("status")
-            .members
-            .into_iter()
-            .map(|m| m.interface)
-            .collect();
-        m.sort();
-        m
-    }
+/// The queue's members at the PBX (interfaces, sorted).
+async fn members(rig: &PbxRig) -> Vec<String> {
+    rig.members().await.into_iter().map(|(i, _)| i).collect()
+}
 
-    /// Waits until the live board has (or has not) `interface`.
-    async fn board_has(&self, interface: &str, present: bool) {
-        let deadline = tokio::time::Instant::now() + HANG_GUARD;
-        while self.board.read().expect("board").members.contains_key(interface) != present {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the board never {} {interface}",
-                if present { "showed" } else { "dropped" }
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn add_other(&self, interface: &str, name: &str) {
-        self.client
-            .add_member(app::ports::QueueMemberSpec {
-                queue: "support".into(),
-                interface: interface.into(),
-                member_name: name.into(),
-                paused: false,
-                reason: None,
-            })
-            .await
-            .expect("member");
-        self.board_has(interface, true).await;
-    }
+/// Someone else's member, added at the PBX, once the board shows it.
+async fn add_other(rig: &PbxRig, interface: &str, name: &str) {
+    rig.add_member(interface, name).await;
+    rig.board_has(interface, true).await;
 }
 
 async fn coordinator(app: &TestApp, username: &str) -> Actor {
@@ -200,7 +118,7 @@ async fn a_hand_add_survives_a_reconcile_in_the_same_turn_and_goes_at_the_next_b
         .await
         .expect("added by hand");
     assert_eq!(added, "PJSIP/205");
-    assert_eq!(rig.members().await, s(&["PJSIP/202", "PJSIP/205"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202", "PJSIP/205"]));
 
     // A reconcile within the turn (a reconnect, a restart) leaves dana in.
     let done = service::follow_rota(
@@ -214,7 +132,7 @@ async fn a_hand_add_survives_a_reconcile_in_the_same_turn_and_goes_at_the_next_b
     .await
     .expect("reconcile");
     assert!(done.removed.is_empty(), "{done:?}");
-    assert_eq!(rig.members().await, s(&["PJSIP/202", "PJSIP/205"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202", "PJSIP/205"]));
 
     // At the next boundary the rota decides: dana is not on turn 3, alex is.
     let done = service::apply_boundary(
@@ -228,7 +146,7 @@ async fn a_hand_add_survives_a_reconcile_in_the_same_turn_and_goes_at_the_next_b
     .expect("boundary")
     .expect("claimed");
     assert_eq!(done.removed, s(&["PJSIP/205"]));
-    assert_eq!(rig.members().await, s(&["PJSIP/202"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202"]));
     let lines = log_lines(&app).await;
     assert!(
         lines.contains(&"coordinator carla added dana (PJSIP/205) by hand until 11:30".to_string()),
@@ -258,7 +176,7 @@ async fn a_hand_remove_stays_out_until_the_next_boundary() {
     service::remove_by_hand(&app.services, &carla, "PJSIP/202", madrid(7, 10, 25))
         .await
         .expect("removed by hand");
-    assert!(rig.members().await.is_empty());
+    assert!(members(&rig).await.is_empty());
     // A reconcile in the same turn does not put alex back.
     let done = service::follow_rota(
         &app.services,
@@ -271,7 +189,7 @@ async fn a_hand_remove_stays_out_until_the_next_boundary() {
     .await
     .expect("reconcile");
     assert!(done.added.is_empty(), "{done:?}");
-    assert!(rig.members().await.is_empty());
+    assert!(members(&rig).await.is_empty());
 
     // The next turn has alex again.
     let done = service::apply_boundary(
@@ -285,7 +203,7 @@ async fn a_hand_remove_stays_out_until_the_next_boundary() {
     .expect("boundary")
     .expect("claimed");
     assert_eq!(done.added, s(&["PJSIP/202"]));
-    assert_eq!(rig.members().await, s(&["PJSIP/202"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202"]));
     let lines = log_lines(&app).await;
     assert!(
         lines.contains(&"coordinator carla removed alex (PJSIP/202) by hand until 11:30".to_string()),
@@ -301,7 +219,7 @@ async fn a_holiday_empties_the_queue_of_our_members() {
     // holidays table, as the rota keeps them).
     publish(&app, &[(7, 1, alex), (8, 1, alex)]).await;
     let rig = rig(&app).await;
-    rig.add_other("PJSIP/900", "Reception").await;
+    add_other(&rig, "PJSIP/900", "Reception").await;
     service::apply_boundary(
         &app.services,
         &Actor::Operator,
@@ -312,7 +230,7 @@ async fn a_holiday_empties_the_queue_of_our_members() {
     .await
     .expect("boundary")
     .expect("claimed");
-    assert_eq!(rig.members().await, s(&["PJSIP/202", "PJSIP/900"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202", "PJSIP/900"]));
     sqlx::query("INSERT INTO holidays (day, name) VALUES ('2026-12-08', 'Immaculate Conception')")
         .execute(&app.db)
         .await
@@ -331,7 +249,7 @@ async fn a_holiday_empties_the_queue_of_our_members() {
     assert_eq!(done.removed, s(&["PJSIP/202"]));
     assert!(done.added.is_empty());
     // Someone else's member stays.
-    assert_eq!(rig.members().await, s(&["PJSIP/900"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/900"]));
     let lines = log_lines(&app).await;
     assert!(
         lines.contains(&"rota - removed PJSIP/202 for 2026-12-08 turn 2 (holiday)".to_string()),
@@ -359,7 +277,7 @@ async fn one_instance_applies_each_boundary_with_two_running() {
     );
     let done = one.or(two).expect("applied");
     assert_eq!(done.added, s(&["PJSIP/202", "PJSIP/203"]));
-    assert_eq!(rig.members().await, s(&["PJSIP/202", "PJSIP/203"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202", "PJSIP/203"]));
     let claims: i64 = sqlx::query_scalar("SELECT count(*) FROM queue_boundaries")
         .fetch_one(&app.db)
         .await
@@ -373,26 +291,8 @@ async fn one_instance_applies_each_boundary_with_two_running() {
     assert_eq!(adds, 2, "each person added once");
 }
 
-/// Polls the board until `ok` holds (the PBX's events arrive asynchronously).
-async fn board_until(b: &Browser, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        let (status, body) = b.call("/api/queue/board", json!({})).await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
-        let v = body.expect("board");
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the board never got there: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn sim_member(rig: &Rig, interface: &str) -> Value {
-    rig.pbxsim.state()["queues"]["support"]["members"]
+fn sim_member(rig: &PbxRig, interface: &str) -> Value {
+    rig.sim.state()["queues"]["support"]["members"]
         .as_array()
         .expect("members")
         .iter()
@@ -416,8 +316,8 @@ async fn agents_pause_and_resume_themselves_only() {
     let alex = Browser::signed_in(&app, "alex", &alex_pw).await;
     let bob = Browser::signed_in(&app, "bob", &bob_pw).await;
     let rig = rig(&app).await;
-    rig.add_other("PJSIP/202", "Alex").await;
-    rig.add_other("PJSIP/203", "Blai").await;
+    add_other(&rig, "PJSIP/202", "Alex").await;
+    add_other(&rig, "PJSIP/203", "Blai").await;
 
     let v = board_until(&alex, |v| v["board"]["members"]["PJSIP/203"].is_object()).await;
     assert_eq!(v["mine"], "PJSIP/202");
@@ -493,7 +393,7 @@ async fn coordinators_add_and_remove_over_http_with_clear_refusals() {
     person(&app, "dana", Some("205")).await;
     person(&app, "enric", None).await;
     let rig = rig(&app).await;
-    rig.add_other("PJSIP/202", "Alex").await;
+    add_other(&rig, "PJSIP/202", "Alex").await;
 
     let v = board_until(&carla, |v| v["board"]["members"]["PJSIP/202"].is_object()).await;
     assert_eq!(v["steer"], true);
@@ -511,7 +411,7 @@ async fn coordinators_add_and_remove_over_http_with_clear_refusals() {
     let res = carla.call("/api/queue/add", json!({"handle": "enric"})).await;
     assert_invalid(&res, "person");
     assert!(format!("{:?}", res.1).contains("no extension"), "{res:?}");
-    assert_eq!(rig.members().await, s(&["PJSIP/202"]), "refusals changed nothing");
+    assert_eq!(members(&rig).await, s(&["PJSIP/202"]), "refusals changed nothing");
 
     let (status, body) = carla.call("/api/queue/add", json!({"handle": "dana"})).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
@@ -525,7 +425,7 @@ async fn coordinators_add_and_remove_over_http_with_clear_refusals() {
     let (status, body) = carla.call("/api/queue/remove", json!({"interface": "PJSIP/205"})).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
     board_until(&carla, |v| v["board"]["members"]["PJSIP/205"].is_null()).await;
-    assert_eq!(rig.members().await, s(&["PJSIP/202"]));
+    assert_eq!(members(&rig).await, s(&["PJSIP/202"]));
     let lines = log_lines(&app).await;
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert!(lines[0].starts_with("coordinator carla added dana (PJSIP/205) by hand until "));

@@ -3,15 +3,14 @@
 //! recorders (two instances on one database) is stored once; repeated events change nothing,
 //! events missing a field are refused and change nothing; the page's server function, the CSV
 //! export (role-checked) and the chat text give the same figures.
+use crate::common::pbx::{self, Workers};
 use crate::common::*;
-use app::ports::{Pbx, PbxNews, QueueMemberSpec};
+use app::ports::{Pbx, PbxNews};
 use app::queue::rules::ami::{AgentCall, CallerAbandon, CallerChannel, CallerJoin, Event};
 use app::queue::service::stats::{self, Recorded};
 use app::shell::service::{Actor, ServiceError};
 use serde_json::{Value, json};
-use server::pbx::ami::AmiClient;
 use server::pbx::sim::{self, PbxsimConfig};
-use std::sync::Arc;
 use std::time::Duration;
 
 const SECRET: &str = "stats-test-secret";
@@ -19,8 +18,7 @@ const SECRET: &str = "stats-test-secret";
 const CALLS_GUARD: Duration = Duration::from_secs(40);
 
 fn config() -> PbxsimConfig {
-    let mut cfg = PbxsimConfig::new("switchboard", SECRET);
-    cfg.speed = 40.0;
+    let mut cfg = pbx::config(SECRET, 40.0);
     cfg.answer_secs = 3.0;
     cfg.talk_secs = 40.0;
     // A caller who cannot be answered within 10 s gives up.
@@ -45,23 +43,6 @@ async fn caller(sim: &sim::Pbxsim, number: &str) -> String {
         .as_str()
         .expect("uniqueid")
         .to_string()
-}
-
-/// The adapter connected to pbxsim, its news subscribed, with the statistics worker running.
-async fn recorder(app: &TestApp, sim: &sim::Pbxsim) -> Arc<AmiClient> {
-    let client = AmiClient::spawn(sim.ami_config());
-    let mut rx = client.subscribe();
-    tokio::spawn(server::workers::queue_stats::run(
-        app.services.clone(),
-        client.clone(),
-        "support".into(),
-    ));
-    tokio::time::timeout(HANG_GUARD, async {
-        while !matches!(rx.recv().await, Ok(PbxNews::Snapshot(_))) {}
-    })
-    .await
-    .expect("connected to pbxsim");
-    client
 }
 
 /// The statistics of today as the page's server function answers them, once `ok` holds.
@@ -106,30 +87,21 @@ async fn calls_at_the_pbx_are_recorded_as_they_happen_and_counted_exactly() {
     let app = TestApp::spawn().await;
     let pw = app.user("carla", &[Role::Coordinator]).await;
     let carla = Browser::signed_in(&app, "carla", &pw).await;
-    let sim = sim::spawn(config()).await.expect("pbxsim");
-    let client = recorder(&app, &sim).await;
+    let rig = pbx::start(&app, config(), Workers::Stats).await;
+    let (sim, client) = (&rig.sim, &rig.client);
     let mut rx = client.subscribe();
-    client
-        .add_member(QueueMemberSpec {
-            queue: "support".into(),
-            interface: "PJSIP/202".into(),
-            member_name: "Alex".into(),
-            paused: false,
-            reason: None,
-        })
-        .await
-        .expect("member added");
+    rig.add_member("PJSIP/202", "Alex").await;
     let mut sse = Sse::open(&carla).await;
 
     // A is answered by Alex's phone; B arrives while Alex talks and gives up after 10 s;
     // C arrives after A's call ended and is answered.
-    let a = caller(&sim, "+34600000001").await;
+    let a = caller(sim, "+34600000001").await;
     let a_connect = next_event(
         &mut rx,
         |e| matches!(e, Event::AgentConnect(x) if x.caller.uniqueid == a),
     )
     .await;
-    let b = caller(&sim, "+34600000002").await;
+    let b = caller(sim, "+34600000002").await;
     let b_abandon = next_event(
         &mut rx,
         |e| matches!(e, Event::QueueCallerAbandon(x) if x.caller.uniqueid == b),
@@ -140,7 +112,7 @@ async fn calls_at_the_pbx_are_recorded_as_they_happen_and_counted_exactly() {
         |e| matches!(e, Event::AgentComplete(x) if x.caller.uniqueid == a),
     )
     .await;
-    let c = caller(&sim, "+34600000003").await;
+    let c = caller(sim, "+34600000003").await;
     let c_connect = next_event(
         &mut rx,
         |e| matches!(e, Event::AgentConnect(x) if x.caller.uniqueid == c),
@@ -212,17 +184,17 @@ async fn calls_at_the_pbx_are_recorded_as_they_happen_and_counted_exactly() {
 async fn a_call_seen_by_two_recorders_is_stored_once() {
     let one = TestApp::spawn().await;
     let two = TestApp::spawn_on(one.db.clone()).await;
-    let sim = sim::spawn(config()).await.expect("pbxsim");
-    let first = recorder(&one, &sim).await;
-    let _second = recorder(&two, &sim).await;
-    let mut rx = first.subscribe();
+    let rig = pbx::start(&one, config(), Workers::Stats).await;
+    let sim = &rig.sim;
+    let _second = pbx::connect(&two, sim, Workers::Stats).await;
+    let mut rx = rig.client.subscribe();
     control(
-        &sim,
+        sim,
         "/pbxsim/members",
         json!({"queue": "support", "interface": "PJSIP/202", "name": "Alex"}),
     )
     .await;
-    let a = caller(&sim, "+34600000001").await;
+    let a = caller(sim, "+34600000001").await;
     next_event(
         &mut rx,
         |e| matches!(e, Event::AgentComplete(x) if x.caller.uniqueid == a),

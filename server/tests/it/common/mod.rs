@@ -285,6 +285,7 @@ impl Sse {
         }
     }
 }
+pub mod pbx;
 pub mod rota;
 
 /// A rota person with an extension, linked to the account `user` (the desk tests' agents).
