@@ -101,7 +101,7 @@ async fn the_queue_follows_the_published_turns_and_leaves_other_members_alone() 
         &app.services,
         &Actor::Operator,
         pbx.as_ref(),
-        &q,
+        q,
         madrid(7, 10, 20),
         Source::Reconcile,
     )
