@@ -249,14 +249,7 @@ use crate::shell::events::publish_in;
 /// Coordinators, managers and admins: the team's log, and annotating anyone's call.
 pub fn may_see_team(actor: &Actor) -> Result<()> {
     match actor {
-        Actor::User(me)
-            if me
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::Coordinator | Role::Manager | Role::Admin)) =>
-        {
-            Ok(())
-        }
+        Actor::User(me) if crate::accounts::rules::roles::sees_the_team(&me.roles) => Ok(()),
         Actor::Operator => Ok(()),
         _ => Err(ServiceError::Forbidden),
     }

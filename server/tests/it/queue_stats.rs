@@ -47,20 +47,7 @@ async fn caller(sim: &sim::Pbxsim, number: &str) -> String {
 
 /// The statistics of today as the page's server function answers them, once `ok` holds.
 async fn stats_until(b: &Browser, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + CALLS_GUARD;
-    loop {
-        let (status, body) = b.call("/api/queue/stats", json!({"day": null})).await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
-        let v = body.expect("stats");
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the statistics never got there: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    call_until_live(b, "/api/queue/stats", json!({"day": null}), CALLS_GUARD, ok).await
 }
 
 fn figures(v: &Value) -> &Value {

@@ -11,6 +11,14 @@ pub enum Role {
     Manager,
 }
 
+/// Coordinators, managers and admins: who sees the team's figures and call log (agents see
+/// their own).
+pub fn sees_the_team(roles: &[Role]) -> bool {
+    roles
+        .iter()
+        .any(|r| matches!(r, Role::Coordinator | Role::Manager | Role::Admin))
+}
+
 impl Role {
     pub const ALL: [Role; 4] = [Role::Admin, Role::Coordinator, Role::Agent, Role::Manager];
 

@@ -87,18 +87,11 @@ pub fn EntryView(entry: Entry) -> impl IntoView {
     };
     view! {
         <div data-testid="contact" data-contact=entry.id>
-            {(!entry.alerts.is_empty()).then(|| view! {
-                <ul class="alerts" data-testid="alerts" aria-label="Alerts">
-                    {entry.alerts.iter().map(|a| {
-                        let class = match a.severity {
-                            Severity::Danger => "badge bad",
-                            Severity::Warning => "badge warn",
-                            Severity::Info => "badge",
-                        };
-                        view! { <li><span class=class>{a.severity.as_str()}</span>" "{a.text.clone()}</li> }
-                    }).collect_view()}
-                </ul>
-            })}
+            <AlertList
+                alerts=entry.alerts.iter().map(|a| (a.severity, a.text.clone())).collect()
+                label="Alerts"
+                testid="alerts"
+            />
             <h3 data-testid="contact-name">{entry.name.clone()} " " <span class="small muted">"(" {kind} ")"</span></h3>
             <dl class="facts">
                 <dt>"Phones"</dt><dd>{entry.phones.join(", ")}</dd>
@@ -209,18 +202,11 @@ fn CrmRecordView(record: CrmRecord) -> impl IntoView {
     let kind = record.kind.as_str();
     view! {
         <div class="crm-record" data-testid="crm-record">
-            {(!record.alerts.is_empty()).then(|| view! {
-                <ul class="alerts" aria-label="Alerts from the CRM">
-                    {record.alerts.iter().map(|a| {
-                        let class = match a.severity {
-                            Severity::Danger => "badge bad",
-                            Severity::Warning => "badge warn",
-                            Severity::Info => "badge",
-                        };
-                        view! { <li><span class=class>{a.severity.as_str()}</span>" "{a.text.clone()}</li> }
-                    }).collect_view()}
-                </ul>
-            })}
+            <AlertList
+                alerts=record.alerts.iter().map(|a| (a.severity, a.text.clone())).collect()
+                label="Alerts from the CRM"
+                testid="crm-alerts"
+            />
             <p>
                 <strong data-testid="crm-name">{record.name.clone()}</strong>
                 " " <span class="small muted">"(" {kind} {(!record.id.is_empty()).then(|| format!(", {}", record.id))} ")"</span>
@@ -252,6 +238,25 @@ fn CrmRecordView(record: CrmRecord) -> impl IntoView {
             {(!record.notes.is_empty()).then(|| view! { <p class="small">{record.notes.clone()}</p> })}
         </div>
     }
+}
+
+/// Alerts, most severe first as given, each with its severity as a badge (nothing when none).
+#[component]
+fn AlertList(alerts: Vec<(Severity, String)>, label: &'static str, testid: &'static str) -> impl IntoView {
+    (!alerts.is_empty()).then(|| {
+        view! {
+            <ul class="alerts" data-testid=testid aria-label=label>
+                {alerts.into_iter().map(|(severity, text)| {
+                    let class = match severity {
+                        Severity::Danger => "badge bad",
+                        Severity::Warning => "badge warn",
+                        Severity::Info => "badge",
+                    };
+                    view! { <li><span class=class>{severity.as_str()}</span>" "{text}</li> }
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 #[component]

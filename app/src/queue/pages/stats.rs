@@ -2,7 +2,7 @@
 //! picker (today by default), the day's figures, calls per hour as a chart and a table, the
 //! agents' answered calls, the last 30 days as a chart, and the CSV export of the day. It
 //! refreshes live when a call is recorded (`queue.stats`).
-use crate::accounts::rules::roles::Role;
+use crate::accounts::rules::roles::sees_the_team;
 use crate::components::{Forbidden, Loaded, RequireArea, use_me};
 use crate::queue::rules::stats::{
     ANSWER_TARGET_SECS, AgentFigures, DayStats, Figures, HistoryDay, HourFigures, StatsView, duration, percent,
@@ -26,12 +26,6 @@ const ANSWERED: &str = "oc-completed";
 const ABANDONED: &str = "oc-failed";
 const OTHER: &str = "oc-queued";
 
-fn may_see(roles: &[Role]) -> bool {
-    roles
-        .iter()
-        .any(|r| matches!(r, Role::Coordinator | Role::Manager | Role::Admin))
-}
-
 #[component]
 pub fn QueueStatsPage() -> impl IntoView {
     let me = use_me();
@@ -41,7 +35,7 @@ pub fn QueueStatsPage() -> impl IntoView {
     view! {
         <RequireArea area=Area::Queue>
             <Title text="Call statistics"/>
-            <Show when=move || me.get().is_some_and(|m| may_see(&m.roles)) fallback=|| view! { <Forbidden/> }>
+            <Show when=move || me.get().is_some_and(|m| sees_the_team(&m.roles)) fallback=|| view! { <Forbidden/> }>
                 <h1>"Call statistics"</h1>
                 <p><a href="/queue">"Back to the queue"</a></p>
                 <Loaded resource=stats let:v>

@@ -3,7 +3,6 @@
 //! nothing), and the figures of a day, its hours, its agents and the days before it, for the
 //! page, the CSV export and the chat.
 use super::Result;
-use crate::accounts::rules::roles::Role;
 use crate::queue::rules::ami::{CallerChannel, Event};
 use crate::queue::rules::stats::{self as rules, DayStats, StatsView};
 use crate::queue::store::stats::{self as store, AgentOf, CallKey};
@@ -39,14 +38,7 @@ fn may_record(actor: &Actor) -> Result<()> {
 /// Coordinators, managers and admins read the statistics (agents do not).
 pub fn may_see_stats(actor: &Actor) -> Result<()> {
     match actor {
-        Actor::User(me)
-            if me
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::Coordinator | Role::Manager | Role::Admin)) =>
-        {
-            Ok(())
-        }
+        Actor::User(me) if crate::accounts::rules::roles::sees_the_team(&me.roles) => Ok(()),
         Actor::Operator => Ok(()),
         _ => Err(ServiceError::Forbidden),
     }

@@ -262,6 +262,11 @@ impl Sse {
             .is_ok()
     }
 
+    /// The next `data:` event, or `None` when none came by `deadline`.
+    pub async fn event_before(&mut self, deadline: tokio::time::Instant) -> Option<Value> {
+        tokio::time::timeout_at(deadline, self.read_event()).await.ok()
+    }
+
     async fn read_event(&mut self) -> Value {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
@@ -285,6 +290,32 @@ impl Sse {
         }
     }
 }
+/// Calls the server function at `path` until `ok` holds its answer, within `limit`: again after
+/// each live event this browser receives, since what changes the answer is announced (the stream
+/// is open before the first call, so no change is missed).
+pub async fn call_until_live(
+    b: &Browser,
+    path: &str,
+    body: Value,
+    limit: Duration,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut live = Sse::open(b).await;
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let (status, answer) = b.call(path, body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer:?}");
+        let v = answer.unwrap_or_else(|e| panic!("{path}: {e:?}"));
+        if ok(&v) {
+            return v;
+        }
+        assert!(
+            live.event_before(deadline).await.is_some(),
+            "{path} never got there: {v:#}"
+        );
+    }
+}
+
 pub mod pbx;
 pub mod rota;
 

@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use server::pbx::ami::AmiClient;
 use server::pbx::sim::{self, Pbxsim, PbxsimConfig};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 /// The queue pbxsim has and the tests link.
 pub const QUEUE: &str = "support";
@@ -50,6 +49,8 @@ pub struct PbxRig {
     /// The live board (kept from the PBX's events only with `Workers::Board`).
     pub board: Arc<RwLock<Board>>,
     pub q: QueueSettings,
+    /// The app's live events (the board keeper announces each change of the board on them).
+    events: app::shell::events::EventBus,
 }
 
 /// Starts pbxsim with `cfg`, connects the AMI adapter, starts `workers` for `app` and returns
@@ -63,6 +64,7 @@ pub async fn start(app: &TestApp, cfg: PbxsimConfig, workers: Workers) -> PbxRig
         client,
         board,
         q: settings(),
+        events: app.services.events.clone(),
     }
 }
 
@@ -140,35 +142,24 @@ impl PbxRig {
         m
     }
 
-    /// Waits until the live board has (or has not) `interface`.
+    /// Waits until the live board has (or has not) `interface`: checked again after each board
+    /// the keeper announces (it announces every change once applied).
     pub async fn board_has(&self, interface: &str, present: bool) {
+        let mut announced = self.events.subscribe();
         let deadline = tokio::time::Instant::now() + HANG_GUARD;
         while self.board.read().expect("board").members.contains_key(interface) != present {
+            let next = tokio::time::timeout_at(deadline, announced.recv()).await;
             assert!(
-                tokio::time::Instant::now() < deadline,
+                next.is_ok(),
                 "the board never {} {interface}",
                 if present { "showed" } else { "dropped" }
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
-/// Polls the queue board's server function until `ok` holds (the PBX's events arrive
-/// asynchronously).
+/// The queue board's server function once `ok` holds its answer (the PBX's events arrive
+/// asynchronously; the board is pushed live on each change).
 pub async fn board_until(b: &Browser, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + HANG_GUARD;
-    loop {
-        let (status, body) = b.call("/api/queue/board", json!({})).await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{body:?}");
-        let v = body.expect("board");
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the board never got there: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    super::call_until_live(b, "/api/queue/board", json!({}), HANG_GUARD, ok).await
 }
