@@ -8,23 +8,24 @@ use chrono::Utc;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
+/// The next PBX event from the adapter's news; `None` once the adapter is dropped. Missed events
+/// (a subscriber that fell behind) are logged with `missing`: what the worker may lack for them.
+pub async fn next_event(news: &mut tokio::sync::broadcast::Receiver<PbxNews>, missing: &str) -> Option<Event> {
+    loop {
+        match news.recv().await {
+            Ok(PbxNews::Event(e)) => return Some(e),
+            Ok(_) => continue,
+            Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "PBX events missed ({missing})"),
+            Err(RecvError::Closed) => return None,
+        }
+    }
+}
+
 /// Runs until the PBX adapter is dropped.
 pub async fn run(services: Services, pbx: Arc<dyn Pbx>) {
     let mut news = pbx.subscribe();
     drop(pbx);
-    loop {
-        let event = match news.recv().await {
-            Ok(PbxNews::Event(e)) => e,
-            Ok(_) => continue,
-            Err(RecvError::Lagged(n)) => {
-                tracing::warn!(
-                    missed = n,
-                    "PBX news: events missed (answered/ended times of some calls)"
-                );
-                continue;
-            }
-            Err(RecvError::Closed) => return,
-        };
+    while let Some(event) = next_event(&mut news, "answered/ended times of some desk calls").await {
         let (answered, a) = match &event {
             Event::AgentConnect(a) => (true, a),
             Event::AgentComplete(a) => (false, a),

@@ -3,31 +3,18 @@
 //! it arrives. Each instance connected to the PBX records the same events; the recording is
 //! idempotent per call (caller's Uniqueid + queue), so a call is stored once. An event missing a
 //! field the statistics need is logged and skipped.
-use app::ports::{Pbx, PbxNews};
+use app::ports::Pbx;
 use app::queue::service::stats::{self, Recorded};
 use app::shell::ctx::Services;
 use app::shell::service::{Actor, ServiceError};
 use chrono::Utc;
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
 
 /// Runs until the PBX adapter is dropped. `queue`: only this queue's calls are recorded.
 pub async fn run(services: Services, pbx: Arc<dyn Pbx>, queue: String) {
     let mut news = pbx.subscribe();
     drop(pbx);
-    loop {
-        let event = match news.recv().await {
-            Ok(PbxNews::Event(e)) => e,
-            Ok(_) => continue,
-            Err(RecvError::Lagged(n)) => {
-                tracing::warn!(
-                    missed = n,
-                    "queue statistics: PBX events missed (some calls may lack a step)"
-                );
-                continue;
-            }
-            Err(RecvError::Closed) => return,
-        };
+    while let Some(event) = super::pbx::next_event(&mut news, "some calls' statistics may lack a step").await {
         if event.queue() != Some(queue.as_str()) {
             continue;
         }
